@@ -1,0 +1,33 @@
+# Every target creates .venv on first use, so `make demo` and `make test` work on a fresh machine.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint format bench clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (set PYTHON=...)" >&2; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/careengine evaluate examples/assessments/desk-worker.json --format text
+
+test: $(STAMP) lint
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check careengine plugins tests examples
+	$(BIN)/ruff format --check careengine plugins tests examples
+
+format: $(STAMP)
+	$(BIN)/ruff format careengine plugins tests examples
+	$(BIN)/ruff check --fix careengine plugins tests examples
+
+clean:
+	rm -rf $(VENV) build *.egg-info

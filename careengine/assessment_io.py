@@ -1,0 +1,425 @@
+"""Read assessments (DESIGN 6.1) and follow-ups (6.2) from JSON into the model.
+
+Every problem is collected with its JSON path and reported at once in one
+:class:`~careengine.errors.AssessmentError`; nothing is guessed. Codes are checked against the
+catalog that plugins registered (the core knows no clinical vocabulary).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import math
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from careengine.errors import AssessmentError, Problem
+from careengine.model import (
+    Assessment,
+    Direction,
+    Episode,
+    Finding,
+    LegSymptoms,
+    Pain,
+    Patient,
+    Response,
+    Severity,
+    Side,
+    TermKind,
+)
+from careengine.registry import Catalog
+
+ASSESSMENT_SCHEMA = "careengine.assessment/1"
+MAX_BYTES = 5 * 1024 * 1024
+MAX_FINDINGS = 500
+MAX_LIST = 200
+
+TOP_KEYS = {
+    "schema",
+    "patient",
+    "assessed_on",
+    "episode",
+    "pain",
+    "findings",
+    "red_flags",
+    "questionnaires",
+    "measures",
+    "response",
+}
+
+
+def suggest(word: str, choices: Sequence[str]) -> str | None:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+class _Reader:
+    def __init__(self, file: str | None, catalog: Catalog, allow_unknown: bool) -> None:
+        self.file = file
+        self.catalog = catalog
+        self.allow_unknown = allow_unknown
+        self.problems: list[Problem] = []
+        self.unrecognized: list[str] = []
+
+    def problem(self, path: str, message: str, suggestion: str | None = None) -> None:
+        self.problems.append(
+            Problem(file=self.file, path=path, message=message, suggestion=suggestion)
+        )
+
+    def keys(self, data: Mapping[str, Any], allowed: set[str], path: str) -> None:
+        for key in data:
+            if key not in allowed:
+                self.problem(
+                    f"{path}.{key}" if path else key,
+                    f"unknown key {key!r}",
+                    suggest(str(key), sorted(allowed)),
+                )
+
+    def obj(self, data: Any, path: str) -> Mapping[str, Any] | None:
+        if data is None:
+            return None
+        if not isinstance(data, dict):
+            self.problem(path, f"must be an object, not {_kind(data)}")
+            return None
+        return data
+
+    def integer(self, data: Any, path: str, lo: float | None = None, hi: float | None = None) -> int | None:
+        if data is None:
+            return None
+        if isinstance(data, bool) or not isinstance(data, int):
+            if isinstance(data, float) and data.is_integer():
+                data = int(data)
+            else:
+                self.problem(path, f"must be a whole number, not {_kind(data)}")
+                return None
+        return int(self._range(data, path, lo, hi))
+
+    def number(self, data: Any, path: str, lo: float | None = None, hi: float | None = None) -> float | None:
+        if data is None:
+            return None
+        if isinstance(data, bool) or not isinstance(data, int | float) or not math.isfinite(data):
+            self.problem(path, f"must be a number, not {_kind(data)}")
+            return None
+        return self._range(data, path, lo, hi)
+
+    def _range(self, value: Any, path: str, lo: float | None, hi: float | None) -> Any:
+        if (lo is not None and value < lo) or (hi is not None and value > hi):
+            bounds = f"{lo:g} to {hi:g}" if lo is not None and hi is not None else (
+                f"at least {lo:g}" if lo is not None else f"at most {hi:g}"
+            )
+            self.problem(path, f"{value!r} is out of range ({bounds})")
+        return value
+
+    def string(self, data: Any, path: str) -> str | None:
+        if data is None:
+            return None
+        if not isinstance(data, str) or not data.strip():
+            self.problem(path, f"must be a non-empty string, not {_kind(data)}")
+            return None
+        return data
+
+    def enum(self, data: Any, path: str, enum: Any) -> Any:
+        if data is None:
+            return None
+        values = [e.value for e in enum]
+        if data not in values:
+            self.problem(
+                path,
+                f"{data!r} is not one of {', '.join(values)}",
+                suggest(str(data), values) if isinstance(data, str) else None,
+            )
+            return None
+        return enum(data)
+
+    def boolean(self, data: Any, path: str) -> bool | None:
+        if data is None:
+            return None
+        if not isinstance(data, bool):
+            self.problem(path, f"must be true or false, not {_kind(data)}")
+            return None
+        return data
+
+    def codes(self, data: Any, path: str, valid: Sequence[str], what: str) -> list[str]:
+        if data is None:
+            return []
+        if not isinstance(data, list):
+            self.problem(path, f"must be a list, not {_kind(data)}")
+            return []
+        if len(data) > MAX_LIST:
+            self.problem(path, f"has {len(data)} entries; at most {MAX_LIST} are accepted")
+            return []
+        out = []
+        for i, code in enumerate(data):
+            if not isinstance(code, str):
+                self.problem(f"{path}[{i}]", f"must be a string, not {_kind(code)}")
+            elif code not in valid:
+                self.problem(f"{path}[{i}]", f"unknown {what} {code!r}", suggest(code, valid))
+            else:
+                out.append(code)
+        return out
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "an object",
+    }.get(type(value), type(value).__name__)
+
+
+def read_assessment(
+    data: Any,
+    catalog: Catalog,
+    *,
+    file: str | None = None,
+    allow_unknown: bool = False,
+    followup: bool = False,
+) -> Assessment:
+    """Validate plain JSON data and build an :class:`Assessment`, or raise AssessmentError."""
+    r = _Reader(file, catalog, allow_unknown)
+    root = r.obj(data, "$")
+    if root is None:
+        raise AssessmentError("invalid assessment", file=file, problems=r.problems)
+    r.keys(root, TOP_KEYS, "")
+    schema = root.get("schema")
+    if schema is not None and schema != ASSESSMENT_SCHEMA:
+        r.problem("schema", f"must be {ASSESSMENT_SCHEMA!r}, not {schema!r}")
+
+    patient = _patient(r, root.get("patient"))
+    assessed_on = _date(r, root.get("assessed_on"))
+    episode = _episode(r, root.get("episode"))
+    pain = _pain(r, root.get("pain"))
+    findings = _findings(r, root.get("findings"))
+    red_flags = r.codes(
+        root.get("red_flags"), "red_flags", catalog.codes(TermKind.RED_FLAG), "red flag"
+    )
+    questionnaires = r.obj(root.get("questionnaires"), "questionnaires") or {}
+    measures = _measures(r, root.get("measures"))
+    response = None
+    if followup:
+        response = _response(r, root.get("response"))
+    elif "response" in root:
+        r.problem("response", "only a follow-up assessment may carry a response block")
+
+    if r.problems or patient is None:
+        if patient is None and not any(p.path and p.path.startswith("patient") for p in r.problems):
+            r.problem("patient", "is required")
+        raise AssessmentError("invalid assessment", file=file, problems=r.problems)
+    return Assessment(
+        patient=patient,
+        assessed_on=assessed_on,
+        episode=episode,
+        pain=pain,
+        findings=findings,
+        red_flags=red_flags,
+        questionnaires=questionnaires,
+        measures=measures,
+        response=response,
+        unrecognized=r.unrecognized,
+        source=file,
+    )
+
+
+def _date(r: _Reader, data: Any) -> str | None:
+    if data is None:
+        return None
+    import datetime
+
+    if not isinstance(data, str):
+        r.problem("assessed_on", f"must be a date YYYY-MM-DD, not {_kind(data)}")
+        return None
+    try:
+        return datetime.date.fromisoformat(data).isoformat()
+    except ValueError:
+        r.problem("assessed_on", f"{data!r} is not a date YYYY-MM-DD")
+        return None
+
+
+def _patient(r: _Reader, data: Any) -> Patient | None:
+    p = r.obj(data, "patient")
+    if p is None:
+        return None
+    r.keys(p, {"id", "age", "sex", "conditions", "declines"}, "patient")
+    pid = r.string(p.get("id"), "patient.id")
+    if "id" not in p:
+        r.problem("patient.id", "is required")
+    age = r.integer(p.get("age"), "patient.age", 0, 120)
+    sex = p.get("sex")
+    if sex is not None and sex not in ("female", "male", "other", "unknown"):
+        r.problem("patient.sex", f"{sex!r} is not one of female, male, other, unknown")
+    conditions = r.codes(
+        p.get("conditions"), "patient.conditions", r.catalog.codes(TermKind.CONDITION), "condition"
+    )
+    declines = r.codes(
+        p.get("declines"), "patient.declines", sorted(r.catalog.interventions), "intervention"
+    )
+    if pid is None:
+        return None
+    return Patient(id=pid, age=age, sex=sex, conditions=conditions, declines=declines)
+
+
+def _episode(r: _Reader, data: Any) -> Episode:
+    e = r.obj(data, "episode") or {}
+    r.keys(e, {"duration_days", "leg_symptoms", "onset_age"}, "episode")
+    return Episode(
+        duration_days=r.integer(e.get("duration_days"), "episode.duration_days", 0, 36500),
+        leg_symptoms=r.enum(e.get("leg_symptoms"), "episode.leg_symptoms", LegSymptoms),
+        onset_age=r.integer(e.get("onset_age"), "episode.onset_age", 0, 120),
+    )
+
+
+def _pain(r: _Reader, data: Any) -> Pain:
+    p = r.obj(data, "pain") or {}
+    r.keys(p, {"current", "worst", "best"}, "pain")
+    return Pain(
+        current=r.integer(p.get("current"), "pain.current", 0, 10),
+        worst=r.integer(p.get("worst"), "pain.worst", 0, 10),
+        best=r.integer(p.get("best"), "pain.best", 0, 10),
+    )
+
+
+FINDING_KEYS = {"code", "present", "side", "severity", "value", "unit", "direction"}
+
+
+def _findings(r: _Reader, data: Any) -> list[Finding]:
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        r.problem("findings", f"must be a list, not {_kind(data)}")
+        return []
+    if len(data) > MAX_FINDINGS:
+        r.problem("findings", f"has {len(data)} entries; at most {MAX_FINDINGS} are accepted")
+        return []
+    known = r.catalog.codes(TermKind.FINDING)
+    out = []
+    for i, raw in enumerate(data):
+        path = f"findings[{i}]"
+        f = r.obj(raw, path)
+        if f is None:
+            continue
+        r.keys(f, FINDING_KEYS, path)
+        code = f.get("code")
+        if not isinstance(code, str):
+            r.problem(f"{path}.code", "is required" if code is None else f"must be a string, not {_kind(code)}")
+            continue
+        if code not in known:
+            if r.allow_unknown:
+                r.unrecognized.append(code)
+            else:
+                r.problem(f"{path}.code", f"unknown finding {code!r}", suggest(code, known))
+            continue
+        term = r.catalog.term(TermKind.FINDING, code)
+        unit = f.get("unit")
+        if unit is not None and not isinstance(unit, str):
+            r.problem(f"{path}.unit", f"must be a string, not {_kind(unit)}")
+            unit = None
+        if term is not None and term.unit is not None and unit is not None and unit != term.unit:
+            r.problem(f"{path}.unit", f"{code} is measured in {term.unit!r}, not {unit!r}")
+        if term is not None and term.unit is not None and unit is None and "value" in f:
+            unit = term.unit
+        low, high = (0.0, 180.0) if (unit or (term.unit if term else None)) == "deg" else (None, None)
+        value = r.number(f.get("value"), f"{path}.value", low, high)
+        present = r.boolean(f.get("present"), f"{path}.present")
+        out.append(
+            Finding(
+                code=code,
+                present=True if present is None else present,
+                side=r.enum(f.get("side"), f"{path}.side", Side),
+                severity=r.enum(f.get("severity"), f"{path}.severity", Severity),
+                value=value,
+                unit=unit,
+                direction=r.enum(f.get("direction"), f"{path}.direction", Direction),
+            )
+        )
+    return out
+
+
+def _measures(r: _Reader, data: Any) -> dict[str, float]:
+    m = r.obj(data, "measures") or {}
+    known = r.catalog.codes(TermKind.MEASURE)
+    out = {}
+    for key, value in m.items():
+        path = f"measures.{key}"
+        if key not in known:
+            r.problem(path, f"unknown measure {key!r}", suggest(key, known))
+            continue
+        number = r.number(value, path, 0)
+        if number is not None:
+            out[key] = number
+    return out
+
+
+def _response(r: _Reader, data: Any) -> Response | None:
+    resp = r.obj(data, "response")
+    if resp is None:
+        r.problem("response", "a follow-up needs a response block (exercise_pain_max, "
+                  "settled_within_24h, adherence_percent)")
+        return None
+    r.keys(resp, {"exercise_pain_max", "settled_within_24h", "adherence_percent"}, "response")
+    for key in ("exercise_pain_max", "settled_within_24h", "adherence_percent"):
+        if resp.get(key) is None:
+            r.problem(f"response.{key}", "is required")
+    pain = r.integer(resp.get("exercise_pain_max"), "response.exercise_pain_max", 0, 10)
+    settled = r.boolean(resp.get("settled_within_24h"), "response.settled_within_24h")
+    adherence = r.number(resp.get("adherence_percent"), "response.adherence_percent", 0, 100)
+    if pain is None or settled is None or adherence is None:
+        return None
+    return Response(exercise_pain_max=pain, settled_within_24h=settled, adherence_percent=adherence)
+
+
+def parse_json(text: str | bytes, *, file: str | None = None) -> Any:
+    if len(text) > MAX_BYTES:
+        raise AssessmentError(
+            "input too large",
+            file=file,
+            problems=[Problem(file=file, path="$", message=f"is larger than {MAX_BYTES} bytes")],
+        )
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise AssessmentError(
+            "malformed JSON",
+            file=file,
+            problems=[
+                Problem(
+                    file=file,
+                    path="$",
+                    message=f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}",
+                )
+            ],
+        ) from exc
+    except RecursionError as exc:
+        raise AssessmentError(
+            "input nested too deeply",
+            file=file,
+            problems=[Problem(file=file, path="$", message="is nested too deeply")],
+        ) from exc
+
+
+def load_assessment(
+    path: str | Path,
+    catalog: Catalog,
+    *,
+    allow_unknown: bool = False,
+    followup: bool = False,
+    reader: Callable[[Path], bytes] = Path.read_bytes,
+) -> Assessment:
+    """Read and validate an assessment file."""
+    p = Path(path)
+    name = p.name
+    try:
+        raw = reader(p)
+    except OSError as exc:
+        raise AssessmentError(
+            "cannot read",
+            file=name,
+            problems=[Problem(file=name, path="$", message=f"cannot read: {exc.strerror}")],
+        ) from exc
+    data = parse_json(raw, file=name)
+    return read_assessment(data, catalog, file=name, allow_unknown=allow_unknown, followup=followup)

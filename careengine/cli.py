@@ -1,0 +1,236 @@
+"""The ``careengine`` command line. Thin: it parses, calls the library, renders, maps errors.
+
+Exit codes: 0 success (a plan with status ``referral`` is a success), 1 rules or plugins broken,
+2 invalid input or usage. Errors are printed one line per problem on stderr, never as a
+traceback unless ``CAREENGINE_DEBUG=1``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from careengine.engine import Engine
+from careengine.errors import CareEngineError, ConfigurationError
+from careengine.plugins import PluginInfo, get_plugin_manager
+from careengine.version import __version__
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _env_list(name: str) -> list[str]:
+    return [p.strip() for p in os.environ.get(name, "").split(",") if p.strip()]
+
+
+def fail(exc: CareEngineError) -> None:
+    """Print one line per problem and exit with the error's code."""
+    if os.environ.get("CAREENGINE_DEBUG") == "1":
+        raise exc
+    for line in exc.lines():
+        click.echo(f"error: {line}", err=True)
+    sys.exit(exc.exit_code)
+
+
+def guarded(fn: F) -> F:
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except CareEngineError as exc:
+            fail(exc)
+        except Exception:
+            if os.environ.get("CAREENGINE_DEBUG") == "1":
+                raise
+            click.echo(
+                "error: internal error (set CAREENGINE_DEBUG=1 for the traceback)", err=True
+            )
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def engine_options(fn: F) -> F:
+    """--rules, --plugin and --backend for every command that builds an engine."""
+    fn = click.option(
+        "--backend",
+        type=click.Choice(["auto", "durable", "python"]),
+        default="auto",
+        show_default=True,
+        help="Rule backend.",
+    )(fn)
+    fn = click.option(
+        "--plugin",
+        "plugins",
+        multiple=True,
+        metavar="MODULE_OR_PATH",
+        help="Load an extra plugin (module name or .py file). Repeatable.",
+    )(fn)
+    fn = click.option(
+        "--rules",
+        "rules",
+        multiple=True,
+        type=click.Path(path_type=Path),
+        metavar="DIR",
+        help="Load rule packs from a directory or .toml file. Repeatable.",
+    )(fn)
+    return fn
+
+
+def build_engine(
+    rules: Sequence[Path] = (), plugins: Sequence[str] = (), backend: str = "auto", **extra: Any
+) -> Engine:
+    allow = _env_list("CAREENGINE_PLUGINS") or None
+    return Engine(
+        rules=list(rules),
+        plugins=list(plugins),
+        backend=backend,
+        allow=allow,
+        block=_env_list("CAREENGINE_DISABLE_PLUGINS"),
+        **extra,
+    )
+
+
+def _version_callback(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    click.echo(f"careengine {__version__}")
+    try:
+        engine = build_engine()
+    except CareEngineError as exc:
+        fail(exc)
+    click.echo(f"backend: {engine.backend_name}")
+    for info in engine.plugins.values():
+        click.echo(f"plugin {info.name} {info.version}")
+    for pack in engine.packs:
+        click.echo(f"pack {pack.id} {pack.version}")
+    ctx.exit(0)
+
+
+class CareEngineGroup(click.Group):
+    """Adds the plugins' commands (``careengine_commands``) the first time commands are listed
+    or looked up, so that a plugin's command appears in ``--help`` and runs like a built-in."""
+
+    _plugins_loaded = False
+
+    def _load_plugin_commands(self) -> None:
+        if self._plugins_loaded:
+            return
+        self._plugins_loaded = True
+        try:
+            host = get_plugin_manager(
+                allow=_env_list("CAREENGINE_PLUGINS") or None,
+                block=_env_list("CAREENGINE_DISABLE_PLUGINS"),
+            )
+            host.commands(self)
+        except CareEngineError as exc:
+            fail(exc)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load_plugin_commands()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        self._load_plugin_commands()
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=CareEngineGroup)
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_version_callback,
+    help="Show the version, the loaded plugins and rule packs, and exit.",
+)
+def cli() -> None:
+    """Turn a physical therapist's low back pain assessment into a staged care plan."""
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", default="json", show_default=True, help="Output format.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="File (or directory).")
+@click.option("--allow-unknown", is_flag=True, help="List unknown finding codes instead of failing.")
+@engine_options
+@guarded
+def evaluate(
+    files: tuple[Path, ...],
+    fmt: str,
+    output: Path | None,
+    allow_unknown: bool,
+    rules: tuple[Path, ...],
+    plugins: tuple[str, ...],
+    backend: str,
+) -> None:
+    """Evaluate assessment FILE(s) and print (or write) the plan."""
+    engine = build_engine(rules, plugins, backend)
+    if fmt not in engine.renderers:
+        raise ConfigurationError(
+            f"unknown format {fmt!r}; available: {', '.join(sorted(engine.renderers))}"
+        )
+    renderer = engine.renderers[fmt]
+    to_dir = output is not None and (len(files) > 1 or output.is_dir())
+    if to_dir and output is not None:
+        output.mkdir(parents=True, exist_ok=True)
+    for path in files:
+        plan = engine.evaluate(engine.load_assessment(path, allow_unknown=allow_unknown))
+        text = engine.render(plan, fmt)
+        if output is None:
+            click.echo(text, nl=False)
+        elif to_dir:
+            (output / f"{path.stem}.plan.{renderer.extension}").write_text(text, encoding="utf-8")
+        else:
+            output.write_text(text, encoding="utf-8")
+
+
+@cli.group()
+def plugins() -> None:
+    """Inspect plugins."""
+
+
+def _info_dict(info: PluginInfo) -> dict[str, Any]:
+    return {
+        "name": info.name,
+        "version": info.version,
+        "distribution": info.distribution,
+        "hooks": list(info.hooks),
+        "builtin": info.builtin,
+    }
+
+
+@plugins.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--all", "show_all", is_flag=True, help="Include built-in plugins.")
+@engine_options
+@guarded
+def plugins_list(
+    as_json: bool,
+    show_all: bool,
+    rules: tuple[Path, ...],
+    plugins: tuple[str, ...],
+    backend: str,
+) -> None:
+    """List loaded plugins with their versions and hooks."""
+    engine = build_engine(rules, plugins, backend)
+    infos = [i for i in engine.plugins.values() if show_all or not i.builtin]
+    if as_json:
+        click.echo(json.dumps([_info_dict(i) for i in infos], indent=2))
+        return
+    if not infos:
+        click.echo("no plugins installed (use --all to include the built-in ones)")
+    for info in infos:
+        dist = f" [{info.distribution}]" if info.distribution else ""
+        click.echo(f"{info.name} {info.version}{dist}: {', '.join(info.hooks)}")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console-script entry point."""
+    cli.main(args=list(argv) if argv is not None else None, prog_name="careengine")

@@ -1,0 +1,252 @@
+"""The :class:`Engine`: build once from plugins and packs, then evaluate many assessments.
+
+Pipeline of :meth:`Engine.evaluate`: derive facts (hook) -> fire rules -> red-flag gate ->
+vetoes and alternatives -> merge -> review hook (with the safety invariants re-checked after
+every reviewer). The plan is a pure function of (assessment, loaded plugins and packs, options).
+
+Each engine owns its plugin host and its backend (durable-rules rulesets are created per engine
+and freed on :meth:`close`), so two engines in one process never see each other's rules. An engine
+is safe to share between threads: evaluations of the rule backend are serialised by a lock (the
+durable-rules C engine never releases the GIL, so a lock costs no parallelism; use processes to
+scale, as ``careengine batch --jobs`` does).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from careengine.assessment_io import load_assessment, read_assessment
+from careengine.errors import ConfigurationError, PluginError, RuleExecutionError
+from careengine.facts import assessment_facts, derived_facts
+from careengine.merge import WITHHELD, MergeOptions, merge
+from careengine.model import (
+    Assessment,
+    Classification,
+    DerivedFact,
+    PackInfo,
+    Plan,
+    PlanStatus,
+    Provenance,
+)
+from careengine.plugins import PluginHost, PluginInfo, get_plugin_manager
+from careengine.registry import Catalog, Renderer, RenderContext
+from careengine.rules.backend import make_backend, resolve_backend_name
+from careengine.rules.compile import CompiledRule, Program, compile_packs
+from careengine.rules.model import Action, Add, AddPrecaution, Exclude, RulePack, StartStage
+from careengine.rules.runner import RuleRunner
+from careengine.rules.validate import validate_packs
+from careengine.version import __version__
+
+
+def _load_rule_files(paths: Iterable[tuple[Path, str]], catalog: Catalog) -> list[RulePack]:
+    if not paths:
+        return []
+    from careengine.rules.toml_pack import load_paths
+
+    return load_paths(paths, catalog)
+
+
+class Engine:
+    """Build once, evaluate many times.
+
+    :param plugins: extra plugins (module names, ``.py`` paths or plugin objects).
+    :param rules: extra directories or ``.toml`` files of rule packs.
+    :param builtins: the built-in knowledge base (``True``), none (``False``), or module names.
+    :param entry_points: load plugins installed under the ``careengine`` entry-point group.
+    :param allow: only these entry-point/extra plugins (``CAREENGINE_PLUGINS``).
+    :param block: never these plugins (``CAREENGINE_DISABLE_PLUGINS``).
+    :param backend: ``auto`` (durable-rules where it imports), ``durable`` or ``python``.
+    :param max_items_per_stage: the merge cap per stage; overflow is deferred.
+    """
+
+    def __init__(
+        self,
+        *,
+        plugins: Sequence[str | object] = (),
+        rules: Sequence[str | Path] = (),
+        builtins: bool | Sequence[str] = True,
+        entry_points: bool = True,
+        allow: Collection[str] | None = None,
+        block: Collection[str] = (),
+        backend: str = "auto",
+        max_items_per_stage: int = 8,
+    ) -> None:
+        if max_items_per_stage < 1:
+            raise ConfigurationError("max_items_per_stage must be at least 1")
+        self.backend_name = resolve_backend_name(backend)
+        self.options = MergeOptions(max_items_per_stage=max_items_per_stage)
+        self.host: PluginHost = get_plugin_manager(
+            builtins=builtins, entry_points=entry_points, extra=plugins, allow=allow, block=block
+        )
+        self.catalog: Catalog = self.host.catalog()
+        if not self.catalog.stages:
+            raise PluginError("no plugin registered any plan stage", plugin="(all)")
+        registry = self.host.rule_packs()
+        paths = list(registry.paths) + [(Path(p), "(--rules)") for p in rules]
+        packs = list(registry.packs) + _load_rule_files(paths, self.catalog)
+        validate_packs(packs, self.catalog)
+        self.packs: tuple[RulePack, ...] = tuple(sorted(packs, key=lambda p: p.id))
+        self.program: Program = compile_packs(self.packs)
+        self.renderers: dict[str, Renderer] = self.host.renderers()
+        self._lock = threading.Lock()
+        self._backend = make_backend(
+            self.backend_name, [s for st in self.program.strata for s in st.shards]
+        )
+        self._runner = RuleRunner(self.program, self._backend, check=self._check_action)
+        self._provenance = self._make_provenance()
+
+    # --- public API --------------------------------------------------------------------------
+
+    @property
+    def plugins(self) -> Mapping[str, PluginInfo]:
+        return dict(sorted(self.host.infos.items()))
+
+    def load_assessment(
+        self, source: str | Path | Mapping[str, Any], *, allow_unknown: bool = False,
+        followup: bool = False,
+    ) -> Assessment:
+        """Read and validate an assessment from a file path or already-parsed JSON data."""
+        if isinstance(source, Mapping):
+            return read_assessment(
+                source, self.catalog, allow_unknown=allow_unknown, followup=followup
+            )
+        return load_assessment(
+            source, self.catalog, allow_unknown=allow_unknown, followup=followup
+        )
+
+    def evaluate(self, assessment: Assessment) -> Plan:
+        """The care plan for one assessment."""
+        classifications, extra_facts = self._derive(assessment)
+        facts = assessment_facts(assessment) + derived_facts(extra_facts)
+        with self._lock:
+            result = self._runner.run(facts)
+        plan = merge(
+            contributions=result.contributions,
+            assessment=assessment,
+            catalog=self.catalog,
+            classifications=classifications,
+            provenance=self._provenance,
+            options=self.options,
+        )
+        return self.host.review_plan(plan, assessment, check=self._make_review_check(plan))
+
+    def render(self, plan: Plan, fmt: str = "json") -> str:
+        renderer = self.renderers.get(fmt)
+        if renderer is None:
+            raise ConfigurationError(
+                f"unknown format {fmt!r}; available: {', '.join(sorted(self.renderers))}"
+            )
+        return renderer.render(plan, RenderContext(catalog=self.catalog))
+
+    def close(self) -> None:
+        """Free the backend's rulesets. The engine cannot evaluate afterwards."""
+        with self._lock:
+            self._backend.close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- internals ---------------------------------------------------------------------------
+
+    def _derive(self, assessment: Assessment) -> tuple[dict[str, Any], list[DerivedFact]]:
+        classifications: dict[str, Any] = {}
+        owners: dict[str, str] = {}
+        facts: list[DerivedFact] = []
+        for plugin, item in self.host.derive_facts(assessment):
+            if isinstance(item, DerivedFact):
+                facts.append(item)
+                continue
+            if item.name in owners:
+                raise PluginError(
+                    f"classification {item.name!r} is already produced by plugin {owners[item.name]}",
+                    plugin=plugin,
+                    hook="careengine_derive_facts",
+                )
+            owners[item.name] = plugin
+            classifications[item.name] = _classification_block(item)
+            for key, value in item.values.items():
+                if isinstance(value, bool | int | float | str):
+                    facts.append(DerivedFact(code=f"{item.name}.{key}", value=value))
+        return classifications, facts
+
+    def _check_action(self, rule: CompiledRule, action: Action) -> None:
+        """Actions produced by Python code at run time meet the same checks as declared ones."""
+        intervention = getattr(action, "intervention", None)
+        if isinstance(action, Add | Exclude | AddPrecaution) and (
+            intervention not in self.catalog.interventions
+        ):
+            raise RuleExecutionError(f"unknown intervention {intervention!r}", rule_id=rule.rule.id)
+        if isinstance(action, Add | StartStage) and action.stage not in self.catalog.stage_ids():
+            raise RuleExecutionError(f"unknown stage {action.stage!r}", rule_id=rule.rule.id)
+
+    def _make_review_check(self, merged: Plan) -> Any:
+        vetoed = {
+            e.intervention
+            for e in merged.excluded
+            if any(r != WITHHELD for r in e.reasons)
+        }
+        withheld = merged.status is PlanStatus.REFERRAL
+
+        def check(plan: Plan, plugin: str) -> None:
+            def fail(message: str) -> None:
+                info = self.host.infos.get(plugin)
+                raise PluginError(
+                    message,
+                    plugin=plugin,
+                    distribution=info.distribution if info else None,
+                    hook="careengine_review_plan",
+                )
+
+            if withheld and plan.status is not PlanStatus.REFERRAL:
+                fail("changed the status of a plan whose red flags withhold treatment")
+            for stage_id, item in plan.items():
+                if withheld:
+                    fail(f"placed {item.intervention} in {stage_id} while treatment is withheld")
+                if item.intervention in vetoed:
+                    fail(f"placed vetoed intervention {item.intervention} in stage {stage_id}")
+                if item.intervention not in self.catalog.interventions:
+                    fail(f"placed unknown intervention {item.intervention}")
+            kept = {e.intervention for e in plan.excluded}
+            if not vetoed <= kept:
+                fail(f"removed exclusions {sorted(vetoed - kept)}")
+            if {a.code for a in merged.alerts} - {a.code for a in plan.alerts}:
+                fail("removed alerts")
+
+        return check
+
+    def _make_provenance(self) -> Provenance:
+        plugins = {name: info.version for name, info in sorted(self.host.infos.items())}
+        packs = {p.id: PackInfo(version=p.version, sha256=p.sha256) for p in self.packs}
+        whole = json.dumps(
+            {
+                "engine": __version__,
+                "plugins": plugins,
+                "packs": {k: [v.version, v.sha256] for k, v in packs.items()},
+                "options": attrs.asdict(self.options),
+            },
+            sort_keys=True,
+        )
+        return Provenance(
+            engine_version=__version__,
+            backend=self.backend_name,
+            plugins=plugins,
+            packs=packs,
+            fingerprint="sha256:" + hashlib.sha256(whole.encode()).hexdigest(),
+        )
+
+
+def _classification_block(item: Classification) -> dict[str, Any]:
+    block: dict[str, Any] = dict(item.values)
+    if item.missing:
+        block["missing"] = sorted(item.missing)
+    return block

@@ -1,0 +1,108 @@
+"""Turn an :class:`Assessment` (and derived facts) into the flat fact records of DESIGN 4.1.
+
+Every fact is a dict with a unique ``id``, a ``type`` and a ``code``. Optional fields are left out
+rather than set to ``None``, so that presence tests mean "given".
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from careengine.model import Assessment, DerivedFact
+
+Fact = dict[str, Any]
+
+
+def label(fact: Fact) -> str:
+    """How a matched fact is named in ``because[].matched`` (``finding:glute_weakness``)."""
+    return f"{fact['type']}:{fact['code']}"
+
+
+def _measure(code: str, value: Any) -> Fact:
+    return {"id": f"measure:{code}", "type": "measure", "code": code, "value": value}
+
+
+def assessment_facts(assessment: Assessment) -> list[Fact]:
+    facts: list[Fact] = []
+    for index, finding in enumerate(
+        sorted(assessment.findings, key=lambda f: json.dumps(_finding_key(f)))
+    ):
+        fact: Fact = {
+            "id": f"finding:{finding.code}:{index}",
+            "type": "finding",
+            "code": finding.code,
+            "present": finding.present,
+        }
+        if finding.side is not None:
+            fact["side"] = finding.side.value
+        if finding.severity is not None:
+            fact["severity"] = finding.severity.value
+            fact["severity_rank"] = finding.severity.rank
+        if finding.value is not None:
+            fact["value"] = finding.value
+        if finding.unit is not None:
+            fact["unit"] = finding.unit
+        if finding.direction is not None:
+            fact["direction"] = finding.direction.value
+        facts.append(fact)
+    patient = assessment.patient
+    for code in sorted(set(patient.conditions)):
+        facts.append({"id": f"condition:{code}", "type": "condition", "code": code})
+    for code in sorted(set(assessment.red_flags)):
+        facts.append({"id": f"red_flag:{code}", "type": "red_flag", "code": code})
+    for code in sorted(set(patient.declines)):
+        facts.append({"id": f"preference:{code}", "type": "preference", "code": code})
+    measures: dict[str, Any] = {}
+    if patient.age is not None:
+        measures["age"] = patient.age
+    pain = assessment.pain
+    for code, value in (("nprs_current", pain.current), ("nprs_worst", pain.worst)):
+        if value is not None:
+            measures[code] = value
+    if pain.best is not None:
+        measures["nprs_best"] = pain.best
+    episode = assessment.episode
+    if episode.duration_days is not None:
+        measures["symptom_duration_days"] = episode.duration_days
+    if episode.onset_age is not None:
+        measures["onset_age"] = episode.onset_age
+    if episode.leg_symptoms is not None:
+        measures["leg_symptoms"] = episode.leg_symptoms.value
+    measures.update(assessment.measures)
+    facts.extend(_measure(code, measures[code]) for code in sorted(measures))
+    return facts
+
+
+def _finding_key(finding: Any) -> list[Any]:
+    return [
+        finding.code,
+        finding.present,
+        finding.side,
+        finding.severity,
+        finding.value,
+        finding.unit,
+        finding.direction,
+    ]
+
+
+def derived_fact(fact: DerivedFact) -> Fact | None:
+    """A derived fact record; ``None`` values are not asserted (rules never fire on unknown)."""
+    if fact.value is None:
+        return None
+    return {
+        "id": f"derived:{fact.code}={json.dumps(fact.value)}",
+        "type": "derived",
+        "code": fact.code,
+        "value": fact.value,
+    }
+
+
+def derived_facts(facts: Iterable[DerivedFact]) -> list[Fact]:
+    out = {}
+    for fact in facts:
+        record = derived_fact(fact)
+        if record is not None:
+            out[record["id"]] = record
+    return [out[k] for k in sorted(out)]

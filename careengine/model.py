@@ -1,0 +1,427 @@
+"""The domain model: frozen, keyword-only attrs classes and enums for fixed vocabularies.
+
+Three sides:
+
+* assessment side: what the therapist found (:class:`Assessment`, :class:`Patient`,
+  :class:`Finding`, ...);
+* knowledge side: what the catalog knows (:class:`Intervention`, :class:`Dosage`, :class:`Stage`,
+  :class:`Term`);
+* result side: what the engine produced (:class:`Plan` and its parts).
+
+Nothing here reads or writes JSON: that lives in :mod:`careengine.serialize`.
+Nothing here is clinical either: codes are plain strings checked against the catalog that plugins
+register.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+
+frozen = attrs.frozen(kw_only=True)
+
+
+def _tuple(value: Any) -> tuple[Any, ...]:
+    return tuple(value) if value is not None else ()
+
+
+def freeze(value: Any) -> Any:
+    """Deep-freeze plain JSON-like data: dicts become read-only mappings, lists tuples."""
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: freeze(v) for k, v in value.items()})
+    if isinstance(value, list | tuple):
+        return tuple(freeze(v) for v in value)
+    return value
+
+
+# --- fixed vocabularies ------------------------------------------------------------------------
+
+
+class Severity(enum.StrEnum):
+    MILD = "mild"
+    MODERATE = "moderate"
+    SEVERE = "severe"
+
+    @property
+    def rank(self) -> int:
+        return list(Severity).index(self) + 1
+
+
+class Side(enum.StrEnum):
+    LEFT = "left"
+    RIGHT = "right"
+    BILATERAL = "bilateral"
+
+
+class Direction(enum.StrEnum):
+    EXTENSION = "extension"
+    FLEXION = "flexion"
+    LATERAL = "lateral"
+
+
+class LegSymptoms(enum.StrEnum):
+    NONE = "none"
+    ABOVE_KNEE = "above_knee"
+    BELOW_KNEE = "below_knee"
+
+
+class TermKind(enum.StrEnum):
+    """The kinds of code an assessment may use; each is registered by a catalog plugin."""
+
+    FINDING = "finding"
+    CONDITION = "condition"
+    RED_FLAG = "red_flag"
+    MEASURE = "measure"
+
+
+class InterventionKind(enum.StrEnum):
+    EXERCISE = "exercise"
+    MANUAL_THERAPY = "manual_therapy"
+    PROCEDURE = "procedure"
+    REFERRAL = "referral"
+    EDUCATION = "education"
+    MODALITY = "modality"
+
+
+class AlertLevel(enum.StrEnum):
+    """Ordered from most to least severe."""
+
+    EMERGENCY = "emergency"
+    URGENT = "urgent"
+    ROUTINE = "routine"
+    INFO = "info"
+
+    @property
+    def withholds_treatment(self) -> bool:
+        return self in (AlertLevel.EMERGENCY, AlertLevel.URGENT)
+
+    @property
+    def rank(self) -> int:
+        """0 for emergency (most severe) up to 3 for info."""
+        return list(AlertLevel).index(self)
+
+
+class Urgency(enum.StrEnum):
+    EMERGENCY = "emergency"
+    URGENT = "urgent"
+    ROUTINE = "routine"
+
+    @property
+    def rank(self) -> int:
+        return list(Urgency).index(self)
+
+
+class PlanStatus(enum.StrEnum):
+    READY = "ready"
+    REFERRAL = "referral"
+
+
+class Decision(enum.StrEnum):
+    ADVANCE = "advance"
+    HOLD = "hold"
+    REGRESS = "regress"
+
+
+# --- assessment side ---------------------------------------------------------------------------
+
+
+@frozen
+class Patient:
+    id: str
+    age: int | None = None
+    sex: str | None = None
+    conditions: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    declines: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+
+
+@frozen
+class Episode:
+    duration_days: int | None = None
+    leg_symptoms: LegSymptoms | None = None
+    onset_age: int | None = None
+
+
+@frozen
+class Pain:
+    """Numeric pain rating scale (NPRS, 0-10)."""
+
+    current: int | None = None
+    worst: int | None = None
+    best: int | None = None
+
+
+@frozen
+class Finding:
+    """One examination finding. ``present=False`` records "examined and not found"."""
+
+    code: str
+    present: bool = True
+    side: Side | None = None
+    severity: Severity | None = None
+    value: float | None = None
+    unit: str | None = None
+    direction: Direction | None = None
+
+
+@frozen
+class Response:
+    """How the patient responded to the plan since the last visit (follow-ups only)."""
+
+    exercise_pain_max: int
+    settled_within_24h: bool
+    adherence_percent: float
+
+
+@frozen
+class Assessment:
+    patient: Patient
+    assessed_on: str | None = None
+    episode: Episode = Episode()
+    pain: Pain = Pain()
+    findings: tuple[Finding, ...] = attrs.field(default=(), converter=_tuple)
+    red_flags: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    questionnaires: Mapping[str, Any] = attrs.field(factory=dict, converter=freeze)
+    measures: Mapping[str, float] = attrs.field(factory=dict, converter=freeze)
+    response: Response | None = None
+    unrecognized: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    source: str | None = attrs.field(default=None, eq=False)
+
+    def present_findings(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.present)
+
+
+# --- knowledge side ----------------------------------------------------------------------------
+
+
+@frozen
+class Term:
+    """A vocabulary code registered by a catalog plugin."""
+
+    code: str
+    kind: TermKind
+    label: str
+    region: str | None = None
+    impairment: bool = False
+    unit: str | None = None
+
+
+@frozen
+class Dosage:
+    sets: int | None = None
+    reps: int | None = None
+    hold_seconds: int | None = None
+    minutes: int | None = None
+    per_week: int | None = None
+
+    def weekly_volume(self) -> float:
+        """A comparable load figure: sets x reps (or hold or minutes) x sessions per week."""
+        per_session = float(self.sets or 1) * float(self.reps or 1)
+        per_session *= float(self.hold_seconds or 1) * float(self.minutes or 1)
+        return per_session * float(self.per_week or 1)
+
+
+@frozen
+class Stage:
+    id: str
+    title: str
+    order: int
+    goals: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    progress_when: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+
+
+@frozen
+class Intervention:
+    id: str
+    kind: InterventionKind
+    name: str
+    steps: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    dosage: Dosage = Dosage()
+    safety_tips: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    contraindications_absolute: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    contraindications_relative: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    progresses_to: str | None = None
+    regresses_to: str | None = None
+    alternatives: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    exclusive_group: str | None = None
+    evidence: str | None = None
+
+
+@frozen
+class DerivedFact:
+    """A fact computed before the rules run (``careengine_derive_facts``) or by a rule."""
+
+    code: str
+    value: bool | int | float | str | None = True
+
+
+@frozen
+class Classification:
+    """A named score or classification for the plan's ``classifications`` block.
+
+    Every non-null value also becomes a derived fact ``<name>.<key>`` that rules can match.
+    ``missing`` names the inputs that would decide a null value.
+    """
+
+    name: str
+    values: Mapping[str, Any] = attrs.field(converter=freeze)
+    missing: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    inputs: Mapping[str, Any] = attrs.field(factory=dict, converter=freeze)
+    criteria_met: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+
+
+# --- result side -------------------------------------------------------------------------------
+
+
+@frozen
+class Because:
+    """Why an item or alert is in the plan: the rule, its pack and plugin, and the matched facts."""
+
+    rule: str
+    pack: str
+    pack_version: str
+    plugin: str
+    matched: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    rationale: str = ""
+
+
+@frozen
+class Contribution:
+    """One action of one fired rule, before the merge."""
+
+    action: str  # add | exclude | precaution | alert | refer | start_stage
+    because: Because
+    priority: int = 50
+    intervention: str | None = None
+    stage: str | None = None
+    dosage: Dosage | None = None
+    addresses: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    text: str | None = None  # exclude reason, precaution text, alert message, referral reason
+    code: str | None = None  # alert code
+    level: AlertLevel | None = None
+    to: str | None = None  # referral target
+    urgency: Urgency | None = None
+
+
+@frozen
+class Precaution:
+    text: str
+    source: str
+
+
+@frozen
+class PlanItem:
+    intervention: str
+    kind: InterventionKind
+    name: str
+    dosage: Dosage
+    priority: int = 50
+    addresses: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    precautions: tuple[Precaution, ...] = attrs.field(default=(), converter=_tuple)
+    because: tuple[Because, ...] = attrs.field(default=(), converter=_tuple)
+    progressed_from: str | None = None
+
+
+@frozen
+class StagePlan:
+    id: str
+    title: str
+    goals: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    progress_when: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    items: tuple[PlanItem, ...] = attrs.field(default=(), converter=_tuple)
+
+
+@frozen
+class Alert:
+    code: str
+    level: AlertLevel
+    message: str
+    because: tuple[Because, ...] = attrs.field(default=(), converter=_tuple)
+
+
+@frozen
+class Referral:
+    to: str
+    urgency: Urgency
+    reason: str
+
+
+@frozen
+class Exclusion:
+    intervention: str
+    reasons: tuple[str, ...] = attrs.field(converter=_tuple)
+
+
+@frozen
+class Conflict:
+    """Two or more proposals that the merge could not both honour."""
+
+    kind: str  # "dosage" | "exclusive_group"
+    interventions: tuple[str, ...] = attrs.field(converter=_tuple)
+    stage: str | None
+    resolution: str
+    winner: str | None = None
+    details: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+
+
+@frozen
+class Deferred:
+    intervention: str
+    stage: str
+    reason: str
+
+
+@frozen
+class PackInfo:
+    version: str
+    sha256: str
+
+
+@frozen
+class Provenance:
+    engine_version: str
+    backend: str
+    plugins: Mapping[str, str] = attrs.field(converter=freeze)
+    packs: Mapping[str, PackInfo] = attrs.field(converter=freeze)
+    fingerprint: str
+
+
+@frozen
+class Progression:
+    from_stage: str
+    to_stage: str
+    decision: Decision
+    reasons: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+
+
+@frozen
+class Plan:
+    patient_id: str
+    status: PlanStatus
+    current_stage: str
+    stages: tuple[StagePlan, ...] = attrs.field(converter=_tuple)
+    provenance: Provenance
+    assessed_on: str | None = None
+    alerts: tuple[Alert, ...] = attrs.field(default=(), converter=_tuple)
+    referrals: tuple[Referral, ...] = attrs.field(default=(), converter=_tuple)
+    classifications: Mapping[str, Any] = attrs.field(factory=dict, converter=freeze)
+    excluded: tuple[Exclusion, ...] = attrs.field(default=(), converter=_tuple)
+    deferred: tuple[Deferred, ...] = attrs.field(default=(), converter=_tuple)
+    conflicts: tuple[Conflict, ...] = attrs.field(default=(), converter=_tuple)
+    unaddressed: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    unrecognized: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    progression: Progression | None = None
+    history: tuple[Progression, ...] = attrs.field(default=(), converter=_tuple)
+
+    def stage(self, stage_id: str) -> StagePlan:
+        for stage in self.stages:
+            if stage.id == stage_id:
+                return stage
+        raise KeyError(stage_id)
+
+    def items(self) -> tuple[tuple[str, PlanItem], ...]:
+        """Every placed item with its stage id, in plan order."""
+        return tuple((s.id, item) for s in self.stages for item in s.items)

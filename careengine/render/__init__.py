@@ -1,0 +1,1 @@
+"""Output formats. Each is registered through ``careengine_renderers`` by a plugin."""

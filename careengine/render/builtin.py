@@ -1,0 +1,19 @@
+"""The core output formats, registered through the same hook a plugin would use."""
+
+from __future__ import annotations
+
+from careengine.hookspecs import hookimpl
+from careengine.model import Plan
+from careengine.registry import RenderContext, RendererRegistry
+from careengine.render.text import render_text
+from careengine.serialize import dumps
+
+
+def render_json(plan: Plan, context: RenderContext) -> str:
+    return dumps(plan)
+
+
+@hookimpl
+def careengine_renderers(registry: RendererRegistry) -> None:
+    registry.add("json", render_json, extension="json", media_type="application/json")
+    registry.add("text", render_text, extension="txt", media_type="text/plain")

@@ -1,0 +1,87 @@
+"""The small interface every rule backend implements, and backend selection.
+
+A backend turns compiled shards into something that matches facts. It knows nothing of actions:
+it only reports which rule (by key) matched which facts (pattern name -> fact). Actions, chaining
+and strata are driven by :mod:`careengine.rules.runner`, identically for every backend.
+
+Contract for implementations (the differential tests hold both backends to it):
+
+* a pattern matches a fact when the fact has the pattern's type and code and passes every test;
+  a test on a field the fact lacks fails (``exists=false`` excepted);
+* ``all`` patterns join across distinct facts (one fact never fills two patterns of one match);
+* negated (``none``) patterns are not the backend's business: the runner checks them;
+* refraction: each combination of facts fires a rule at most once per session, including
+  combinations completed by facts asserted later into the same session.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+
+from careengine.errors import BackendError, ConfigurationError
+from careengine.rules.compile import Shard
+
+Fact = Mapping[str, Any]
+#: (rule key, {pattern name: fact}) for one firing
+RawMatch = tuple[str, Mapping[str, Fact]]
+
+BACKENDS = ("auto", "durable", "python")
+
+
+class BackendSession(Protocol):
+    def assert_facts(self, facts: Sequence[Fact]) -> list[RawMatch]:
+        """Assert facts into this session and return every new match, in any order."""
+
+
+class Backend(Protocol):
+    name: str
+
+    def session(self, shard: Shard) -> AbstractContextManager[BackendSession]:
+        """A fresh, isolated session on one shard; its state is deleted on exit."""
+
+    def close(self) -> None:
+        """Free everything the backend holds (idempotent)."""
+
+
+def durable_available() -> bool:
+    try:
+        return importlib.util.find_spec("durable_rules_engine") is not None and _imports()
+    except (ImportError, ValueError):
+        return False
+
+
+def _imports() -> bool:
+    try:
+        import durable_rules_engine  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def resolve_backend_name(name: str) -> str:
+    if name not in BACKENDS:
+        raise ConfigurationError(
+            f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}"
+        )
+    if name == "auto":
+        return "durable" if durable_available() else "python"
+    if name == "durable" and not durable_available():
+        raise BackendError(
+            "the durable backend was requested but durable-rules does not import here "
+            "(it needs Python < 3.13 and a C compiler); use --backend python"
+        )
+    return name
+
+
+def make_backend(name: str, shards: Sequence[Shard]) -> Backend:
+    """Build the named backend (already resolved) over every shard of a program."""
+    if name == "durable":
+        from careengine.rules.durable_backend import DurableBackend
+
+        return DurableBackend(shards)
+    from careengine.rules.python_backend import PythonBackend
+
+    return PythonBackend(shards)

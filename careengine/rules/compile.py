@@ -1,0 +1,212 @@
+"""Compile validated rule packs into a backend-neutral :class:`Program`.
+
+The program is what both backends consume:
+
+* every ``any`` alternative becomes its own :class:`CompiledRule` (one rule id, several keys);
+* rules are ordered into **strata** so that a rule negating a derived code runs only after every
+  rule that can derive it (stratified negation: the result never depends on firing order);
+* within a stratum, rules are split into **shards** that stay well below durable-rules' per-ruleset
+  limits (rule count, rules sharing one identical pattern, distinct values under one test node)
+  and that group rules by the facts they test, so an evaluation touches only shards that can match.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+
+import attrs
+
+from careengine.errors import Problem, RulePackError
+from careengine.rules.model import Call, Derive, FactType, Pattern, Rule, RulePack, Test
+
+frozen = attrs.frozen(kw_only=True)
+
+#: Shard limits, well inside durable-rules' hard limits (4,096 rules, 256 rules sharing an
+#: identical test, 512 distinct values under one node).
+MAX_RULES_PER_SHARD = 500
+MAX_IDENTICAL_PATTERNS = 200
+MAX_CODES_PER_TYPE = 300
+
+FactKey = tuple[str, str]  # (fact type, code)
+
+
+@frozen
+class CompiledPattern:
+    name: str
+    fact: FactType
+    code: str
+    tests: tuple[Test, ...]
+    #: name of the first positive pattern, for ``same_as_first`` tests
+    first: str
+
+    @property
+    def key(self) -> FactKey:
+        return (self.fact.value, self.code)
+
+    def signature(self) -> tuple[object, ...]:
+        return (self.fact.value, self.code, self.tests)
+
+
+@frozen
+class CompiledRule:
+    key: str
+    rule: Rule
+    pack: RulePack
+    patterns: tuple[CompiledPattern, ...]
+    negations: tuple[CompiledPattern, ...]
+
+    def keys(self) -> frozenset[FactKey]:
+        """The facts this rule's positive patterns can match (what a backend must see)."""
+        return frozenset(p.key for p in self.patterns)
+
+
+@frozen
+class Shard:
+    name: str
+    rules: tuple[CompiledRule, ...]
+    keys: frozenset[FactKey]
+
+
+@frozen
+class Stratum:
+    level: int
+    shards: tuple[Shard, ...]
+
+
+@frozen
+class Program:
+    strata: tuple[Stratum, ...]
+    rules: Mapping[str, CompiledRule]  # by key
+
+    @property
+    def rule_count(self) -> int:
+        return len({r.rule.id for r in self.rules.values()})
+
+
+def _expand(rule: Rule, pack: RulePack, first_key: int) -> list[CompiledRule]:
+    alternatives: Sequence[Pattern | None] = rule.when.any or (None,)
+    compiled = []
+    for offset, alternative in enumerate(alternatives):
+        positives = list(rule.when.all) + ([alternative] if alternative is not None else [])
+        first = "p0"
+        patterns = tuple(
+            CompiledPattern(name=f"p{i}", fact=p.fact, code=p.code, tests=p.tests, first=first)
+            for i, p in enumerate(positives)
+        )
+        negations = tuple(
+            CompiledPattern(name=f"n{i}", fact=p.fact, code=p.code, tests=p.tests, first=first)
+            for i, p in enumerate(rule.when.none)
+        )
+        compiled.append(
+            CompiledRule(
+                key=f"r{first_key + offset}",
+                rule=rule,
+                pack=pack,
+                patterns=patterns,
+                negations=negations,
+            )
+        )
+    return compiled
+
+
+def derives_of(rule: Rule) -> set[str]:
+    codes: set[str] = set()
+    for action in rule.then:
+        if isinstance(action, Derive):
+            codes.add(action.code)
+        elif isinstance(action, Call):
+            codes.update(action.derives)
+    return codes
+
+
+def stratify(rules: Sequence[Rule]) -> dict[str, int]:
+    """Level of every rule id; raises RulePackError on a cycle through negation."""
+    producers: dict[str, list[str]] = defaultdict(list)
+    for rule in rules:
+        for code in derives_of(rule):
+            producers[code].append(rule.id)
+    level = {rule.id: 0 for rule in rules}
+    for _ in range(len(rules) + 1):
+        changed = False
+        for rule in rules:
+            needed = level[rule.id]
+            for p in rule.when.positive():
+                if p.fact is FactType.DERIVED:
+                    needed = max([needed, *(level[r] for r in producers.get(p.code, ()))])
+            for p in rule.when.none:
+                if p.fact is FactType.DERIVED:
+                    needed = max([needed, *(level[r] + 1 for r in producers.get(p.code, ()))])
+            if needed != level[rule.id]:
+                level[rule.id] = needed
+                changed = True
+        if not changed:
+            return level
+    cyclic = sorted(r for r, lv in level.items() if lv >= len(rules))
+    raise RulePackError(
+        "rules cannot be ordered",
+        problems=[
+            Problem(
+                rule_id=rule_id,
+                message="cycle through negation: this rule negates a derived fact that depends "
+                "on its own outcome",
+            )
+            for rule_id in cyclic
+        ],
+    )
+
+
+def _shard(rules: Sequence[CompiledRule], level: int) -> list[Shard]:
+    """Greedy split that keeps each shard inside the limits, grouping rules by fact keys."""
+    ordered = sorted(rules, key=lambda r: (min(r.keys()) if r.keys() else ("", ""), r.key))
+    shards: list[list[CompiledRule]] = []
+    current: list[CompiledRule] = []
+    signatures: Counter[tuple[object, ...]] = Counter()
+    codes: dict[str, set[str]] = defaultdict(set)
+
+    def fits(rule: CompiledRule) -> bool:
+        if len(current) >= MAX_RULES_PER_SHARD:
+            return False
+        for p in rule.patterns:
+            if signatures[p.signature()] + 1 > MAX_IDENTICAL_PATTERNS:
+                return False
+            if len(codes[p.fact.value] | {p.code}) > MAX_CODES_PER_TYPE:
+                return False
+        return True
+
+    for rule in ordered:
+        if current and not fits(rule):
+            shards.append(current)
+            current, signatures, codes = [], Counter(), defaultdict(set)
+        current.append(rule)
+        for p in rule.patterns:
+            signatures[p.signature()] += 1
+            codes[p.fact.value].add(p.code)
+    if current:
+        shards.append(current)
+    return [
+        Shard(
+            name=f"s{level}_{i}",
+            rules=tuple(shard),
+            keys=frozenset(k for r in shard for k in r.keys()),
+        )
+        for i, shard in enumerate(shards)
+    ]
+
+
+def compile_packs(packs: Iterable[RulePack]) -> Program:
+    """Compile packs (already validated) into a :class:`Program`."""
+    pairs = sorted(((rule, pack) for pack in packs for rule in pack.rules), key=lambda p: p[0].id)
+    levels = stratify([rule for rule, _ in pairs])
+    by_level: dict[int, list[CompiledRule]] = defaultdict(list)
+    next_key = 0
+    for rule, pack in pairs:
+        expanded = _expand(rule, pack, next_key)
+        next_key += len(expanded)
+        by_level[levels[rule.id]].extend(expanded)
+    strata = tuple(
+        Stratum(level=level, shards=tuple(_shard(by_level[level], level)))
+        for level in sorted(by_level)
+    )
+    rules = {r.key: r for stratum in strata for shard in stratum.shards for r in shard.rules}
+    return Program(strata=strata, rules=rules)

@@ -1,0 +1,164 @@
+"""Validate rule packs against the catalog before anything runs.
+
+Every problem of every pack is collected and raised together as one
+:class:`~careengine.errors.RulePackError`; each names the file, the rule id and the path inside
+the rule, with a "did you mean" suggestion for misspelt codes.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+
+from careengine.errors import Problem, RulePackError
+from careengine.model import Severity, TermKind
+from careengine.registry import Catalog, check_unique
+from careengine.rules.model import (
+    Add,
+    AddPrecaution,
+    Call,
+    Exclude,
+    FactType,
+    Op,
+    Pattern,
+    RulePack,
+    StartStage,
+)
+
+#: Measure codes every assessment can produce (from patient, pain and episode).
+CORE_MEASURES = (
+    "age",
+    "leg_symptoms",
+    "nprs_best",
+    "nprs_current",
+    "nprs_worst",
+    "onset_age",
+    "symptom_duration_days",
+)
+
+_TERM_KIND = {
+    FactType.FINDING: TermKind.FINDING,
+    FactType.CONDITION: TermKind.CONDITION,
+    FactType.RED_FLAG: TermKind.RED_FLAG,
+    FactType.MEASURE: TermKind.MEASURE,
+}
+_NUMERIC_OPS = {Op.GT, Op.GTE, Op.LT, Op.LTE}
+
+
+def _suggest(word: str, choices: Sequence[str]) -> str | None:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def known_codes(catalog: Catalog, fact: FactType) -> tuple[str, ...]:
+    if fact is FactType.PREFERENCE:
+        return tuple(catalog.interventions)
+    kind = _TERM_KIND.get(fact)
+    if kind is None:
+        return ()
+    codes = catalog.codes(kind)
+    if kind is TermKind.MEASURE:
+        codes = tuple(sorted({*codes, *CORE_MEASURES}))
+    return codes
+
+
+def pattern_problems(pattern: Pattern, path: str, catalog: Catalog, first: bool) -> list[tuple[str, str, str | None]]:
+    """(path, message, suggestion) for one pattern."""
+    out: list[tuple[str, str, str | None]] = []
+    if pattern.fact is not FactType.DERIVED:
+        codes = known_codes(catalog, pattern.fact)
+        if pattern.code not in codes:
+            what = "intervention" if pattern.fact is FactType.PREFERENCE else pattern.fact.value.replace("_", "-")
+            out.append((path, f"unknown {what} {pattern.code!r}", _suggest(pattern.code, codes)))
+    for test in pattern.tests:
+        tpath = f"{path}.{test.field}"
+        if test.op is Op.AT_LEAST:
+            if test.field != "severity":
+                out.append((tpath, "at_least applies to severity only", None))
+            elif test.value not in [s.value for s in Severity]:
+                out.append(
+                    (
+                        tpath,
+                        f"at_least needs a severity (mild, moderate, severe), not {test.value!r}",
+                        _suggest(str(test.value), [s.value for s in Severity]),
+                    )
+                )
+        elif test.op in _NUMERIC_OPS and (
+            isinstance(test.value, bool) or not isinstance(test.value, int | float)
+        ):
+            out.append((tpath, f"{test.op.value} needs a number, not {test.value!r}", None))
+        elif test.op is Op.IN and (not isinstance(test.value, tuple) or not test.value):
+            out.append((tpath, "in needs a non-empty list", None))
+        elif test.op is Op.SAME_AS_FIRST and first:
+            out.append((tpath, "same_side needs an earlier pattern in `all` to compare with", None))
+        elif test.field == "severity" and test.op in (Op.EQ, Op.NEQ) and test.value not in [
+            s.value for s in Severity
+        ]:
+            out.append(
+                (
+                    tpath,
+                    f"severity must be mild, moderate or severe, not {test.value!r}",
+                    _suggest(str(test.value), [s.value for s in Severity]),
+                )
+            )
+    return out
+
+
+def validate_packs(packs: Sequence[RulePack], catalog: Catalog) -> None:
+    """Raise RulePackError listing every problem of every pack; return quietly when clean."""
+    problems: list[Problem] = []
+    try:
+        check_unique(packs)
+    except RulePackError as exc:
+        problems.extend(exc.problems)
+    stages = catalog.stage_ids()
+    interventions = tuple(catalog.interventions)
+    for pack in packs:
+        if not pack.version:
+            problems.append(Problem(file=pack.file, path="pack.version", message="is required"))
+        for rule in pack.rules:
+
+            def add(path: str, message: str, suggestion: str | None = None) -> None:
+                problems.append(
+                    Problem(
+                        file=pack.file,
+                        rule_id=rule.id,
+                        path=path,
+                        message=message,
+                        suggestion=suggestion,
+                    )
+                )
+
+            if not rule.when.all and not rule.when.any:
+                add("when", "needs at least one pattern in `all` or `any`")
+            if not rule.then:
+                add("then", "needs at least one action")
+            if not rule.because.strip():
+                add("because", "is required: say why the rule exists")
+            for group in ("all", "any", "none"):
+                for i, pattern in enumerate(getattr(rule.when, group)):
+                    first = group == "all" and i == 0 or (group == "any" and not rule.when.all)
+                    for path, message, suggestion in pattern_problems(
+                        pattern, f"when.{group}[{i}]", catalog, first
+                    ):
+                        add(path, message, suggestion)
+            for i, action in enumerate(rule.then):
+                path = f"then[{i}]"
+                intervention = getattr(action, "intervention", None)
+                if isinstance(action, Add | Exclude | AddPrecaution) and intervention not in interventions:
+                    add(
+                        f"{path}.{type(action).__name__.lower().replace('addprecaution', 'precaution')}",
+                        f"unknown intervention {intervention!r}",
+                        _suggest(str(intervention), interventions),
+                    )
+                stage = getattr(action, "stage", None)
+                if isinstance(action, Add | StartStage) and stage not in stages:
+                    add(
+                        f"{path}.stage",
+                        f"unknown stage {stage!r} (stages: {', '.join(stages)})",
+                        _suggest(str(stage), stages),
+                    )
+                if isinstance(action, Call) and not callable(action.fn):
+                    add(path, "call needs a callable")
+    if problems:
+        raise RulePackError(f"{len(problems)} problem(s) in rule packs", problems=problems)

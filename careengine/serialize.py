@@ -1,0 +1,260 @@
+"""The plan's contract JSON (DESIGN section 6.3), both ways. Kept apart from the model.
+
+``plan_to_dict`` fixes the key order, so the same plan always gives byte-identical JSON through
+:func:`dumps`. ``plan_from_dict`` reads a plan back (reassessment starts from a stored plan).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from careengine.errors import AssessmentError, Problem
+from careengine.model import (
+    Alert,
+    AlertLevel,
+    Because,
+    Conflict,
+    Decision,
+    Deferred,
+    Dosage,
+    Exclusion,
+    InterventionKind,
+    PackInfo,
+    Plan,
+    PlanItem,
+    PlanStatus,
+    Precaution,
+    Progression,
+    Provenance,
+    Referral,
+    StagePlan,
+    Urgency,
+)
+
+PLAN_SCHEMA = "careengine.plan/1"
+
+
+def thaw(value: Any) -> Any:
+    """Frozen mappings and tuples back to plain dicts and lists."""
+    if isinstance(value, Mapping):
+        return {k: thaw(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return [thaw(v) for v in value]
+    return value
+
+
+def dosage_dict(d: Dosage) -> dict[str, int | None]:
+    return {
+        "sets": d.sets,
+        "reps": d.reps,
+        "hold_seconds": d.hold_seconds,
+        "minutes": d.minutes,
+        "per_week": d.per_week,
+    }
+
+
+def because_dict(b: Because) -> dict[str, Any]:
+    return {
+        "rule": b.rule,
+        "pack": b.pack,
+        "pack_version": b.pack_version,
+        "plugin": b.plugin,
+        "matched": list(b.matched),
+        "rationale": b.rationale,
+    }
+
+
+def item_dict(item: PlanItem) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "intervention": item.intervention,
+        "kind": item.kind.value,
+        "name": item.name,
+        "dosage": dosage_dict(item.dosage),
+        "priority": item.priority,
+        "addresses": list(item.addresses),
+        "precautions": [{"text": p.text, "source": p.source} for p in item.precautions],
+        "because": [because_dict(b) for b in item.because],
+    }
+    if item.progressed_from is not None:
+        out["progressed_from"] = item.progressed_from
+    return out
+
+
+def progression_dict(p: Progression) -> dict[str, Any]:
+    return {
+        "from_stage": p.from_stage,
+        "to_stage": p.to_stage,
+        "decision": p.decision.value,
+        "reasons": list(p.reasons),
+    }
+
+
+def plan_to_dict(plan: Plan) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "schema": PLAN_SCHEMA,
+        "patient_id": plan.patient_id,
+        "assessed_on": plan.assessed_on,
+        "status": plan.status.value,
+        "current_stage": plan.current_stage,
+        "alerts": [
+            {
+                "code": a.code,
+                "level": a.level.value,
+                "message": a.message,
+                "because": [because_dict(b) for b in a.because],
+            }
+            for a in plan.alerts
+        ],
+        "referrals": [
+            {"to": r.to, "urgency": r.urgency.value, "reason": r.reason} for r in plan.referrals
+        ],
+        "classifications": thaw(plan.classifications),
+        "stages": [
+            {
+                "id": s.id,
+                "title": s.title,
+                "goals": list(s.goals),
+                "progress_when": list(s.progress_when),
+                "items": [item_dict(i) for i in s.items],
+            }
+            for s in plan.stages
+        ],
+        "excluded": [{"intervention": e.intervention, "reasons": list(e.reasons)} for e in plan.excluded],
+        "deferred": [
+            {"intervention": d.intervention, "stage": d.stage, "reason": d.reason}
+            for d in plan.deferred
+        ],
+        "conflicts": [
+            {
+                "kind": c.kind,
+                "interventions": list(c.interventions),
+                "stage": c.stage,
+                "resolution": c.resolution,
+                "winner": c.winner,
+                "details": list(c.details),
+            }
+            for c in plan.conflicts
+        ],
+        "unaddressed": list(plan.unaddressed),
+        "unrecognized": list(plan.unrecognized),
+    }
+    if plan.progression is not None:
+        out["progression"] = progression_dict(plan.progression)
+    if plan.history:
+        out["history"] = [progression_dict(p) for p in plan.history]
+    out["provenance"] = {
+        "engine_version": plan.provenance.engine_version,
+        "backend": plan.provenance.backend,
+        "plugins": dict(plan.provenance.plugins),
+        "packs": {
+            k: {"version": v.version, "sha256": v.sha256} for k, v in plan.provenance.packs.items()
+        },
+        "fingerprint": plan.provenance.fingerprint,
+    }
+    return out
+
+
+def dumps(plan: Plan) -> str:
+    return json.dumps(plan_to_dict(plan), indent=2, ensure_ascii=False) + "\n"
+
+
+# --- reading a stored plan back ------------------------------------------------------------
+
+
+def _because(d: Mapping[str, Any]) -> Because:
+    return Because(
+        rule=d["rule"],
+        pack=d["pack"],
+        pack_version=d["pack_version"],
+        plugin=d["plugin"],
+        matched=tuple(d.get("matched", ())),
+        rationale=d.get("rationale", ""),
+    )
+
+
+def _progression(d: Mapping[str, Any]) -> Progression:
+    return Progression(
+        from_stage=d["from_stage"],
+        to_stage=d["to_stage"],
+        decision=Decision(d["decision"]),
+        reasons=tuple(d.get("reasons", ())),
+    )
+
+
+def plan_from_dict(data: Mapping[str, Any], *, file: str | None = None) -> Plan:
+    """Read a plan written by :func:`dumps`; any structural problem is an AssessmentError."""
+    try:
+        if data.get("schema") != PLAN_SCHEMA:
+            raise ValueError(f"schema must be {PLAN_SCHEMA!r}")
+        prov = data["provenance"]
+        return Plan(
+            patient_id=data["patient_id"],
+            assessed_on=data.get("assessed_on"),
+            status=PlanStatus(data["status"]),
+            current_stage=data["current_stage"],
+            alerts=[
+                Alert(
+                    code=a["code"],
+                    level=AlertLevel(a["level"]),
+                    message=a["message"],
+                    because=[_because(b) for b in a.get("because", ())],
+                )
+                for a in data.get("alerts", ())
+            ],
+            referrals=[
+                Referral(to=r["to"], urgency=Urgency(r["urgency"]), reason=r["reason"])
+                for r in data.get("referrals", ())
+            ],
+            classifications=data.get("classifications", {}),
+            stages=[
+                StagePlan(
+                    id=s["id"],
+                    title=s["title"],
+                    goals=s.get("goals", ()),
+                    progress_when=s.get("progress_when", ()),
+                    items=[
+                        PlanItem(
+                            intervention=i["intervention"],
+                            kind=InterventionKind(i["kind"]),
+                            name=i["name"],
+                            dosage=Dosage(**i["dosage"]),
+                            priority=i.get("priority", 50),
+                            addresses=i.get("addresses", ()),
+                            precautions=[Precaution(**p) for p in i.get("precautions", ())],
+                            because=[_because(b) for b in i.get("because", ())],
+                            progressed_from=i.get("progressed_from"),
+                        )
+                        for i in s.get("items", ())
+                    ],
+                )
+                for s in data["stages"]
+            ],
+            excluded=[Exclusion(**e) for e in data.get("excluded", ())],
+            deferred=[Deferred(**d) for d in data.get("deferred", ())],
+            conflicts=[Conflict(**c) for c in data.get("conflicts", ())],
+            unaddressed=data.get("unaddressed", ()),
+            unrecognized=data.get("unrecognized", ()),
+            progression=_progression(data["progression"]) if data.get("progression") else None,
+            history=[_progression(p) for p in data.get("history", ())],
+            provenance=Provenance(
+                engine_version=prov["engine_version"],
+                backend=prov.get("backend", "?"),
+                plugins=prov.get("plugins", {}),
+                packs={k: PackInfo(**v) for k, v in prov.get("packs", {}).items()},
+                fingerprint=prov["fingerprint"],
+            ),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise AssessmentError(
+            "not a careengine plan",
+            file=file,
+            problems=[Problem(file=file, path="$", message=f"not a careengine plan: {exc!r}")],
+        ) from exc
+
+
+def evolve(plan: Plan, **changes: Any) -> Plan:
+    return attrs.evolve(plan, **changes)

@@ -1,0 +1,10 @@
+"""The engine's version, read from the installed distribution's metadata."""
+
+from __future__ import annotations
+
+import importlib.metadata
+
+try:
+    __version__ = importlib.metadata.version("careengine")
+except importlib.metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+    __version__ = "0.0.0+unknown"
