@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,16 +41,9 @@ from careengine.rules.backend import make_backend, resolve_backend_name
 from careengine.rules.compile import CompiledRule, Program, compile_packs
 from careengine.rules.model import Action, Add, AddPrecaution, Exclude, RulePack, StartStage
 from careengine.rules.runner import RuleRunner
+from careengine.rules.toml_pack import load_paths
 from careengine.rules.validate import validate_packs
 from careengine.version import __version__
-
-
-def _load_rule_files(paths: Iterable[tuple[Path, str]], catalog: Catalog) -> list[RulePack]:
-    if not paths:
-        return []
-    from careengine.rules.toml_pack import load_paths
-
-    return load_paths(paths, catalog)
 
 
 class Engine:
@@ -90,8 +83,9 @@ class Engine:
             raise PluginError("no plugin registered any plan stage", plugin="(all)")
         registry = self.host.rule_packs()
         paths = list(registry.paths) + [(Path(p), "(--rules)") for p in rules]
-        packs = list(registry.packs) + _load_rule_files(paths, self.catalog)
-        validate_packs(packs, self.catalog)
+        file_packs, problems = load_paths(paths)
+        packs = list(registry.packs) + file_packs
+        validate_packs(packs, self.catalog, problems)
         self.packs: tuple[RulePack, ...] = tuple(sorted(packs, key=lambda p: p.id))
         self.program: Program = compile_packs(self.packs)
         self.renderers: dict[str, Renderer] = self.host.renderers()

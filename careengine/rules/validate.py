@@ -20,6 +20,7 @@ from careengine.rules.model import (
     Exclude,
     FactType,
     Op,
+    PATTERN_KEYS,
     Pattern,
     RulePack,
     StartStage,
@@ -43,6 +44,7 @@ _TERM_KIND = {
     FactType.MEASURE: TermKind.MEASURE,
 }
 _NUMERIC_OPS = {Op.GT, Op.GTE, Op.LT, Op.LTE}
+PATTERN_KEY = {fact: key for key, fact in PATTERN_KEYS.items()}
 
 
 def _suggest(word: str, choices: Sequence[str]) -> str | None:
@@ -68,8 +70,15 @@ def pattern_problems(pattern: Pattern, path: str, catalog: Catalog, first: bool)
     if pattern.fact is not FactType.DERIVED:
         codes = known_codes(catalog, pattern.fact)
         if pattern.code not in codes:
-            what = "intervention" if pattern.fact is FactType.PREFERENCE else pattern.fact.value.replace("_", "-")
-            out.append((path, f"unknown {what} {pattern.code!r}", _suggest(pattern.code, codes)))
+            what = (
+                "intervention"
+                if pattern.fact is FactType.PREFERENCE
+                else pattern.fact.value.replace("_", " ")
+            )
+            out.append(
+                (f"{path}.{PATTERN_KEY[pattern.fact]}", f"unknown {what} {pattern.code!r}",
+                 _suggest(pattern.code, codes))
+            )
     for test in pattern.tests:
         tpath = f"{path}.{test.field}"
         if test.op is Op.AT_LEAST:
@@ -104,9 +113,12 @@ def pattern_problems(pattern: Pattern, path: str, catalog: Catalog, first: bool)
     return out
 
 
-def validate_packs(packs: Sequence[RulePack], catalog: Catalog) -> None:
-    """Raise RulePackError listing every problem of every pack; return quietly when clean."""
-    problems: list[Problem] = []
+def validate_packs(
+    packs: Sequence[RulePack], catalog: Catalog, problems: Sequence[Problem] = ()
+) -> None:
+    """Raise RulePackError listing every problem of every pack (``problems`` adds those found
+    while parsing); return quietly when clean."""
+    problems = list(problems)
     try:
         check_unique(packs)
     except RulePackError as exc:
@@ -114,7 +126,7 @@ def validate_packs(packs: Sequence[RulePack], catalog: Catalog) -> None:
     stages = catalog.stage_ids()
     interventions = tuple(catalog.interventions)
     for pack in packs:
-        if not pack.version:
+        if not pack.version and pack.file is None:  # a TOML pack's parser reports it
             problems.append(Problem(file=pack.file, path="pack.version", message="is required"))
         for rule in pack.rules:
 

@@ -1,0 +1,230 @@
+"""Golden cases: an assessment plus what a physical therapist expects of its plan.
+
+A case file is TOML (``*.case.toml``) holding one or more ``[[cases]]``::
+
+    [[cases]]
+    name = "desk worker gets thoracic mobility work"
+    assessment = "../assessments/desk-worker.json"   # relative to this file
+    status = "ready"
+    current_stage = "relieve"
+    in_stage = [{ intervention = "open_book_rotation", stage = "mobilize" }]
+    not_in_stage = [{ intervention = "cobra" }]        # no stage: in none of them
+    excluded = [{ intervention = "spinal_thrust_manipulation", reason = "osteoporosis" }]
+    alerts = [{ code = "cauda_equina_suspected", level = "emergency" }]
+    no_alerts = ["malignancy_suspected"]
+    referrals = [{ to = "emergency department", urgency = "emergency" }]
+    classifications = { "startback.risk" = "low" }
+    unaddressed = []
+
+Instead of ``assessment`` a case may hold the assessment inline as ``[cases.assessment_data]``.
+The same runner serves ``careengine rules test`` and pytest (:func:`run_case_files`).
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from careengine.assessment_io import parse_json
+from careengine.engine import Engine
+from careengine.errors import CareEngineError, Problem, RulePackError
+from careengine.model import Plan
+from careengine.serialize import plan_to_dict
+
+CASE_KEYS = {
+    "name",
+    "assessment",
+    "assessment_data",
+    "status",
+    "current_stage",
+    "in_stage",
+    "not_in_stage",
+    "excluded",
+    "alerts",
+    "no_alerts",
+    "referrals",
+    "classifications",
+    "unaddressed",
+}
+
+
+@attrs.frozen(kw_only=True)
+class Case:
+    name: str
+    file: str
+    assessment: Mapping[str, Any] | None
+    assessment_path: Path | None
+    expect: Mapping[str, Any]
+
+
+@attrs.frozen(kw_only=True)
+class CaseResult:
+    case: Case
+    failures: tuple[str, ...]
+    error: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures and self.error is None
+
+
+def load_cases(path: str | Path) -> list[Case]:
+    """Parse one case file; raises RulePackError listing every problem."""
+    p = Path(path)
+    problems: list[Problem] = []
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise RulePackError(
+            "bad case file", problems=[Problem(file=str(p), path="$", message=f"cannot read: {exc}")]
+        ) from exc
+    raw_cases = data.get("cases")
+    if not isinstance(raw_cases, list) or not raw_cases:
+        raise RulePackError(
+            "bad case file",
+            problems=[Problem(file=str(p), path="cases", message="needs at least one [[cases]] table")],
+        )
+    cases = []
+    for i, raw in enumerate(raw_cases):
+        where = f"cases[{i}]"
+        for key in raw:
+            if key not in CASE_KEYS:
+                problems.append(Problem(file=str(p), path=f"{where}.{key}", message=f"unknown key {key!r}"))
+        name = raw.get("name")
+        if not isinstance(name, str) or not name:
+            problems.append(Problem(file=str(p), path=f"{where}.name", message="is required"))
+            continue
+        inline = raw.get("assessment_data")
+        ref = raw.get("assessment")
+        if (inline is None) == (ref is None):
+            problems.append(
+                Problem(file=str(p), path=where, message="give exactly one of assessment or assessment_data")
+            )
+            continue
+        cases.append(
+            Case(
+                name=name,
+                file=str(p),
+                assessment=inline,
+                assessment_path=(p.parent / ref) if isinstance(ref, str) else None,
+                expect={k: v for k, v in raw.items() if k not in ("name", "assessment", "assessment_data")},
+            )
+        )
+    if problems:
+        raise RulePackError("bad case file", problems=problems)
+    return cases
+
+
+def _stages_of(plan: Plan, intervention: str) -> list[str]:
+    return [stage for stage, item in plan.items() if item.intervention == intervention]
+
+
+def _lookup(data: Mapping[str, Any], dotted: str) -> Any:
+    node: Any = data
+    for part in dotted.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return KeyError(dotted)
+        node = node[part]
+    return node
+
+
+def check_plan(plan: Plan, expect: Mapping[str, Any]) -> list[str]:
+    """Every expectation the plan does not meet, as a precise sentence."""
+    failures: list[str] = []
+    if "status" in expect and plan.status.value != expect["status"]:
+        failures.append(f"status: expected {expect['status']!r}, got {plan.status.value!r}")
+    if "current_stage" in expect and plan.current_stage != expect["current_stage"]:
+        failures.append(
+            f"current_stage: expected {expect['current_stage']!r}, got {plan.current_stage!r}"
+        )
+    for want in expect.get("in_stage", ()):
+        where = _stages_of(plan, want["intervention"])
+        if want["stage"] not in where:
+            stage_items = [i.intervention for s, i in plan.items() if s == want["stage"]]
+            excluded = {e.intervention: e.reasons for e in plan.excluded}
+            why = (
+                f"excluded ({'; '.join(excluded[want['intervention']])})"
+                if want["intervention"] in excluded
+                else f"found in {where or 'no stage'}"
+            )
+            failures.append(
+                f"in_stage: expected {want['intervention']} in {want['stage']}; {why}; "
+                f"{want['stage']} has [{', '.join(stage_items)}]"
+            )
+    for want in expect.get("not_in_stage", ()):
+        where = _stages_of(plan, want["intervention"])
+        stage = want.get("stage")
+        if (stage is None and where) or (stage is not None and stage in where):
+            failures.append(
+                f"not_in_stage: {want['intervention']} should not be in {stage or 'any stage'}; "
+                f"found in {where}"
+            )
+    excluded = {e.intervention: e.reasons for e in plan.excluded}
+    for want in expect.get("excluded", ()):
+        reasons = excluded.get(want["intervention"])
+        if reasons is None:
+            failures.append(f"excluded: expected {want['intervention']} to be excluded; it is not")
+        elif "reason" in want and not any(want["reason"] in r for r in reasons):
+            failures.append(
+                f"excluded: {want['intervention']} has no reason containing {want['reason']!r}; "
+                f"reasons: {list(reasons)}"
+            )
+    alerts = {a.code: a.level.value for a in plan.alerts}
+    for want in expect.get("alerts", ()):
+        got = alerts.get(want["code"])
+        if got is None:
+            failures.append(f"alerts: expected {want['code']}; alerts are {sorted(alerts) or 'none'}")
+        elif "level" in want and got != want["level"]:
+            failures.append(f"alerts: {want['code']} expected level {want['level']!r}, got {got!r}")
+    for code in expect.get("no_alerts", ()):
+        if code in alerts:
+            failures.append(f"no_alerts: {code} should not be raised; it is ({alerts[code]})")
+    referrals = {r.to: r.urgency.value for r in plan.referrals}
+    for want in expect.get("referrals", ()):
+        got = referrals.get(want["to"])
+        if got is None:
+            failures.append(f"referrals: expected one to {want['to']!r}; got {sorted(referrals) or 'none'}")
+        elif "urgency" in want and got != want["urgency"]:
+            failures.append(f"referrals: {want['to']} expected {want['urgency']!r}, got {got!r}")
+    classifications = plan_to_dict(plan)["classifications"]
+    for dotted, value in sorted(expect.get("classifications", {}).items()):
+        got = _lookup(classifications, dotted)
+        if isinstance(got, KeyError):
+            failures.append(f"classifications: {dotted} is missing")
+        elif got != value or type(got) is bool and type(value) is not bool:
+            failures.append(f"classifications: {dotted} expected {value!r}, got {got!r}")
+    if "unaddressed" in expect and sorted(expect["unaddressed"]) != list(plan.unaddressed):
+        failures.append(
+            f"unaddressed: expected {sorted(expect['unaddressed'])}, got {list(plan.unaddressed)}"
+        )
+    return failures
+
+
+def run_case(engine: Engine, case: Case) -> CaseResult:
+    try:
+        if case.assessment_path is not None:
+            assessment = engine.load_assessment(case.assessment_path)
+        else:
+            data = parse_json(json.dumps(case.assessment), file=case.file)
+            assessment = engine.load_assessment(data)
+        plan = engine.evaluate(assessment)
+    except CareEngineError as exc:
+        return CaseResult(case=case, failures=(), error="; ".join(exc.lines()))
+    return CaseResult(case=case, failures=tuple(check_plan(plan, case.expect)))
+
+
+def case_files(paths: Iterable[str | Path]) -> list[Path]:
+    out: list[Path] = []
+    for path in map(Path, paths):
+        out.extend(sorted(path.rglob("*.case.toml")) if path.is_dir() else [path])
+    return out
+
+
+def run_case_files(engine: Engine, paths: Sequence[str | Path]) -> list[CaseResult]:
+    """Load and run every case under the paths (directories: ``*.case.toml``)."""
+    return [run_case(engine, case) for f in case_files(paths) for case in load_cases(f)]
