@@ -23,6 +23,13 @@ neutralises the sharp edges listed in shared/reference/durable-rules.md:
 11. registration mutating dicts and leaking rulesets: definitions are built fresh, each ruleset
     gets a process-unique name, and handles are freed with ``delete_ruleset`` on close;
 12. the ``durable.lang`` DSL is never imported.
+
+One more edge, found here and not in the reference: ``createStateNode`` in the C engine leaves a
+session's action context (``context.messages`` / ``context.stateFact``) uninitialised, and
+``deleteStateNode`` frees those pointers. Deleting a session in which no action ever started
+therefore frees garbage (valgrind shows the uninitialised reads; with a dirty heap it segfaults
+every time). Every ruleset therefore carries a sentinel rule, and every session fires it once when
+it opens, so the context is initialised (and reset to NULL) before anything can delete it.
 """
 
 from __future__ import annotations
@@ -72,9 +79,15 @@ def _pattern(pattern: CompiledPattern) -> dict[str, Any]:
     return {"$and": tests}
 
 
-def ruleset_definition(rules: Sequence[CompiledRule]) -> dict[str, Any]:
+SENTINEL_RULE = "__session_open"
+_SENTINEL_PATTERN = {"$and": [{"type": "__session"}, {"code": "open"}]}
+
+
+def ruleset_definition(rules: Sequence[CompiledRule], *, sentinel: bool = True) -> dict[str, Any]:
     """The durable-rules JSON for one shard (public so that benchmarks can run it raw)."""
     definition: dict[str, Any] = {}
+    if sentinel:
+        definition[SENTINEL_RULE] = {"all": [{"m": _SENTINEL_PATTERN}]}
     for rule in rules:
         definition[rule.key] = {"all": [{p.name: _pattern(p)} for p in rule.patterns]}
     return definition
@@ -93,6 +106,9 @@ class DurableSession:
     def __init__(self, handle: int, sid: str) -> None:
         self._handle = handle
         self._sid = sid
+        opened = self.assert_facts([{"id": "__session", "type": "__session", "code": "open"}])
+        if [key for key, _ in opened] != [SENTINEL_RULE]:  # pragma: no cover - C-level invariant
+            raise BackendError(f"durable-rules did not open session {sid} cleanly: {opened}")
 
     def assert_facts(self, facts: Sequence[Fact]) -> list[RawMatch]:
         if not facts:
@@ -152,7 +168,13 @@ class DurableBackend:
     @contextmanager
     def session(self, shard: Shard) -> Iterator[DurableSession]:
         self._sessions += 1
-        session = DurableSession(self._handles[shard.name], f"{self._prefix}-{self._sessions}")
+        handle = self._handles[shard.name]
+        sid = f"{self._prefix}-{self._sessions}"
+        try:
+            session = DurableSession(handle, sid)
+        except BaseException:
+            _dre.delete_state(handle, sid)
+            raise
         try:
             yield session
         finally:

@@ -143,7 +143,7 @@ def validate_packs(
 
             if not rule.when.all and not rule.when.any:
                 add("when", "needs at least one pattern in `all` or `any`")
-            if not rule.then:
+            if not rule.then and pack.file is None:  # the TOML parser reports its own
                 add("then", "needs at least one action")
             if not rule.because.strip():
                 add("because", "is required: say why the rule exists")
