@@ -84,7 +84,9 @@ class _Reader:
             return None
         return data
 
-    def integer(self, data: Any, path: str, lo: float | None = None, hi: float | None = None) -> int | None:
+    def integer(
+        self, data: Any, path: str, lo: float | None = None, hi: float | None = None
+    ) -> int | None:
         if data is None:
             return None
         if isinstance(data, bool) or not isinstance(data, int):
@@ -95,7 +97,9 @@ class _Reader:
                 return None
         return int(self._range(data, path, lo, hi))
 
-    def number(self, data: Any, path: str, lo: float | None = None, hi: float | None = None) -> float | None:
+    def number(
+        self, data: Any, path: str, lo: float | None = None, hi: float | None = None
+    ) -> float | None:
         if data is None:
             return None
         if isinstance(data, bool) or not isinstance(data, int | float) or not math.isfinite(data):
@@ -105,8 +109,10 @@ class _Reader:
 
     def _range(self, value: Any, path: str, lo: float | None, hi: float | None) -> Any:
         if (lo is not None and value < lo) or (hi is not None and value > hi):
-            bounds = f"{lo:g} to {hi:g}" if lo is not None and hi is not None else (
-                f"at least {lo:g}" if lo is not None else f"at most {hi:g}"
+            bounds = (
+                f"{lo:g} to {hi:g}"
+                if lo is not None and hi is not None
+                else (f"at least {lo:g}" if lo is not None else f"at most {hi:g}")
             )
             self.problem(path, f"{value!r} is out of range ({bounds})")
         return value
@@ -306,7 +312,10 @@ def _findings(r: _Reader, data: Any) -> list[Finding]:
         r.keys(f, FINDING_KEYS, path)
         code = f.get("code")
         if not isinstance(code, str):
-            r.problem(f"{path}.code", "is required" if code is None else f"must be a string, not {_kind(code)}")
+            r.problem(
+                f"{path}.code",
+                "is required" if code is None else f"must be a string, not {_kind(code)}",
+            )
             continue
         if code not in known:
             if r.allow_unknown:
@@ -323,7 +332,9 @@ def _findings(r: _Reader, data: Any) -> list[Finding]:
             r.problem(f"{path}.unit", f"{code} is measured in {term.unit!r}, not {unit!r}")
         if term is not None and term.unit is not None and unit is None and "value" in f:
             unit = term.unit
-        low, high = (0.0, 180.0) if (unit or (term.unit if term else None)) == "deg" else (None, None)
+        low, high = (
+            (0.0, 180.0) if (unit or (term.unit if term else None)) == "deg" else (None, None)
+        )
         value = r.number(f.get("value"), f"{path}.value", low, high)
         present = r.boolean(f.get("present"), f"{path}.present")
         out.append(
@@ -358,8 +369,11 @@ def _measures(r: _Reader, data: Any) -> dict[str, float]:
 def _response(r: _Reader, data: Any) -> Response | None:
     resp = r.obj(data, "response")
     if resp is None:
-        r.problem("response", "a follow-up needs a response block (exercise_pain_max, "
-                  "settled_within_24h, adherence_percent)")
+        r.problem(
+            "response",
+            "a follow-up needs a response block (exercise_pain_max, "
+            "settled_within_24h, adherence_percent)",
+        )
         return None
     r.keys(resp, {"exercise_pain_max", "settled_within_24h", "adherence_percent"}, "response")
     for key in ("exercise_pain_max", "settled_within_24h", "adherence_percent"):

@@ -48,9 +48,7 @@ def guarded(fn: F) -> F:
         except Exception:
             if os.environ.get("CAREENGINE_DEBUG") == "1":
                 raise
-            click.echo(
-                "error: internal error (set CAREENGINE_DEBUG=1 for the traceback)", err=True
-            )
+            click.echo("error: internal error (set CAREENGINE_DEBUG=1 for the traceback)", err=True)
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
@@ -158,7 +156,9 @@ def cli() -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", default="json", show_default=True, help="Output format.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="File (or directory).")
-@click.option("--allow-unknown", is_flag=True, help="List unknown finding codes instead of failing.")
+@click.option(
+    "--allow-unknown", is_flag=True, help="List unknown finding codes instead of failing."
+)
 @engine_options
 @guarded
 def evaluate(
@@ -242,7 +242,9 @@ def rules() -> None:
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("--plugin", "plugins", multiple=True, metavar="MODULE_OR_PATH", help="Extra plugin.")
 @guarded
-def rules_lint(paths: tuple[Path, ...], as_json: bool, strict: bool, plugins: tuple[str, ...]) -> None:
+def rules_lint(
+    paths: tuple[Path, ...], as_json: bool, strict: bool, plugins: tuple[str, ...]
+) -> None:
     """Lint the packs at PATH(s) together with every installed pack."""
     from careengine.rules.lint import lint_installed
 
@@ -257,7 +259,11 @@ def rules_lint(paths: tuple[Path, ...], as_json: bool, strict: bool, plugins: tu
     if as_json:
         click.echo(
             json.dumps(
-                {"errors": errors, "warnings": warnings, "findings": [f.as_dict() for f in findings]},
+                {
+                    "errors": errors,
+                    "warnings": warnings,
+                    "findings": [f.as_dict() for f in findings],
+                },
                 indent=2,
             )
         )

@@ -36,7 +36,7 @@ from careengine.model import (
     Provenance,
 )
 from careengine.plugins import PluginHost, PluginInfo, get_plugin_manager
-from careengine.registry import Catalog, Renderer, RenderContext
+from careengine.registry import Catalog, RenderContext, Renderer
 from careengine.rules.backend import make_backend, resolve_backend_name
 from careengine.rules.compile import CompiledRule, Program, compile_packs
 from careengine.rules.model import Action, Add, AddPrecaution, Exclude, RulePack, StartStage
@@ -103,7 +103,10 @@ class Engine:
         return dict(sorted(self.host.infos.items()))
 
     def load_assessment(
-        self, source: str | Path | Mapping[str, Any], *, allow_unknown: bool = False,
+        self,
+        source: str | Path | Mapping[str, Any],
+        *,
+        allow_unknown: bool = False,
         followup: bool = False,
     ) -> Assessment:
         """Read and validate an assessment from a file path or already-parsed JSON data."""
@@ -111,9 +114,7 @@ class Engine:
             return read_assessment(
                 source, self.catalog, allow_unknown=allow_unknown, followup=followup
             )
-        return load_assessment(
-            source, self.catalog, allow_unknown=allow_unknown, followup=followup
-        )
+        return load_assessment(source, self.catalog, allow_unknown=allow_unknown, followup=followup)
 
     def evaluate(self, assessment: Assessment) -> Plan:
         """The care plan for one assessment."""
@@ -162,7 +163,8 @@ class Engine:
                 continue
             if item.name in owners:
                 raise PluginError(
-                    f"classification {item.name!r} is already produced by plugin {owners[item.name]}",
+                    f"classification {item.name!r} is already produced by plugin "
+                    f"{owners[item.name]}",
                     plugin=plugin,
                     hook="careengine_derive_facts",
                 )
@@ -184,11 +186,7 @@ class Engine:
             raise RuleExecutionError(f"unknown stage {action.stage!r}", rule_id=rule.rule.id)
 
     def _make_review_check(self, merged: Plan) -> Any:
-        vetoed = {
-            e.intervention
-            for e in merged.excluded
-            if any(r != WITHHELD for r in e.reasons)
-        }
+        vetoed = {e.intervention for e in merged.excluded if any(r != WITHHELD for r in e.reasons)}
         withheld = merged.status is PlanStatus.REFERRAL
 
         def check(plan: Plan, plugin: str) -> None:

@@ -24,7 +24,6 @@ import attrs
 
 from careengine.model import (
     Alert,
-    AlertLevel,
     Assessment,
     Because,
     Conflict,
@@ -66,11 +65,7 @@ def merge_because(entries: Iterable[Because]) -> tuple[Because, ...]:
 
 
 def dosage_text(dosage: Dosage) -> str:
-    parts = [
-        f"{name}={value}"
-        for name, value in attrs.asdict(dosage).items()
-        if value is not None
-    ]
+    parts = [f"{name}={value}" for name, value in attrs.asdict(dosage).items() if value is not None]
     return ", ".join(parts) or "no dosage"
 
 
@@ -116,7 +111,9 @@ class Merger:
         intervention = self.catalog.interventions[intervention_id]
         for condition in intervention.contraindications_relative:
             if condition in self.conditions:
-                out.add(Precaution(text=f"relative contraindication: {condition}", source=condition))
+                out.add(
+                    Precaution(text=f"relative contraindication: {condition}", source=condition)
+                )
         for c in self.by_action["precaution"]:
             if c.intervention == intervention_id:
                 out.add(Precaution(text=c.text or "", source=c.because.rule))
@@ -151,7 +148,9 @@ class Merger:
             grouped[c.to].append(c)
         out = []
         for to, group in grouped.items():
-            group.sort(key=lambda c: (c.urgency.rank if c.urgency else 9, -c.priority, c.because.rule))
+            group.sort(
+                key=lambda c: (c.urgency.rank if c.urgency else 9, -c.priority, c.because.rule)
+            )
             head = group[0]
             assert head.urgency is not None
             reasons = []
@@ -214,7 +213,10 @@ class Merger:
                 f"(priority {winner_priority}, lower weekly volume on a tie)",
                 winner=intervention_id,
                 details=tuple(
-                    sorted(f"{c.because.rule}: {dosage_text(d)} (priority {p})" for p, d, c in candidates)
+                    sorted(
+                        f"{c.because.rule}: {dosage_text(d)} (priority {p})"
+                        for p, d, c in candidates
+                    )
                 ),
             )
         item = PlanItem(
@@ -243,9 +245,7 @@ def _exclusive(
     for group, members in sorted(groups.items()):
         if len(members) < 2:
             continue
-        best = {
-            m: max(item.priority for (i, _), item in items.items() if i == m) for m in members
-        }
+        best = {m: max(item.priority for (i, _), item in items.items() if i == m) for m in members}
         ranked = sorted(members, key=lambda m: (-best[m], m))
         stages = sorted({s for (i, s) in items if i in members})
         stage = stages[0] if len(stages) == 1 else None
@@ -368,9 +368,7 @@ def merge(
             Exclusion(intervention=i, reasons=tuple(sorted(r))) for i, r in sorted(excluded.items())
         ),
         deferred=tuple(sorted(deferred, key=lambda d: (d.stage, d.intervention))),
-        conflicts=tuple(
-            sorted(conflicts, key=lambda c: (c.kind, c.interventions, c.stage or ""))
-        ),
+        conflicts=tuple(sorted(conflicts, key=lambda c: (c.kind, c.interventions, c.stage or ""))),
         unaddressed=tuple(unaddressed),
         unrecognized=tuple(sorted(set(assessment.unrecognized))),
         provenance=provenance,
@@ -388,7 +386,3 @@ def _current_stage(m: Merger, catalog: Catalog, stages: Sequence[StagePlan]) -> 
         if stage.items:
             return stage.id
     return stages[0].id if stages else ""
-
-
-def alert_level_withholds(level: AlertLevel) -> bool:
-    return level.withholds_treatment

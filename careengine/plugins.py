@@ -49,7 +49,9 @@ def default_plugins() -> tuple[str, ...]:
     try:
         module = importlib.import_module("careengine_plugins")
     except ImportError as exc:  # pragma: no cover - shipped with the distribution
-        raise PluginError(f"built-in plugins do not import: {exc}", plugin="careengine_plugins")
+        raise PluginError(
+            f"built-in plugins do not import: {exc}", plugin="careengine_plugins"
+        ) from exc
     return tuple(module.DEFAULT_PLUGINS)
 
 
@@ -198,7 +200,9 @@ class PluginHost:
         self._each("careengine_renderers", registry)
         return dict(sorted(registry.renderers.items()))
 
-    def derive_facts(self, assessment: Assessment) -> list[tuple[str, DerivedFact | Classification]]:
+    def derive_facts(
+        self, assessment: Assessment
+    ) -> list[tuple[str, DerivedFact | Classification]]:
         out: list[tuple[str, DerivedFact | Classification]] = []
         for impl in self._impls("careengine_derive_facts"):
             result = self._call("careengine_derive_facts", impl, assessment=assessment)
@@ -261,7 +265,9 @@ def _resolve(
         try:
             module = importlib.import_module(spec)
         except Exception as exc:
-            raise PluginError(f"failed to import: {type(exc).__name__}: {exc}", plugin=spec) from exc
+            raise PluginError(
+                f"failed to import: {type(exc).__name__}: {exc}", plugin=spec
+            ) from exc
         dist, version = _dist_of_module(spec)
         return module, spec, version, dist, "module"
     name = getattr(spec, "__name__", None) or type(spec).__name__
@@ -332,7 +338,9 @@ def get_plugin_manager(
                     plugin=ep.name,
                     distribution=dist,
                 ) from exc
-            host.register(plugin, name=ep.name, version=version, distribution=dist, source="entry_point")
+            host.register(
+                plugin, name=ep.name, version=version, distribution=dist, source="entry_point"
+            )
 
     for spec in extra:
         plugin, name, version, dist, source = _resolve(spec)

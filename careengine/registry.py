@@ -104,7 +104,9 @@ class CatalogRegistry(_Registry):
             self._claim("stage", item.id, "careengine_catalog")
             self._stages[item.id] = item
         else:
-            raise PluginError(f"cannot register {item!r} in the catalog", plugin=self.current_plugin)
+            raise PluginError(
+                f"cannot register {item!r} in the catalog", plugin=self.current_plugin
+            )
 
     add_intervention = add
     add_stage = add

@@ -10,8 +10,6 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-import attrs
-
 from careengine.errors import AssessmentError, Problem
 from careengine.model import (
     Alert,
@@ -123,7 +121,9 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
             }
             for s in plan.stages
         ],
-        "excluded": [{"intervention": e.intervention, "reasons": list(e.reasons)} for e in plan.excluded],
+        "excluded": [
+            {"intervention": e.intervention, "reasons": list(e.reasons)} for e in plan.excluded
+        ],
         "deferred": [
             {"intervention": d.intervention, "stage": d.stage, "reason": d.reason}
             for d in plan.deferred
@@ -254,7 +254,3 @@ def plan_from_dict(data: Mapping[str, Any], *, file: str | None = None) -> Plan:
             file=file,
             problems=[Problem(file=file, path="$", message=f"not a careengine plan: {exc!r}")],
         ) from exc
-
-
-def evolve(plan: Plan, **changes: Any) -> Plan:
-    return attrs.evolve(plan, **changes)

@@ -35,15 +35,34 @@ from careengine.rules import (
 )
 
 STAGES = (
-    Stage(id="relieve", title="Relieve: calm pain, restore circulation", order=1,
-          goals=("Pain settles to a level that allows movement",),
-          progress_when=("Current pain 3/10 or less, or down 2 points",)),
-    Stage(id="mobilize", title="Mobilize: joint and soft-tissue mobility", order=2,
-          goals=("Restore the limited movements",), progress_when=("Mobility tolerated",)),
-    Stage(id="strengthen", title="Strengthen: motor control, strength, endurance", order=3,
-          goals=("Control and strength for daily load",), progress_when=("Exercises tolerated",)),
-    Stage(id="return", title="Return: full function and self-management", order=4,
-          goals=("Back to usual activity",), progress_when=("Self-managing",)),
+    Stage(
+        id="relieve",
+        title="Relieve: calm pain, restore circulation",
+        order=1,
+        goals=("Pain settles to a level that allows movement",),
+        progress_when=("Current pain 3/10 or less, or down 2 points",),
+    ),
+    Stage(
+        id="mobilize",
+        title="Mobilize: joint and soft-tissue mobility",
+        order=2,
+        goals=("Restore the limited movements",),
+        progress_when=("Mobility tolerated",),
+    ),
+    Stage(
+        id="strengthen",
+        title="Strengthen: motor control, strength, endurance",
+        order=3,
+        goals=("Control and strength for daily load",),
+        progress_when=("Exercises tolerated",),
+    ),
+    Stage(
+        id="return",
+        title="Return: full function and self-management",
+        order=4,
+        goals=("Back to usual activity",),
+        progress_when=("Self-managing",),
+    ),
 )
 
 FINDINGS = {
@@ -66,14 +85,17 @@ RED_FLAGS = {
 
 INTERVENTIONS = (
     Intervention(
-        id="joint_mobilization", kind=InterventionKind.MANUAL_THERAPY, name="Joint mobilization",
+        id="joint_mobilization",
+        kind=InterventionKind.MANUAL_THERAPY,
+        name="Joint mobilization",
         steps=("The therapist applies graded oscillating pressure to the stiff segment.",),
         dosage=Dosage(minutes=10, per_week=2),
         contraindications_absolute=("spinal_fracture",),
         contraindications_relative=("osteoporosis",),
     ),
     Intervention(
-        id="spinal_thrust_manipulation", kind=InterventionKind.MANUAL_THERAPY,
+        id="spinal_thrust_manipulation",
+        kind=InterventionKind.MANUAL_THERAPY,
         name="Spinal thrust manipulation",
         steps=("The therapist applies one quick, small thrust to the stiff segment.",),
         dosage=Dosage(minutes=5, per_week=2),
@@ -82,29 +104,41 @@ INTERVENTIONS = (
         alternatives=("joint_mobilization",),
     ),
     Intervention(
-        id="open_book_rotation", kind=InterventionKind.EXERCISE, name="Open book rotation",
+        id="open_book_rotation",
+        kind=InterventionKind.EXERCISE,
+        name="Open book rotation",
         steps=("Lie on your side with knees bent.", "Open the top arm like a book and return."),
         dosage=Dosage(sets=2, reps=10, per_week=3),
     ),
     Intervention(
-        id="bridge", kind=InterventionKind.EXERCISE, name="Bridge",
+        id="bridge",
+        kind=InterventionKind.EXERCISE,
+        name="Bridge",
         steps=("Lie on your back, knees bent.", "Lift your hips, hold, lower slowly."),
         dosage=Dosage(sets=3, reps=10, per_week=3),
         progresses_to="single_leg_bridge",
     ),
     Intervention(
-        id="single_leg_bridge", kind=InterventionKind.EXERCISE, name="Single-leg bridge",
-        steps=("Bridge with one leg straight.",), dosage=Dosage(sets=3, reps=8, per_week=3),
+        id="single_leg_bridge",
+        kind=InterventionKind.EXERCISE,
+        name="Single-leg bridge",
+        steps=("Bridge with one leg straight.",),
+        dosage=Dosage(sets=3, reps=8, per_week=3),
         regresses_to="bridge",
     ),
     Intervention(
-        id="abdominal_bracing", kind=InterventionKind.EXERCISE, name="Abdominal bracing",
+        id="abdominal_bracing",
+        kind=InterventionKind.EXERCISE,
+        name="Abdominal bracing",
         steps=("Tighten the trunk muscles gently while breathing.",),
         dosage=Dosage(sets=3, reps=10, hold_seconds=10, per_week=5),
     ),
     Intervention(
-        id="activity_advice", kind=InterventionKind.EDUCATION, name="Stay-active advice",
-        steps=("Keep moving within comfort; avoid bed rest.",), dosage=Dosage(per_week=1),
+        id="activity_advice",
+        kind=InterventionKind.EDUCATION,
+        name="Stay-active advice",
+        steps=("Keep moving within comfort; avoid bed rest.",),
+        dosage=Dosage(per_week=1),
     ),
 )
 
@@ -114,8 +148,9 @@ def careengine_catalog(registry: CatalogRegistry) -> None:
     registry.add_all(STAGES)
     for code, (label, region, impairment) in FINDINGS.items():
         unit = "deg" if code == "hip_internal_rotation" else None
-        registry.add_term(code, TermKind.FINDING, label, region=region, impairment=impairment,
-                          unit=unit)
+        registry.add_term(
+            code, TermKind.FINDING, label, region=region, impairment=impairment, unit=unit
+        )
     for code, label in CONDITIONS.items():
         registry.add_term(code, TermKind.CONDITION, label)
     for code, label in RED_FLAGS.items():
@@ -125,51 +160,68 @@ def careengine_catalog(registry: CatalogRegistry) -> None:
 
 RULES = (
     Rule(
-        id="thoracic", because="Stiff thoracic segments push rotation into the lumbar spine.",
+        id="thoracic",
+        because="Stiff thoracic segments push rotation into the lumbar spine.",
         when=When(all=(finding("thoracic_mobility_limited"),)),
         then=(Add(intervention="open_book_rotation", stage="mobilize"),),
     ),
     Rule(
         id="weak-glutes",
         because="Gluteal weakness reduces hip stability and shifts load to the lumbar spine.",
-        when=When(all=(finding("glute_weakness", severity=at_least("moderate")),),
-                  none=(condition("recent_hip_surgery"),)),
+        when=When(
+            all=(finding("glute_weakness", severity=at_least("moderate")),),
+            none=(condition("recent_hip_surgery"),),
+        ),
         then=(Add(intervention="bridge", stage="strengthen"),),
     ),
     Rule(
-        id="core", because="Poor trunk control is retrained from simple bracing upward.",
+        id="core",
+        because="Poor trunk control is retrained from simple bracing upward.",
         when=When(all=(finding("core_facilitation_poor"),)),
         then=(Add(intervention="abdominal_bracing", stage="strengthen"),),
     ),
     Rule(
-        id="stiff-segment", because="A hypomobile segment responds to manipulation.",
+        id="stiff-segment",
+        because="A hypomobile segment responds to manipulation.",
         when=When(all=(finding("lumbar_hypomobility"),)),
         then=(Add(intervention="spinal_thrust_manipulation", stage="relieve", priority=60),),
     ),
     Rule(
-        id="stay-active", because="Staying active speeds recovery from low back pain.",
+        id="stay-active",
+        because="Staying active speeds recovery from low back pain.",
         when=When(all=(measure("age"),)),
         then=(Add(intervention="activity_advice", stage="return"),),
     ),
     Rule(
-        id="high-pain", because="Severe pain: start by calming it.",
+        id="high-pain",
+        because="Severe pain: start by calming it.",
         when=When(all=(measure("nprs_current", value=gte(7)),)),
         then=(StartStage(stage="relieve"),),
     ),
     Rule(
-        id="cauda-equina", because="Saddle anaesthesia or bladder dysfunction may mean cauda equina.",
+        id="cauda-equina",
+        because="Saddle anaesthesia or bladder dysfunction may mean cauda equina.",
         when=When(any=(red_flag("saddle_anesthesia"), red_flag("bladder_dysfunction"))),
         then=(
-            RaiseAlert(code="cauda_equina_suspected", level=AlertLevel.EMERGENCY,
-                       message="Possible cauda equina syndrome: send to emergency care today."),
-            Refer(to="emergency department", urgency=Urgency.EMERGENCY,
-                  reason="suspected cauda equina syndrome"),
+            RaiseAlert(
+                code="cauda_equina_suspected",
+                level=AlertLevel.EMERGENCY,
+                message="Possible cauda equina syndrome: send to emergency care today.",
+            ),
+            Refer(
+                to="emergency department",
+                urgency=Urgency.EMERGENCY,
+                reason="suspected cauda equina syndrome",
+            ),
         ),
     ),
     Rule(
-        id="no-thrust-after-fracture", because="Never thrust over a fractured spine.",
+        id="no-thrust-after-fracture",
+        because="Never thrust over a fractured spine.",
         when=When(all=(condition("spinal_fracture"),)),
-        then=(Exclude(intervention="spinal_thrust_manipulation", reason="excluded: spinal fracture"),),
+        then=(
+            Exclude(intervention="spinal_thrust_manipulation", reason="excluded: spinal fracture"),
+        ),
     ),
 )
 

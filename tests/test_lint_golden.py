@@ -11,7 +11,6 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from careengine import Engine
 from careengine.cli import cli
 from careengine.rules.golden import run_case_files
 from careengine.rules.lint import LintFinding, lint_installed
@@ -128,14 +127,17 @@ def test_lint_finds_each_planted_error(tmp_path: Path, check: str) -> None:
 
 
 def test_lint_never_fires_on_self_contradictory_pattern(tmp_path: Path) -> None:
-    write(tmp_path, """
+    write(
+        tmp_path,
+        """
         [[rules]]
         id = "both"
         because = "b"
         when.all = [{ finding = "glute_weakness", present = false, side = "left" }]
         when.none = [{ finding = "glute_weakness", present = false }]
         then = [{ add = "bridge", stage = "strengthen" }]
-    """)
+    """,
+    )
     found = [f for f in lint(tmp_path) if f.check == "never-fires"]
     assert len(found) == 1 and "rules out every fact" in found[0].message
 
@@ -146,7 +148,9 @@ def test_lint_warns_on_duplicate_rules(tmp_path: Path) -> None:
     assert [w for w in warnings if w[0] == "duplicate-rule"] == [("duplicate-rule", "t.again")]
 
 
-def test_rules_lint_cli_exit_codes_and_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rules_lint_cli_exit_codes_and_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import careengine.rules.lint as lint_module
 
     original = lint_module.lint_installed
@@ -226,11 +230,14 @@ def test_rules_test_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     write(rules, CLEAN)
     monkeypatch.setattr(cli_module, "build_engine", lambda *a, **k: engine_for(rules))
     case = tmp_path / "one.case.toml"
-    case.write_text(CASES.split("[[cases]]\nname = \"wrong")[0])
+    case.write_text(CASES.split('[[cases]]\nname = "wrong')[0])
     runner = CliRunner()
     ok = runner.invoke(cli, ["rules", "test", str(case)])
     assert ok.exit_code == 0, ok.output
-    assert ok.output.splitlines() == [f"PASS {case}: weak glutes get a bridge", "1 passed, 0 failed"]
+    assert ok.output.splitlines() == [
+        f"PASS {case}: weak glutes get a bridge",
+        "1 passed, 0 failed",
+    ]
     (tmp_path / "a.json").write_text(json.dumps({"patient": {"id": "x"}}))
     case.write_text(CASES)
     bad = runner.invoke(cli, ["rules", "test", str(case)])
@@ -301,7 +308,9 @@ def pack_text(spec: list[tuple[list[str], list[str], list[str], bool]]) -> str:
     return "\n".join(out)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(spec=rules, findings=assessments)
 def test_random_valid_packs_load_compile_and_evaluate_identically(
     tmp_path_factory: pytest.TempPathFactory,
@@ -313,7 +322,9 @@ def test_random_valid_packs_load_compile_and_evaluate_identically(
     outputs = set()
     for backend in BACKENDS:
         engine = engine_for(directory, backend)
-        plan = engine.evaluate(engine.load_assessment({"patient": {"id": "r"}, "findings": findings}))
+        plan = engine.evaluate(
+            engine.load_assessment({"patient": {"id": "r"}, "findings": findings})
+        )
         outputs.add(dumps(plan).replace(f'"backend": "{backend}"', '"backend": "-"'))
         engine.close()
     assert len(outputs) == 1

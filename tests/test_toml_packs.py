@@ -89,8 +89,12 @@ def write(tmp_path: Path, body: str, name: str = "pack.toml", header: str = HEAD
 
 def engine_for(tmp_path: Path, backend: str = "python", **kw: Any) -> Engine:
     return Engine(
-        builtins=False, entry_points=False, plugins=[SmallCatalog()], rules=[tmp_path],
-        backend=backend, **kw,
+        builtins=False,
+        entry_points=False,
+        plugins=[SmallCatalog()],
+        rules=[tmp_path],
+        backend=backend,
+        **kw,
     )
 
 
@@ -139,7 +143,9 @@ def test_design_example_loads_and_fires_as_written(tmp_path: Path, backend: str)
     assert item.addresses == ("glute_weakness",)
     assert plan.provenance.packs["lbp.hip"].version == "1.0.0"
     # mild does not reach at_least moderate; recent hip surgery blocks the rule
-    assert not placed(evaluate(engine, {"findings": [{"code": "glute_weakness", "severity": "mild"}]}))
+    assert not placed(
+        evaluate(engine, {"findings": [{"code": "glute_weakness", "severity": "mild"}]})
+    )
     blocked = evaluate(
         engine,
         {
@@ -152,42 +158,66 @@ def test_design_example_loads_and_fires_as_written(tmp_path: Path, backend: str)
 
 OPERATOR_CASES = [
     # (pattern TOML, matching finding, non-matching finding)
-    ('{ finding = "centralization", direction = "extension" }',
-     {"code": "centralization", "direction": "extension"},
-     {"code": "centralization", "direction": "flexion"}),
-    ('{ finding = "glute_weakness", severity = { neq = "mild" } }',
-     {"code": "glute_weakness", "severity": "severe"},
-     {"code": "glute_weakness", "severity": "mild"}),
-    ('{ finding = "glute_weakness", side = { in = ["left", "bilateral"] } }',
-     {"code": "glute_weakness", "side": "bilateral"},
-     {"code": "glute_weakness", "side": "right"}),
-    ('{ finding = "hip_internal_rotation", value = { gt = 35 } }',
-     {"code": "hip_internal_rotation", "value": 36},
-     {"code": "hip_internal_rotation", "value": 35}),
-    ('{ finding = "hip_internal_rotation", value = { gte = 35 } }',
-     {"code": "hip_internal_rotation", "value": 35},
-     {"code": "hip_internal_rotation", "value": 34.5}),
-    ('{ finding = "hip_internal_rotation", value = { lt = 20 } }',
-     {"code": "hip_internal_rotation", "value": 19},
-     {"code": "hip_internal_rotation", "value": 20}),
-    ('{ finding = "hip_internal_rotation", value = { lte = 20 } }',
-     {"code": "hip_internal_rotation", "value": 20},
-     {"code": "hip_internal_rotation", "value": 21}),
-    ('{ finding = "glute_weakness", severity = { at_least = "moderate" } }',
-     {"code": "glute_weakness", "severity": "severe"},
-     {"code": "glute_weakness"}),
-    ('{ finding = "glute_weakness", side = { exists = true } }',
-     {"code": "glute_weakness", "side": "left"},
-     {"code": "glute_weakness"}),
-    ('{ finding = "glute_weakness", side = { exists = false } }',
-     {"code": "glute_weakness"},
-     {"code": "glute_weakness", "side": "left"}),
-    ('{ finding = "prone_instability_test_positive", present = false }',
-     {"code": "prone_instability_test_positive", "present": False},
-     {"code": "prone_instability_test_positive"}),
-    ('{ finding = "prone_instability_test_positive" }',
-     {"code": "prone_instability_test_positive"},
-     {"code": "prone_instability_test_positive", "present": False}),
+    (
+        '{ finding = "centralization", direction = "extension" }',
+        {"code": "centralization", "direction": "extension"},
+        {"code": "centralization", "direction": "flexion"},
+    ),
+    (
+        '{ finding = "glute_weakness", severity = { neq = "mild" } }',
+        {"code": "glute_weakness", "severity": "severe"},
+        {"code": "glute_weakness", "severity": "mild"},
+    ),
+    (
+        '{ finding = "glute_weakness", side = { in = ["left", "bilateral"] } }',
+        {"code": "glute_weakness", "side": "bilateral"},
+        {"code": "glute_weakness", "side": "right"},
+    ),
+    (
+        '{ finding = "hip_internal_rotation", value = { gt = 35 } }',
+        {"code": "hip_internal_rotation", "value": 36},
+        {"code": "hip_internal_rotation", "value": 35},
+    ),
+    (
+        '{ finding = "hip_internal_rotation", value = { gte = 35 } }',
+        {"code": "hip_internal_rotation", "value": 35},
+        {"code": "hip_internal_rotation", "value": 34.5},
+    ),
+    (
+        '{ finding = "hip_internal_rotation", value = { lt = 20 } }',
+        {"code": "hip_internal_rotation", "value": 19},
+        {"code": "hip_internal_rotation", "value": 20},
+    ),
+    (
+        '{ finding = "hip_internal_rotation", value = { lte = 20 } }',
+        {"code": "hip_internal_rotation", "value": 20},
+        {"code": "hip_internal_rotation", "value": 21},
+    ),
+    (
+        '{ finding = "glute_weakness", severity = { at_least = "moderate" } }',
+        {"code": "glute_weakness", "severity": "severe"},
+        {"code": "glute_weakness"},
+    ),
+    (
+        '{ finding = "glute_weakness", side = { exists = true } }',
+        {"code": "glute_weakness", "side": "left"},
+        {"code": "glute_weakness"},
+    ),
+    (
+        '{ finding = "glute_weakness", side = { exists = false } }',
+        {"code": "glute_weakness"},
+        {"code": "glute_weakness", "side": "left"},
+    ),
+    (
+        '{ finding = "prone_instability_test_positive", present = false }',
+        {"code": "prone_instability_test_positive", "present": False},
+        {"code": "prone_instability_test_positive"},
+    ),
+    (
+        '{ finding = "prone_instability_test_positive" }',
+        {"code": "prone_instability_test_positive"},
+        {"code": "prone_instability_test_positive", "present": False},
+    ),
 ]
 
 
@@ -196,13 +226,16 @@ OPERATOR_CASES = [
 def test_every_operator_compiles_and_fires(
     tmp_path: Path, backend: str, pattern: str, hit: dict[str, Any], miss: dict[str, Any]
 ) -> None:
-    write(tmp_path, f"""
+    write(
+        tmp_path,
+        f"""
         [[rules]]
         id = "op"
         because = "operator test"
         when.all = [{pattern}]
         then = [{{ add = "bridge", stage = "strengthen" }}]
-    """)
+    """,
+    )
     engine = engine_for(tmp_path, backend)
     assert placed(evaluate(engine, {"findings": [hit]})) == {("strengthen", "bridge")}
     assert placed(evaluate(engine, {"findings": [miss]})) == set()
@@ -210,7 +243,9 @@ def test_every_operator_compiles_and_fires(
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_measures_any_none_and_same_side(tmp_path: Path, backend: str) -> None:
-    write(tmp_path, """
+    write(
+        tmp_path,
+        """
         [[rules]]
         id = "same-side"
         because = "same side"
@@ -229,24 +264,42 @@ def test_measures_any_none_and_same_side(tmp_path: Path, backend: str) -> None:
         because = "measure from the patient block"
         when.all = [{ measure = "age", value = { lt = 40 } }, { measure = "nprs_current", value = { gte = 7 } }]
         then = [{ add = "superficial_heat", stage = "relieve" }]
-    """)
+    """,
+    )
     engine = engine_for(tmp_path, backend)
-    same = evaluate(engine, {"findings": [
-        {"code": "glute_weakness", "side": "left"},
-        {"code": "hip_flexor_tightness", "side": "left"},
-    ]})
+    same = evaluate(
+        engine,
+        {
+            "findings": [
+                {"code": "glute_weakness", "side": "left"},
+                {"code": "hip_flexor_tightness", "side": "left"},
+            ]
+        },
+    )
     assert ("mobilize", "hip_flexor_stretch") in placed(same)
-    other = evaluate(engine, {"findings": [
-        {"code": "glute_weakness", "side": "left"},
-        {"code": "hip_flexor_tightness", "side": "right"},
-    ]})
+    other = evaluate(
+        engine,
+        {
+            "findings": [
+                {"code": "glute_weakness", "side": "left"},
+                {"code": "hip_flexor_tightness", "side": "right"},
+            ]
+        },
+    )
     assert ("mobilize", "hip_flexor_stretch") not in placed(other)
-    assert ("mobilize", "open_book_rotation") in placed(evaluate(engine, {"measures": {"odi_percent": 42}}))
+    assert ("mobilize", "open_book_rotation") in placed(
+        evaluate(engine, {"measures": {"odi_percent": 42}})
+    )
     assert not placed(evaluate(engine, {"measures": {"odi_percent": 38}}))
-    assert not placed(evaluate(engine, {
-        "patient": {"conditions": ["osteoporosis"]},
-        "findings": [{"code": "thoracic_mobility_limited"}],
-    }))
+    assert not placed(
+        evaluate(
+            engine,
+            {
+                "patient": {"conditions": ["osteoporosis"]},
+                "findings": [{"code": "thoracic_mobility_limited"}],
+            },
+        )
+    )
     assert placed(evaluate(engine, {"patient": {"age": 39}, "pain": {"current": 7}})) == {
         ("relieve", "superficial_heat")
     }
@@ -255,7 +308,9 @@ def test_measures_any_none_and_same_side(tmp_path: Path, backend: str) -> None:
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_every_action(tmp_path: Path, backend: str) -> None:
-    write(tmp_path, """
+    write(
+        tmp_path,
+        """
         [[rules]]
         id = "guarded"
         because = "guarding derives irritable"
@@ -281,9 +336,10 @@ def test_every_action(tmp_path: Path, backend: str) -> None:
         because = "thrust"
         when.all = [{ finding = "muscle_guarding" }]
         then = [{ add = "spinal_thrust_manipulation", stage = "relieve", priority = 99 }]
-    """)
+    """,
+    )
     plan = evaluate(engine_for(tmp_path, backend), {"findings": [{"code": "muscle_guarding"}]})
-    (stage, item), = plan.items()
+    ((stage, item),) = plan.items()
     assert (stage, item.intervention) == ("relieve", "soft_tissue_massage")
     assert item.priority == 80
     assert item.dosage == Dosage(minutes=15, per_week=2)
@@ -294,7 +350,9 @@ def test_every_action(tmp_path: Path, backend: str) -> None:
         "spinal_thrust_manipulation": ("irritable: no thrust",)
     }
     assert [(a.code, a.level.value) for a in plan.alerts] == [("irritable_back", "info")]
-    assert [(r.to, r.urgency.value) for r in plan.referrals] == [("general practitioner", "routine")]
+    assert [(r.to, r.urgency.value) for r in plan.referrals] == [
+        ("general practitioner", "routine")
+    ]
     assert plan.current_stage == "relieve"
     assert plan.status.value == "ready"
 
@@ -302,7 +360,9 @@ def test_every_action(tmp_path: Path, backend: str) -> None:
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_negating_a_derived_fact_is_stratified(tmp_path: Path, backend: str) -> None:
     # "later" negates what "derive" derives; whatever the order of rules, it must not fire
-    write(tmp_path, """
+    write(
+        tmp_path,
+        """
         [[rules]]
         id = "a-later"
         because = "only when not irritable"
@@ -315,14 +375,17 @@ def test_negating_a_derived_fact_is_stratified(tmp_path: Path, backend: str) -> 
         because = "derive"
         when.all = [{ finding = "muscle_guarding" }]
         then = [{ derive = "irritable" }]
-    """)
+    """,
+    )
     engine = engine_for(tmp_path, backend)
     assert [s.level for s in engine.program.strata] == [0, 1]
     assert not placed(evaluate(engine, {"findings": [{"code": "muscle_guarding"}]}))
 
 
 def test_cycle_through_negation_is_an_error(tmp_path: Path) -> None:
-    write(tmp_path, """
+    write(
+        tmp_path,
+        """
         [[rules]]
         id = "a"
         because = "a"
@@ -336,7 +399,8 @@ def test_cycle_through_negation_is_an_error(tmp_path: Path) -> None:
         when.all = [{ finding = "muscle_guarding" }]
         when.none = [{ derived = "x" }]
         then = [{ derive = "y" }]
-    """)
+    """,
+    )
     with pytest.raises(RulePackError) as info:
         engine_for(tmp_path)
     assert {p.rule_id for p in info.value.problems} == {"t.a", "t.b"}
@@ -350,7 +414,9 @@ def problems(tmp_path: Path) -> list[str]:
 
 
 def test_validation_reports_every_problem_with_exact_messages(tmp_path: Path) -> None:
-    path = write(tmp_path, """
+    path = write(
+        tmp_path,
+        """
         colour = 1
 
         [[rules]]
@@ -378,7 +444,11 @@ def test_validation_reports_every_problem_with_exact_messages(tmp_path: Path) ->
         because = "duplicate id"
         when.all = [{ finding = "glute_weakness" }]
         then = [{ exclude = "bridge" }]
-    """, header=HEADER.replace('version = "1.0.0"\n', "").replace('[pack]\n', '[pack]\nauthor = "x"\n'))
+    """,
+        header=HEADER.replace('version = "1.0.0"\n', "").replace(
+            "[pack]\n", '[pack]\nauthor = "x"\n'
+        ),
+    )
     f = str(path)
     assert problems(tmp_path) == [
         f"{f}: pack.author: unknown key 'author'",

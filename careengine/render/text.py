@@ -25,7 +25,9 @@ def dosage_line(d: Dosage) -> str:
 
 def render_text(plan: Plan, context: RenderContext) -> str:
     out: list[str] = []
-    out.append(f"Care plan for {plan.patient_id}" + (f" ({plan.assessed_on})" if plan.assessed_on else ""))
+    out.append(
+        f"Care plan for {plan.patient_id}" + (f" ({plan.assessed_on})" if plan.assessed_on else "")
+    )
     out.append(f"Status: {plan.status.value.upper()}   Current stage: {plan.current_stage}")
     if plan.status is PlanStatus.REFERRAL:
         banner = "!" * 72

@@ -63,9 +63,7 @@ def _imports() -> bool:
 
 def resolve_backend_name(name: str) -> str:
     if name not in BACKENDS:
-        raise ConfigurationError(
-            f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}"
-        )
+        raise ConfigurationError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
     if name == "auto":
         return "durable" if durable_available() else "python"
     if name == "durable" and not durable_available():

@@ -188,7 +188,7 @@ def _shard(rules: Sequence[CompiledRule], level: int) -> list[Shard]:
         Shard(
             name=f"s{level}_{i}",
             rules=tuple(shard),
-            keys=frozenset(k for r in shard for k in r.keys()),
+            keys=frozenset().union(*(r.keys() for r in shard)),
         )
         for i, shard in enumerate(shards)
     ]

@@ -34,6 +34,7 @@ it opens, so the context is initialised (and reset to NULL) before anything can 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 import weakref
@@ -95,10 +96,8 @@ def ruleset_definition(rules: Sequence[CompiledRule], *, sentinel: bool = True) 
 
 def _free(handles: dict[str, int]) -> None:
     for handle in handles.values():
-        try:
+        with contextlib.suppress(Exception):  # best effort while freeing
             _dre.delete_ruleset(handle)
-        except Exception:  # noqa: BLE001 - best effort while freeing
-            pass
     handles.clear()
 
 

@@ -81,20 +81,25 @@ def load_cases(path: str | Path) -> list[Case]:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise RulePackError(
-            "bad case file", problems=[Problem(file=str(p), path="$", message=f"cannot read: {exc}")]
+            "bad case file",
+            problems=[Problem(file=str(p), path="$", message=f"cannot read: {exc}")],
         ) from exc
     raw_cases = data.get("cases")
     if not isinstance(raw_cases, list) or not raw_cases:
         raise RulePackError(
             "bad case file",
-            problems=[Problem(file=str(p), path="cases", message="needs at least one [[cases]] table")],
+            problems=[
+                Problem(file=str(p), path="cases", message="needs at least one [[cases]] table")
+            ],
         )
     cases = []
     for i, raw in enumerate(raw_cases):
         where = f"cases[{i}]"
         for key in raw:
             if key not in CASE_KEYS:
-                problems.append(Problem(file=str(p), path=f"{where}.{key}", message=f"unknown key {key!r}"))
+                problems.append(
+                    Problem(file=str(p), path=f"{where}.{key}", message=f"unknown key {key!r}")
+                )
         name = raw.get("name")
         if not isinstance(name, str) or not name:
             problems.append(Problem(file=str(p), path=f"{where}.name", message="is required"))
@@ -103,7 +108,11 @@ def load_cases(path: str | Path) -> list[Case]:
         ref = raw.get("assessment")
         if (inline is None) == (ref is None):
             problems.append(
-                Problem(file=str(p), path=where, message="give exactly one of assessment or assessment_data")
+                Problem(
+                    file=str(p),
+                    path=where,
+                    message="give exactly one of assessment or assessment_data",
+                )
             )
             continue
         cases.append(
@@ -112,7 +121,11 @@ def load_cases(path: str | Path) -> list[Case]:
                 file=str(p),
                 assessment=inline,
                 assessment_path=(p.parent / ref) if isinstance(ref, str) else None,
-                expect={k: v for k, v in raw.items() if k not in ("name", "assessment", "assessment_data")},
+                expect={
+                    k: v
+                    for k, v in raw.items()
+                    if k not in ("name", "assessment", "assessment_data")
+                },
             )
         )
     if problems:
@@ -178,7 +191,9 @@ def check_plan(plan: Plan, expect: Mapping[str, Any]) -> list[str]:
     for want in expect.get("alerts", ()):
         got = alerts.get(want["code"])
         if got is None:
-            failures.append(f"alerts: expected {want['code']}; alerts are {sorted(alerts) or 'none'}")
+            failures.append(
+                f"alerts: expected {want['code']}; alerts are {sorted(alerts) or 'none'}"
+            )
         elif "level" in want and got != want["level"]:
             failures.append(f"alerts: {want['code']} expected level {want['level']!r}, got {got!r}")
     for code in expect.get("no_alerts", ()):
@@ -188,7 +203,9 @@ def check_plan(plan: Plan, expect: Mapping[str, Any]) -> list[str]:
     for want in expect.get("referrals", ()):
         got = referrals.get(want["to"])
         if got is None:
-            failures.append(f"referrals: expected one to {want['to']!r}; got {sorted(referrals) or 'none'}")
+            failures.append(
+                f"referrals: expected one to {want['to']!r}; got {sorted(referrals) or 'none'}"
+            )
         elif "urgency" in want and got != want["urgency"]:
             failures.append(f"referrals: {want['to']} expected {want['urgency']!r}, got {got!r}")
     classifications = plan_to_dict(plan)["classifications"]
@@ -196,7 +213,7 @@ def check_plan(plan: Plan, expect: Mapping[str, Any]) -> list[str]:
         got = _lookup(classifications, dotted)
         if isinstance(got, KeyError):
             failures.append(f"classifications: {dotted} is missing")
-        elif got != value or type(got) is bool and type(value) is not bool:
+        elif got != value or (type(got) is bool and type(value) is not bool):
             failures.append(f"classifications: {dotted} expected {value!r}, got {got!r}")
     if "unaddressed" in expect and sorted(expect["unaddressed"]) != list(plan.unaddressed):
         failures.append(

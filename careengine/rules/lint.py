@@ -95,7 +95,9 @@ def _self_contradictory(pattern: Pattern) -> str | None:
 
 def _when_key(rule: Rule) -> tuple[Any, ...]:
     def norm(patterns: Iterable[Pattern]) -> tuple[Any, ...]:
-        return tuple(sorted((p.fact.value, p.code, tuple(sorted(map(repr, p.tests)))) for p in patterns))
+        return tuple(
+            sorted((p.fact.value, p.code, tuple(sorted(map(repr, p.tests)))) for p in patterns)
+        )
 
     return (norm(rule.when.all), norm(rule.when.any), norm(rule.when.none))
 
@@ -107,8 +109,14 @@ def _rule_checks(rule: Rule, pack: RulePack, catalog: Catalog) -> list[LintFindi
         for i, pattern in enumerate(getattr(rule.when, group)):
             reason = _self_contradictory(pattern)
             if reason is not None:
-                out.append(_error("never-fires", f"can never fire: {reason}",
-                                  path=f"when.{group}[{i}]", **where))
+                out.append(
+                    _error(
+                        "never-fires",
+                        f"can never fire: {reason}",
+                        path=f"when.{group}[{i}]",
+                        **where,
+                    )
+                )
     for i, negated in enumerate(rule.when.none):
         for j, required in enumerate(rule.when.all):
             if _implies(negated, required):
@@ -178,14 +186,21 @@ def _pair_checks(pairs: Sequence[tuple[Rule, RulePack]]) -> list[LintFinding]:
                 reason = _conflict(a, b)
                 if reason is not None:
                     out.append(
-                        _error("conflicting-rules",
-                               f"same conditions as {b.id} but conflicting actions: {reason}",
-                               file=pack_a.file, rule_id=a.id)
+                        _error(
+                            "conflicting-rules",
+                            f"same conditions as {b.id} but conflicting actions: {reason}",
+                            file=pack_a.file,
+                            rule_id=a.id,
+                        )
                     )
                 elif a.then == b.then:
                     out.append(
-                        _warning("duplicate-rule", f"duplicates {b.id} (same conditions and actions)",
-                                 file=pack_a.file, rule_id=a.id)
+                        _warning(
+                            "duplicate-rule",
+                            f"duplicates {b.id} (same conditions and actions)",
+                            file=pack_a.file,
+                            rule_id=a.id,
+                        )
                     )
     return out
 
@@ -205,7 +220,11 @@ def _coverage(pairs: Sequence[tuple[Rule, RulePack]], catalog: Catalog) -> list[
         intervention = catalog.interventions.get(frontier.pop())
         if intervention is None:
             continue
-        for nxt in (*intervention.alternatives, intervention.progresses_to, intervention.regresses_to):
+        for nxt in (
+            *intervention.alternatives,
+            intervention.progresses_to,
+            intervention.regresses_to,
+        ):
             if nxt and nxt not in reachable:
                 reachable.add(nxt)
                 frontier.append(nxt)
@@ -228,8 +247,13 @@ def lint_packs(
         validate_packs(packs, catalog, problems)
     except RulePackError as exc:
         findings += [
-            _error("invalid", p.message + (f" (did you mean '{p.suggestion}'?)" if p.suggestion else ""),
-                   file=p.file, rule_id=p.rule_id, path=p.path)
+            _error(
+                "invalid",
+                p.message + (f" (did you mean '{p.suggestion}'?)" if p.suggestion else ""),
+                file=p.file,
+                rule_id=p.rule_id,
+                path=p.path,
+            )
             for p in exc.problems
         ]
     pairs = sorted(((r, p) for p in packs for r in p.rules), key=lambda rp: rp[0].id)
@@ -243,7 +267,14 @@ def lint_packs(
     findings += _coverage(pairs, catalog)
     return sorted(
         findings,
-        key=lambda f: (f.severity != "error", f.file or "", f.rule_id or "", f.check, f.path or "", f.message),
+        key=lambda f: (
+            f.severity != "error",
+            f.file or "",
+            f.rule_id or "",
+            f.check,
+            f.path or "",
+            f.message,
+        ),
     )
 
 

@@ -2,8 +2,9 @@
 
 A :class:`Rule` has a condition (:class:`When`: ``all`` patterns joined across facts, ``any``
 alternatives, ``none`` negations) and a list of actions. Rules built in Python use the small
-constructors at the bottom of this module (``finding("glute_weakness", severity=at_least("moderate"))``);
-TOML packs are parsed into exactly the same objects.
+constructors at the bottom of this module, e.g.
+``finding("glute_weakness", severity=at_least("moderate"))``; TOML packs are parsed into exactly
+the same objects.
 """
 
 from __future__ import annotations

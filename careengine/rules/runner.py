@@ -13,7 +13,6 @@ The same driver runs over every backend, so both give the same contributions:
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
@@ -263,7 +262,3 @@ def _contribution(
                 action="start_stage", because=because, priority=priority, stage=action.stage
             )
     raise RuleExecutionError(f"unknown action {action!r}", rule_id=rule.rule.id)
-
-
-def fact_fingerprint(facts: Sequence[Fact]) -> str:
-    return json.dumps(sorted(facts, key=lambda f: str(f["id"])), sort_keys=True)

@@ -94,8 +94,9 @@ class _PackParser:
     def keys(self, table: Mapping[str, Any], allowed: set[str], path: str) -> None:
         for key in table:
             if key not in allowed:
-                self.problem(f"{path}.{key}" if path else key, f"unknown key {key!r}",
-                             _suggest(key, allowed))
+                self.problem(
+                    f"{path}.{key}" if path else key, f"unknown key {key!r}", _suggest(key, allowed)
+                )
 
     def string(self, table: Mapping[str, Any], key: str, path: str, required: bool = True) -> str:
         value = table.get(key)
@@ -104,8 +105,9 @@ class _PackParser:
                 self.problem(f"{path}.{key}" if path else key, "is required")
             return ""
         if not isinstance(value, str):
-            self.problem(f"{path}.{key}" if path else key,
-                         f"must be a string, not {_type_name(value)}")
+            self.problem(
+                f"{path}.{key}" if path else key, f"must be a string, not {_type_name(value)}"
+            )
             return ""
         return value
 
@@ -146,8 +148,11 @@ class _PackParser:
                 continue
             fpath = f"{path}.{name}"
             if name not in allowed:
-                self.problem(fpath, f"unknown key {name!r} for a {kind} pattern",
-                             _suggest(name, allowed | {kind}))
+                self.problem(
+                    fpath,
+                    f"unknown key {name!r} for a {kind} pattern",
+                    _suggest(name, allowed | {kind}),
+                )
                 continue
             if name == "same_side":
                 if spec is True:
@@ -173,8 +178,9 @@ class _PackParser:
             return None
         ((op_name, value),) = spec.items()
         if op_name not in OPERATORS:
-            self.problem(f"{path}.{op_name}", f"unknown operator {op_name!r}",
-                         _suggest(op_name, OPERATORS))
+            self.problem(
+                f"{path}.{op_name}", f"unknown operator {op_name!r}", _suggest(op_name, OPERATORS)
+            )
             return None
         op = Op(op_name)
         if op is Op.IN:
@@ -213,7 +219,9 @@ class _PackParser:
             return None
         for v in values:
             if isinstance(v, dict | list):
-                self.problem(path, f"a value must be a string, number or boolean, not {_type_name(v)}")
+                self.problem(
+                    path, f"a value must be a string, number or boolean, not {_type_name(v)}"
+                )
                 return None
         return test
 
@@ -241,7 +249,8 @@ class _PackParser:
             first = next(iter(raw), "")
             self.problem(
                 path,
-                "an action names exactly one verb: " + ", ".join(sorted(ACTIONS))
+                "an action names exactly one verb: "
+                + ", ".join(sorted(ACTIONS))
                 + (f" (found {', '.join(verbs)})" if verbs else ""),
                 _suggest(first, ACTIONS) if not verbs and raw else None,
             )
@@ -266,8 +275,11 @@ class _PackParser:
         options = [e.value for e in enum]
         if value not in options:
             if key in raw:
-                self.problem(f"{path}.{key}", f"must be one of {', '.join(options)}, not {value!r}",
-                             _suggest(str(value), options))
+                self.problem(
+                    f"{path}.{key}",
+                    f"must be one of {', '.join(options)}, not {value!r}",
+                    _suggest(str(value), options),
+                )
             raise _Skip
         return enum(value)
 
@@ -275,7 +287,9 @@ class _PackParser:
         value = raw.get(key)
         if not isinstance(value, str) or not value.strip():
             if key in raw:
-                self.problem(f"{path}.{key}", f"must be a non-empty string, not {_type_name(value)}")
+                self.problem(
+                    f"{path}.{key}", f"must be a non-empty string, not {_type_name(value)}"
+                )
             raise _Skip
         return value
 
@@ -318,7 +332,9 @@ class _PackParser:
                 raise _Skip
             value = raw.get("value", True)
             if not isinstance(value, bool | int | float | str):
-                self.problem(f"{path}.value", f"must be a string, number or boolean, not {_type_name(value)}")
+                self.problem(
+                    f"{path}.value", f"must be a string, number or boolean, not {_type_name(value)}"
+                )
                 raise _Skip
             return Derive(code=target, value=value)
         return StartStage(stage=target)
@@ -384,8 +400,10 @@ class _PackParser:
         self.keys(data, {"pack", "rules"}, "")
         meta = data.get("pack")
         if not isinstance(meta, dict):
-            self.problem("pack", "is required: a [pack] table with id, version, title, "
-                         "population and sources")
+            self.problem(
+                "pack",
+                "is required: a [pack] table with id, version, title, population and sources",
+            )
             return None
         self.keys(meta, PACK_KEYS, "pack")
         pack_id = self.string(meta, "id", "pack")
@@ -395,7 +413,11 @@ class _PackParser:
         title = self.string(meta, "title", "pack")
         population = self.string(meta, "population", "pack")
         sources = meta.get("sources")
-        if not isinstance(sources, list) or not sources or not all(isinstance(s, str) for s in sources):
+        if (
+            not isinstance(sources, list)
+            or not sources
+            or not all(isinstance(s, str) for s in sources)
+        ):
             self.problem("pack.sources", "is required: a non-empty list of strings")
             sources = []
         raw_rules = data.get("rules", [])
@@ -424,7 +446,9 @@ def _test_key(test: Test) -> tuple[str, str]:
     return (test.field, test.op.value)
 
 
-def parse_pack(text: bytes, *, file: str, plugin: str = "(--rules)") -> tuple[RulePack | None, list[Problem]]:
+def parse_pack(
+    text: bytes, *, file: str, plugin: str = "(--rules)"
+) -> tuple[RulePack | None, list[Problem]]:
     """Parse one pack; returns the pack (or None) and the structural problems found."""
     parser = _PackParser(file)
     try:

@@ -8,19 +8,20 @@ the rule, with a "did you mean" suggestion for misspelt codes.
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Sequence
 
 from careengine.errors import Problem, RulePackError
 from careengine.model import Severity, TermKind
 from careengine.registry import Catalog, check_unique
 from careengine.rules.model import (
+    PATTERN_KEYS,
     Add,
     AddPrecaution,
     Call,
     Exclude,
     FactType,
     Op,
-    PATTERN_KEYS,
     Pattern,
     RulePack,
     StartStage,
@@ -64,7 +65,9 @@ def known_codes(catalog: Catalog, fact: FactType) -> tuple[str, ...]:
     return codes
 
 
-def pattern_problems(pattern: Pattern, path: str, catalog: Catalog, first: bool) -> list[tuple[str, str, str | None]]:
+def pattern_problems(
+    pattern: Pattern, path: str, catalog: Catalog, first: bool
+) -> list[tuple[str, str, str | None]]:
     """(path, message, suggestion) for one pattern."""
     out: list[tuple[str, str, str | None]] = []
     if pattern.fact is not FactType.DERIVED:
@@ -76,8 +79,11 @@ def pattern_problems(pattern: Pattern, path: str, catalog: Catalog, first: bool)
                 else pattern.fact.value.replace("_", " ")
             )
             out.append(
-                (f"{path}.{PATTERN_KEY[pattern.fact]}", f"unknown {what} {pattern.code!r}",
-                 _suggest(pattern.code, codes))
+                (
+                    f"{path}.{PATTERN_KEY[pattern.fact]}",
+                    f"unknown {what} {pattern.code!r}",
+                    _suggest(pattern.code, codes),
+                )
             )
     for test in pattern.tests:
         tpath = f"{path}.{test.field}"
@@ -100,9 +106,11 @@ def pattern_problems(pattern: Pattern, path: str, catalog: Catalog, first: bool)
             out.append((tpath, "in needs a non-empty list", None))
         elif test.op is Op.SAME_AS_FIRST and first:
             out.append((tpath, "same_side needs an earlier pattern in `all` to compare with", None))
-        elif test.field == "severity" and test.op in (Op.EQ, Op.NEQ) and test.value not in [
-            s.value for s in Severity
-        ]:
+        elif (
+            test.field == "severity"
+            and test.op in (Op.EQ, Op.NEQ)
+            and test.value not in [s.value for s in Severity]
+        ):
             out.append(
                 (
                     tpath,
@@ -111,6 +119,19 @@ def pattern_problems(pattern: Pattern, path: str, catalog: Catalog, first: bool)
                 )
             )
     return out
+
+
+def _problem(
+    problems: list[Problem],
+    file: str | None,
+    rule_id: str,
+    path: str,
+    message: str,
+    suggestion: str | None = None,
+) -> None:
+    problems.append(
+        Problem(file=file, rule_id=rule_id, path=path, message=message, suggestion=suggestion)
+    )
 
 
 def validate_packs(
@@ -129,17 +150,7 @@ def validate_packs(
         if not pack.version and pack.file is None:  # a TOML pack's parser reports it
             problems.append(Problem(file=pack.file, path="pack.version", message="is required"))
         for rule in pack.rules:
-
-            def add(path: str, message: str, suggestion: str | None = None) -> None:
-                problems.append(
-                    Problem(
-                        file=pack.file,
-                        rule_id=rule.id,
-                        path=path,
-                        message=message,
-                        suggestion=suggestion,
-                    )
-                )
+            add = functools.partial(_problem, problems, pack.file, rule.id)
 
             if not rule.when.all and not rule.when.any:
                 add("when", "needs at least one pattern in `all` or `any`")
@@ -149,7 +160,7 @@ def validate_packs(
                 add("because", "is required: say why the rule exists")
             for group in ("all", "any", "none"):
                 for i, pattern in enumerate(getattr(rule.when, group)):
-                    first = group == "all" and i == 0 or (group == "any" and not rule.when.all)
+                    first = (group == "all" and i == 0) or (group == "any" and not rule.when.all)
                     for path, message, suggestion in pattern_problems(
                         pattern, f"when.{group}[{i}]", catalog, first
                     ):
@@ -157,9 +168,15 @@ def validate_packs(
             for i, action in enumerate(rule.then):
                 path = f"then[{i}]"
                 intervention = getattr(action, "intervention", None)
-                if isinstance(action, Add | Exclude | AddPrecaution) and intervention not in interventions:
+                if (
+                    isinstance(action, Add | Exclude | AddPrecaution)
+                    and intervention not in interventions
+                ):
+                    verb = {Add: "add", Exclude: "exclude", AddPrecaution: "precaution"}[
+                        type(action)
+                    ]
                     add(
-                        f"{path}.{type(action).__name__.lower().replace('addprecaution', 'precaution')}",
+                        f"{path}.{verb}",
                         f"unknown intervention {intervention!r}",
                         _suggest(str(intervention), interventions),
                     )
