@@ -18,15 +18,21 @@ from collections.abc import Iterable, Mapping, Sequence
 import attrs
 
 from careengine.errors import Problem, RulePackError
-from careengine.rules.model import Call, Derive, FactType, Pattern, Rule, RulePack, Test
+from careengine.rules.model import Call, Derive, FactType, Op, Pattern, Rule, RulePack, Test
 
 frozen = attrs.frozen(kw_only=True)
 
 #: Shard limits, well inside durable-rules' hard limits (4,096 rules, 256 rules sharing an
-#: identical test, 512 distinct values under one node).
+#: identical test, 512 distinct values under one node, and a fixed 64-entry stack when a fact
+#: walks the alpha network: more than 64 distinct tests one fact can pass under the same code
+#: fail with error 303, so distinct pattern variants per code are bounded too).
 MAX_RULES_PER_SHARD = 500
 MAX_IDENTICAL_PATTERNS = 200
 MAX_CODES_PER_TYPE = 300
+MAX_VARIANTS_PER_CODE = 40
+#: An ``in`` list becomes one alternative per value below a single node, and durable-rules hangs
+#: past 512 of them, so validation caps the list (a rule with a long list gets a shard alone).
+MAX_IN_VALUES = 256
 
 FactKey = tuple[str, str]  # (fact type, code)
 
@@ -156,6 +162,23 @@ def stratify(rules: Sequence[Rule]) -> dict[str, int]:
     )
 
 
+def _variants(rule: CompiledRule, pattern: CompiledPattern) -> set[object]:
+    """The test chains a pattern adds below its code in durable-rules' network.
+
+    An ``in`` test fans out into one chain per value, and the tests after it hang below a node
+    of the pattern's own (never shared, and each such node is another entry in durable-rules'
+    128-entry list and 64-entry stack), so every value counts, and the pattern once more.
+    """
+    for i, test in enumerate(pattern.tests):
+        if test.op is Op.IN and len(test.value) > 1:
+            head = pattern.tests[:i]
+            chains: set[object] = {
+                (*head, attrs.evolve(test, op=Op.EQ, value=v)) for v in test.value
+            }
+            return chains | {(rule.key, pattern.name)}
+    return {pattern.tests}
+
+
 def _shard(rules: Sequence[CompiledRule], level: int) -> list[Shard]:
     """Greedy split that keeps each shard inside the limits, grouping rules by fact keys."""
     ordered = sorted(rules, key=lambda r: (min(r.keys()) if r.keys() else ("", ""), r.key))
@@ -163,6 +186,7 @@ def _shard(rules: Sequence[CompiledRule], level: int) -> list[Shard]:
     current: list[CompiledRule] = []
     signatures: Counter[tuple[object, ...]] = Counter()
     codes: dict[str, set[str]] = defaultdict(set)
+    variants: dict[FactKey, set[object]] = defaultdict(set)
 
     def fits(rule: CompiledRule) -> bool:
         if len(current) >= MAX_RULES_PER_SHARD:
@@ -172,16 +196,19 @@ def _shard(rules: Sequence[CompiledRule], level: int) -> list[Shard]:
                 return False
             if len(codes[p.fact.value] | {p.code}) > MAX_CODES_PER_TYPE:
                 return False
+            if len(variants[p.key] | _variants(rule, p)) > MAX_VARIANTS_PER_CODE:
+                return False
         return True
 
     for rule in ordered:
         if current and not fits(rule):
             shards.append(current)
-            current, signatures, codes = [], Counter(), defaultdict(set)
+            current, signatures, codes, variants = [], Counter(), defaultdict(set), defaultdict(set)
         current.append(rule)
         for p in rule.patterns:
             signatures[p.signature()] += 1
             codes[p.fact.value].add(p.code)
+            variants[p.key] |= _variants(rule, p)
     if current:
         shards.append(current)
     return [
