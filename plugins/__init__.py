@@ -13,4 +13,5 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "careengine_plugins.vocabulary",
     "careengine_plugins.interventions",
     "careengine_plugins.packs",
+    "careengine_plugins.scoring",
 )
