@@ -24,8 +24,12 @@ def _measure(code: str, value: Any) -> Fact:
     return {"id": f"measure:{code}", "type": "measure", "code": code, "value": value}
 
 
+#: A derived fact present in every evaluation, so a rule can apply to every assessment.
+ASSESSED: Fact = {"id": "derived:assessed", "type": "derived", "code": "assessed", "value": True}
+
+
 def assessment_facts(assessment: Assessment) -> list[Fact]:
-    facts: list[Fact] = []
+    facts: list[Fact] = [dict(ASSESSED)]
     for index, finding in enumerate(
         sorted(assessment.findings, key=lambda f: json.dumps(_finding_key(f)))
     ):

@@ -42,5 +42,5 @@ def test_readme_embedding_example_runs_as_written() -> None:
     )
     assert result.returncode == 0, result.stderr
     first = result.stdout.splitlines()[0]
-    assert first.startswith("ready relieve [") and "'bridge'" in first
+    assert first.startswith("ready mobilize [") and "'bridge'" in first
     assert '"schema": "careengine.plan/1"' in result.stdout

@@ -160,35 +160,41 @@ class _PackParser:
                 elif spec is not False:
                     self.problem(fpath, f"must be true or false, not {_type_name(spec)}")
                 continue
-            test = self.test(name, spec, fpath)
-            if test is not None:
-                tests.append(test)
+            tests.extend(self.tests(name, spec, fpath))
         if fact is FactType.FINDING and not any(t.field == "present" for t in tests):
             tests.append(Test(field="present", op=Op.EQ, value=True))
         return Pattern(fact=fact, code=code, tests=tuple(sorted(tests, key=_test_key)))
 
-    def test(self, field: str, spec: Any, path: str) -> Test | None:
+    def tests(self, field: str, spec: Any, path: str) -> list[Test]:
+        """A plain value (equality) or an operator table; several operators in one table all
+        apply (``value = { gte = 4, lte = 6 }`` is a range)."""
         if not isinstance(spec, dict):
             if isinstance(spec, list):
                 self.problem(path, "a list is not a value: use { in = [...] }")
-                return None
-            return self._checked(Test(field=field, op=Op.EQ, value=spec), path)
-        if len(spec) != 1:
-            self.problem(path, f"an operator table holds exactly one operator, not {len(spec)}")
-            return None
-        ((op_name, value),) = spec.items()
-        if op_name not in OPERATORS:
-            self.problem(
-                f"{path}.{op_name}", f"unknown operator {op_name!r}", _suggest(op_name, OPERATORS)
-            )
-            return None
-        op = Op(op_name)
-        if op is Op.IN:
-            if not isinstance(value, list) or not value:
-                self.problem(f"{path}.in", "must be a non-empty list")
-                return None
-            value = tuple(value)
-        return self._checked(Test(field=field, op=op, value=value), f"{path}.{op_name}")
+                return []
+            test = self._checked(Test(field=field, op=Op.EQ, value=spec), path)
+            return [test] if test is not None else []
+        if not spec:
+            self.problem(path, "an operator table needs at least one operator")
+        out = []
+        for op_name, value in spec.items():
+            if op_name not in OPERATORS:
+                self.problem(
+                    f"{path}.{op_name}",
+                    f"unknown operator {op_name!r}",
+                    _suggest(op_name, OPERATORS),
+                )
+                continue
+            op = Op(op_name)
+            if op is Op.IN:
+                if not isinstance(value, list) or not value:
+                    self.problem(f"{path}.in", "must be a non-empty list")
+                    continue
+                value = tuple(value)
+            test = self._checked(Test(field=field, op=op, value=value), f"{path}.{op_name}")
+            if test is not None:
+                out.append(test)
+        return out
 
     def _checked(self, test: Test, path: str) -> Test | None:
         """Type checks that depend on the field."""
