@@ -5,6 +5,8 @@ from __future__ import annotations
 from careengine.hookspecs import hookimpl
 from careengine.model import Plan
 from careengine.registry import RenderContext, RendererRegistry
+from careengine.render.html import render_html
+from careengine.render.markdown import render_markdown
 from careengine.render.text import render_text
 from careengine.serialize import dumps
 
@@ -17,3 +19,5 @@ def render_json(plan: Plan, context: RenderContext) -> str:
 def careengine_renderers(registry: RendererRegistry) -> None:
     registry.add("json", render_json, extension="json", media_type="application/json")
     registry.add("text", render_text, extension="txt", media_type="text/plain")
+    registry.add("markdown", render_markdown, extension="md", media_type="text/markdown")
+    registry.add("html", render_html, extension="html", media_type="text/html")
