@@ -93,7 +93,8 @@ class _Reader:
             if isinstance(data, float) and data.is_integer():
                 data = int(data)
             else:
-                self.problem(path, f"must be a whole number, not {_kind(data)}")
+                shown = f"{data!r}" if isinstance(data, float) else _kind(data)
+                self.problem(path, f"must be a whole number, not {shown}")
                 return None
         return int(self._range(data, path, lo, hi))
 

@@ -90,6 +90,7 @@ class Engine:
         self.program: Program = compile_packs(self.packs)
         self.renderers: dict[str, Renderer] = self.host.renderers()
         self._lock = threading.Lock()
+        self._closed = False
         self._backend = make_backend(
             self.backend_name, [s for st in self.program.strata for s in st.shards]
         )
@@ -121,6 +122,8 @@ class Engine:
         classifications, extra_facts = self._derive(assessment)
         facts = assessment_facts(assessment) + derived_facts(extra_facts)
         with self._lock:
+            if self._closed:
+                raise ConfigurationError("this engine is closed; build a new Engine")
             result = self._runner.run(facts)
         plan = merge(
             contributions=result.contributions,
@@ -143,6 +146,7 @@ class Engine:
     def close(self) -> None:
         """Free the backend's rulesets. The engine cannot evaluate afterwards."""
         with self._lock:
+            self._closed = True
             self._backend.close()
 
     def __enter__(self) -> Engine:

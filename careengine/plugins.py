@@ -164,10 +164,15 @@ class PluginHost:
 
         return sorted(impls, key=order)
 
-    def _call(self, hook: str, impl: pluggy.HookImpl, **kwargs: Any) -> Any:
+    def _call(
+        self, hook: str, impl: pluggy.HookImpl, *, consume: bool = False, **kwargs: Any
+    ) -> Any:
+        """Call one implementation; ``consume`` lists an iterable result inside the guard, so that
+        a generator raising while it is consumed also becomes a PluginError."""
         args = {name: kwargs[name] for name in impl.argnames}
         try:
-            return impl.function(**args)
+            result = impl.function(**args)
+            return list(result) if consume and result is not None else result
         except CareEngineError:
             raise
         except Exception as exc:
@@ -205,7 +210,9 @@ class PluginHost:
     ) -> list[tuple[str, DerivedFact | Classification]]:
         out: list[tuple[str, DerivedFact | Classification]] = []
         for impl in self._impls("careengine_derive_facts"):
-            result = self._call("careengine_derive_facts", impl, assessment=assessment)
+            result = self._call(
+                "careengine_derive_facts", impl, consume=True, assessment=assessment
+            )
             for item in result or ():
                 if not isinstance(item, DerivedFact | Classification):
                     raise PluginError(

@@ -202,8 +202,10 @@ def check_unique(packs: Sequence[RulePack]) -> None:
                 Problem(
                     file=pack.file,
                     path="pack.id",
-                    message=f"duplicate pack id {pack.id!r} (also in "
-                    f"{other.file or 'plugin ' + other.plugin})",
+                    # a file-less (Python) pack names its plugin here: the Problem has no file
+                    message=f"duplicate pack id {pack.id!r}"
+                    + ("" if pack.file else f" in {where}")
+                    + f" (also in {other.file or 'plugin ' + other.plugin})",
                 )
             )
             continue

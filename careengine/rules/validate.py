@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from careengine.errors import Problem, RulePackError
 from careengine.model import Severity, TermKind
 from careengine.registry import Catalog, check_unique
+from careengine.rules.compile import MAX_IN_VALUES
 from careengine.rules.model import (
     PATTERN_KEYS,
     Add,
@@ -104,6 +105,10 @@ def pattern_problems(
             out.append((tpath, f"{test.op.value} needs a number, not {test.value!r}", None))
         elif test.op is Op.IN and (not isinstance(test.value, tuple) or not test.value):
             out.append((tpath, "in needs a non-empty list", None))
+        elif test.op is Op.IN and len(test.value) > MAX_IN_VALUES:
+            out.append(
+                (tpath, f"in takes at most {MAX_IN_VALUES} values, not {len(test.value)}", None)
+            )
         elif test.op is Op.SAME_AS_FIRST and first:
             out.append((tpath, "same_side needs an earlier pattern in `all` to compare with", None))
         elif (

@@ -1,0 +1,11 @@
+"""A plugin whose hook name is misspelt (``catalogue``): check_pending must reject it."""
+
+from __future__ import annotations
+
+from careengine.hookspecs import hookimpl
+from careengine.registry import CatalogRegistry
+
+
+@hookimpl
+def careengine_catalogue(registry: CatalogRegistry) -> None:
+    """Never called: there is no such hook."""

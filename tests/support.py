@@ -1,0 +1,108 @@
+"""Shared helpers for the engine-core tests: isolated engines and small assessments."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import pytest
+
+from careengine import Engine
+from careengine.model import Assessment, Plan
+from careengine.rules.backend import durable_available
+from careengine.serialize import dumps, plan_to_dict
+
+DEMO = "careengine_plugins.demo"
+
+#: "python" always; "durable" where durable-rules imports.
+BACKENDS = [
+    "python",
+    pytest.param(
+        "durable",
+        marks=pytest.mark.skipif(not durable_available(), reason="durable-rules does not import"),
+    ),
+]
+
+needs_durable = pytest.mark.skipif(
+    not durable_available(), reason="durable-rules does not import here"
+)
+
+
+def make_engine(*plugins: object, backend: str = "auto", **options: Any) -> Engine:
+    """An engine with the demo knowledge base and the given plugins, and nothing installed."""
+    return Engine(
+        builtins=[DEMO], entry_points=False, plugins=list(plugins), backend=backend, **options
+    )
+
+
+def assessment_data(
+    *,
+    findings: Iterable[Mapping[str, Any] | str] = (),
+    conditions: Sequence[str] = (),
+    declines: Sequence[str] = (),
+    red_flags: Sequence[str] = (),
+    age: int | None = None,
+    pain: int | None = None,
+    measures: Mapping[str, float] | None = None,
+    patient_id: str = "p-test",
+) -> dict[str, Any]:
+    """Assessment JSON data; a finding given as a string is that code, present."""
+    patient: dict[str, Any] = {"id": patient_id, "conditions": list(conditions)}
+    if declines:
+        patient["declines"] = list(declines)
+    if age is not None:
+        patient["age"] = age
+    data: dict[str, Any] = {
+        "patient": patient,
+        "findings": [{"code": f} if isinstance(f, str) else dict(f) for f in findings],
+        "red_flags": list(red_flags),
+    }
+    if pain is not None:
+        data["pain"] = {"current": pain}
+    if measures:
+        data["measures"] = dict(measures)
+    return data
+
+
+def assess(engine: Engine, **fields: Any) -> Assessment:
+    return engine.load_assessment(assessment_data(**fields))
+
+
+def evaluate(engine: Engine, **fields: Any) -> Plan:
+    return engine.evaluate(assess(engine, **fields))
+
+
+def placed(plan: Plan) -> dict[str, list[str]]:
+    """stage id -> intervention ids in plan order."""
+    return {s.id: [i.intervention for i in s.items] for s in plan.stages}
+
+
+def placed_ids(plan: Plan) -> set[str]:
+    return {item.intervention for _, item in plan.items()}
+
+
+def excluded(plan: Plan) -> dict[str, tuple[str, ...]]:
+    return {e.intervention: e.reasons for e in plan.excluded}
+
+
+def without_backend(plan: Plan) -> str:
+    """The plan's JSON with provenance.backend blanked (for backend comparisons)."""
+    data = plan_to_dict(plan)
+    data["provenance"]["backend"] = "-"
+    return repr(data)
+
+
+__all__ = [
+    "BACKENDS",
+    "DEMO",
+    "assess",
+    "assessment_data",
+    "dumps",
+    "evaluate",
+    "excluded",
+    "make_engine",
+    "needs_durable",
+    "placed",
+    "placed_ids",
+    "without_backend",
+]

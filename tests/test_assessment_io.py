@@ -1,0 +1,320 @@
+"""Reading assessments (DESIGN 6.1) and the plan JSON round trip (6.3)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+
+from careengine import AssessmentError, Engine
+from careengine.model import (
+    Assessment,
+    Decision,
+    Direction,
+    Episode,
+    Finding,
+    LegSymptoms,
+    Pain,
+    Patient,
+    Plan,
+    Progression,
+    Response,
+    Severity,
+    Side,
+)
+from careengine.serialize import PLAN_SCHEMA, dumps, plan_from_dict, plan_to_dict
+from tests.plugins import catalog, scores, variety
+from tests.support import assessment_data, make_engine
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    return make_engine(catalog, variety, scores)
+
+
+def write(tmp_path: Path, data: Any, name: str = "p-01.json") -> Path:
+    path = tmp_path / name
+    path.write_text(data if isinstance(data, str) else json.dumps(data), encoding="utf-8")
+    return path
+
+
+def problems(engine: Engine, tmp_path: Path, data: Any, **options: bool) -> list[str]:
+    with pytest.raises(AssessmentError) as info:
+        engine.load_assessment(write(tmp_path, data), **options)
+    assert info.value.exit_code == 2
+    assert info.value.lines() == [str(p) for p in info.value.problems]
+    return info.value.lines()
+
+
+FULL = {
+    "schema": "careengine.assessment/1",
+    "patient": {
+        "id": "p-0001",
+        "age": 34,
+        "sex": "female",
+        "conditions": ["anticoagulant_therapy"],
+        "declines": ["dry_needling_referral"],
+    },
+    "assessed_on": "2026-11-20",
+    "episode": {"duration_days": 10, "leg_symptoms": "none", "onset_age": None},
+    "pain": {"current": 6, "worst": 8, "best": 2},
+    "findings": [
+        {"code": "glute_weakness", "side": "left", "severity": "moderate"},
+        {"code": "hip_internal_rotation", "side": "right", "value": 38, "unit": "deg"},
+        {"code": "centralization", "direction": "extension"},
+        {"code": "core_facilitation_poor", "present": False},
+    ],
+    "red_flags": ["night_pain"],
+    "measures": {"odi_percent": 32},
+}
+
+
+def test_a_complete_assessment_loads_into_the_model(engine: Engine, tmp_path: Path) -> None:
+    assessment = engine.load_assessment(write(tmp_path, FULL))
+    assert assessment == Assessment(
+        patient=Patient(
+            id="p-0001",
+            age=34,
+            sex="female",
+            conditions=("anticoagulant_therapy",),
+            declines=("dry_needling_referral",),
+        ),
+        assessed_on="2026-11-20",
+        episode=Episode(duration_days=10, leg_symptoms=LegSymptoms.NONE, onset_age=None),
+        pain=Pain(current=6, worst=8, best=2),
+        findings=(
+            Finding(code="glute_weakness", side=Side.LEFT, severity=Severity.MODERATE),
+            Finding(code="hip_internal_rotation", side=Side.RIGHT, value=38, unit="deg"),
+            Finding(code="centralization", direction=Direction.EXTENSION),
+            Finding(code="core_facilitation_poor", present=False),
+        ),
+        red_flags=("night_pain",),
+        measures={"odi_percent": 32},
+    )
+    assert assessment.source == "p-01.json"
+    assert [f.code for f in assessment.present_findings()] == [
+        "glute_weakness",
+        "hip_internal_rotation",
+        "centralization",
+    ]
+    # parsed data works the same as a file
+    assert engine.load_assessment(FULL) == assessment
+
+
+def test_a_measurement_without_a_unit_takes_the_catalog_unit(engine: Engine) -> None:
+    data = assessment_data(findings=[{"code": "hip_internal_rotation", "value": 20}])
+    (finding,) = engine.load_assessment(data).findings
+    assert (finding.value, finding.unit) == (20, "deg")
+
+
+def test_unknown_code_error_names_file_path_and_suggestion(engine: Engine, tmp_path: Path) -> None:
+    data = assessment_data(
+        findings=["thoracic_mobility_limited", "core_facilitation_poor", "glute_weaknes"]
+    )
+    assert problems(engine, tmp_path, data) == [
+        "p-01.json: findings[2].code: unknown finding 'glute_weaknes' "
+        "(did you mean 'glute_weakness'?)"
+    ]
+
+
+def test_every_problem_is_reported_at_once(engine: Engine, tmp_path: Path) -> None:
+    data = {
+        "schema": "careengine.assessment/2",
+        "patient": {"id": "p-1", "age": "thirty", "sexx": "x", "conditions": ["osteoporsis"]},
+        "assessed_on": "2026-13-01",
+        "episode": {"duration_days": -3, "leg_symptoms": "to_the_foot"},
+        "pain": {"current": 11, "worst": 7.5},
+        "findings": [
+            {"code": "glute_weakness", "side": "leftt", "sevrity": "moderate"},
+            {"code": "hip_internal_rotation", "value": -5, "unit": "deg"},
+            {"code": "hip_internal_rotation", "value": 20, "unit": "cm"},
+            {"code": "core_facilitation_poor", "present": "yes"},
+            {"side": "left"},
+            "glute_weakness",
+        ],
+        "red_flags": ["nite_pain", 7],
+        "measures": {"odi_percnt": 30, "odi_percent": -1},
+        "finding": [],
+        "response": {"exercise_pain_max": 2},
+    }
+    assert problems(engine, tmp_path, data) == [
+        "p-01.json: finding: unknown key 'finding' (did you mean 'findings'?)",
+        "p-01.json: schema: must be 'careengine.assessment/1', not 'careengine.assessment/2'",
+        "p-01.json: patient.sexx: unknown key 'sexx' (did you mean 'sex'?)",
+        "p-01.json: patient.age: must be a whole number, not a string",
+        "p-01.json: patient.conditions[0]: unknown condition 'osteoporsis' "
+        "(did you mean 'osteoporosis'?)",
+        "p-01.json: assessed_on: '2026-13-01' is not a date YYYY-MM-DD",
+        "p-01.json: episode.duration_days: -3 is out of range (0 to 36500)",
+        "p-01.json: episode.leg_symptoms: 'to_the_foot' is not one of none, above_knee, below_knee",
+        "p-01.json: pain.current: 11 is out of range (0 to 10)",
+        "p-01.json: pain.worst: must be a whole number, not 7.5",
+        "p-01.json: findings[0].sevrity: unknown key 'sevrity' (did you mean 'severity'?)",
+        "p-01.json: findings[0].side: 'leftt' is not one of left, right, bilateral "
+        "(did you mean 'left'?)",
+        "p-01.json: findings[1].value: -5 is out of range (0 to 180)",
+        "p-01.json: findings[2].unit: hip_internal_rotation is measured in 'deg', not 'cm'",
+        "p-01.json: findings[3].present: must be true or false, not a string",
+        "p-01.json: findings[4].code: is required",
+        "p-01.json: findings[5]: must be an object, not a string",
+        "p-01.json: red_flags[0]: unknown red flag 'nite_pain' (did you mean 'night_pain'?)",
+        "p-01.json: red_flags[1]: must be a string, not a number",
+        "p-01.json: measures.odi_percnt: unknown measure 'odi_percnt' "
+        "(did you mean 'odi_percent'?)",
+        "p-01.json: measures.odi_percent: -1 is out of range (at least 0)",
+        "p-01.json: response: only a follow-up assessment may carry a response block",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"patient": {"id": "p"}', "p-01.json: $: malformed JSON at line 1 column 24"),
+        ("[1, 2]", "p-01.json: $: must be an object, not a list"),
+        ('{"findings": []}', "p-01.json: patient: is required"),
+        ('{"patient": {"age": 3}}', "p-01.json: patient.id: is required"),
+        ('{"patient": {"id": "  "}}', "p-01.json: patient.id: must be a non-empty string"),
+        ('{"patient": {"id": "p", "declines": ["needling"]}}', "unknown intervention 'needling'"),
+        ('{"patient": {"id": "p"}, "findings": {"code": "x"}}', "findings: must be a list"),
+    ],
+)
+def test_malformed_and_structurally_wrong_files(
+    engine: Engine, tmp_path: Path, text: str, message: str
+) -> None:
+    (line,) = problems(engine, tmp_path, text)
+    assert line.startswith(message) or message in line
+
+
+def test_an_unreadable_file_is_an_assessment_error(engine: Engine, tmp_path: Path) -> None:
+    with pytest.raises(AssessmentError) as info:
+        engine.load_assessment(tmp_path / "missing.json")
+    assert info.value.lines() == ["missing.json: $: cannot read: No such file or directory"]
+
+
+def test_allow_unknown_lists_unknown_findings_in_the_plan(engine: Engine) -> None:
+    data = assessment_data(findings=["glute_weakness", "sacroiliac_pain", "sacroiliac_pain"])
+    with pytest.raises(AssessmentError, match="unknown finding 'sacroiliac_pain'"):
+        engine.load_assessment(data)
+    assessment = engine.load_assessment(data, allow_unknown=True)
+    assert [f.code for f in assessment.findings] == ["glute_weakness"]
+    assert engine.evaluate(assessment).unrecognized == ("sacroiliac_pain",)
+    with pytest.raises(AssessmentError, match="unknown condition"):
+        engine.load_assessment({"patient": {"id": "p", "conditions": ["x"]}}, allow_unknown=True)
+
+
+def test_follow_up_needs_a_complete_response(engine: Engine, tmp_path: Path) -> None:
+    data = assessment_data(findings=["glute_weakness"])
+    with pytest.raises(AssessmentError, match="response: a follow-up needs a response block"):
+        engine.load_assessment(data, followup=True)
+    data["response"] = {"exercise_pain_max": 12, "settled_within_24h": "yes"}
+    assert problems(engine, tmp_path, data, followup=True) == [
+        "p-01.json: response.adherence_percent: is required",
+        "p-01.json: response.exercise_pain_max: 12 is out of range (0 to 10)",
+        "p-01.json: response.settled_within_24h: must be true or false, not a string",
+    ]
+    data["response"] = {"exercise_pain_max": 3, "settled_within_24h": True, "adherence_percent": 80}
+    assessment = engine.load_assessment(data, followup=True)
+    assert assessment.response == Response(
+        exercise_pain_max=3, settled_within_24h=True, adherence_percent=80
+    )
+
+
+def test_the_loader_knows_only_the_codes_plugins_registered(tmp_path: Path) -> None:
+    data = assessment_data(findings=["fear_avoidance"])
+    assert make_engine(catalog).load_assessment(data).findings[0].code == "fear_avoidance"
+    with pytest.raises(AssessmentError, match="unknown finding 'fear_avoidance'"):
+        make_engine().load_assessment(data)
+
+
+# --- the plan round trip ------------------------------------------------------------------------
+
+ROUND_TRIP_CASES: list[dict[str, Any]] = [
+    FULL,
+    assessment_data(
+        findings=[
+            {"code": "hip_flexor_tightness", "side": "left"},
+            {"code": "hip_flexor_tightness", "side": "bilateral"},
+            {"code": "centralization", "direction": "extension"},
+            {"code": "centralization", "direction": "flexion"},
+            {"code": "glute_weakness", "side": "left", "severity": "severe"},
+            "fear_avoidance",
+            "lumbar_hypomobility",
+        ],
+        conditions=["osteoporosis", "pregnancy"],
+        red_flags=["night_pain"],
+        age=60,
+        pain=9,
+    ),
+    assessment_data(findings=["core_facilitation_poor"], red_flags=["history_of_cancer"]),
+]
+
+
+@pytest.mark.parametrize("data", ROUND_TRIP_CASES)
+def test_plan_json_round_trip(data: dict[str, Any]) -> None:
+    engine = make_engine(catalog, variety, scores, max_items_per_stage=1)
+    plan = engine.evaluate(engine.load_assessment(data))
+    assert plan_from_dict(plan_to_dict(plan)) == plan
+    text = dumps(plan)
+    assert plan_from_dict(json.loads(text)) == plan
+    assert dumps(plan_from_dict(json.loads(text))) == text
+    assert json.loads(text)["schema"] == PLAN_SCHEMA
+
+
+def test_rich_plan_parts_survive_the_round_trip() -> None:
+    engine = make_engine(catalog, variety, scores, max_items_per_stage=1)
+    plan = engine.evaluate(engine.load_assessment(ROUND_TRIP_CASES[1]))
+    # the second case exercises every part of the plan
+    assert plan.alerts and plan.referrals and plan.excluded and plan.deferred
+    assert {c.kind for c in plan.conflicts} == {"dosage", "exclusive_group"}
+    assert any(item.precautions for _, item in plan.items())
+    assert plan.classifications["test_risk"]["band"] == "high"
+    progression = Progression(
+        from_stage="relieve", to_stage="mobilize", decision=Decision.ADVANCE, reasons=("ok",)
+    )
+    stage = plan.stages[1]
+    item = attrs.evolve(stage.items[0], progressed_from="bridge")
+    progressed: Plan = attrs.evolve(
+        plan,
+        progression=progression,
+        history=(progression,),
+        stages=(plan.stages[0], attrs.evolve(stage, items=(item,)), *plan.stages[2:]),
+    )
+    data = json.loads(dumps(progressed))
+    assert data["progression"]["decision"] == "advance"
+    assert data["stages"][1]["items"][0]["progressed_from"] == "bridge"
+    assert plan_from_dict(data) == progressed
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"schema": "careengine.plan/2"},
+        {"schema": PLAN_SCHEMA, "patient_id": "p"},
+        {
+            "schema": PLAN_SCHEMA,
+            "patient_id": "p",
+            "status": "maybe",
+            "current_stage": "x",
+            "stages": [],
+            "provenance": {"engine_version": "1", "fingerprint": "f"},
+        },
+    ],
+)
+def test_a_broken_plan_file_is_an_assessment_error(data: dict[str, Any]) -> None:
+    with pytest.raises(AssessmentError, match="not a careengine plan") as info:
+        plan_from_dict(data, file="old.plan.json")
+    assert info.value.lines()[0].startswith("old.plan.json: $: not a careengine plan")
+
+
+def test_a_closed_engine_refuses_to_evaluate_with_a_clear_error() -> None:
+    from careengine import ConfigurationError, Engine
+
+    engine = Engine(entry_points=False)
+    assessment = engine.load_assessment({"patient": {"id": "c-1"}})
+    engine.close()
+    with pytest.raises(ConfigurationError, match="this engine is closed"):
+        engine.evaluate(assessment)
