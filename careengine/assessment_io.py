@@ -7,14 +7,13 @@ catalog that plugins registered (the core knows no clinical vocabulary).
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from careengine.errors import AssessmentError, Problem
+from careengine.errors import AssessmentError, Problem, suggest
 from careengine.model import (
     Assessment,
     Direction,
@@ -47,11 +46,6 @@ TOP_KEYS = {
     "measures",
     "response",
 }
-
-
-def suggest(word: str, choices: Sequence[str]) -> str | None:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return close[0] if close else None
 
 
 class _Reader:

@@ -20,6 +20,7 @@ import click
 from careengine.engine import Engine
 from careengine.errors import CareEngineError, ConfigurationError
 from careengine.plugins import PluginInfo, get_plugin_manager
+from careengine.rules.backend import BACKENDS
 from careengine.version import __version__
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -58,7 +59,7 @@ def engine_options(fn: F) -> F:
     """--rules, --plugin and --backend for every command that builds an engine."""
     fn = click.option(
         "--backend",
-        type=click.Choice(["auto", "durable", "python"]),
+        type=click.Choice(BACKENDS),
         default="auto",
         show_default=True,
         help="Rule backend.",

@@ -7,6 +7,7 @@ exit status the error maps to: 1 when rules or plugins are broken, 2 when the in
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 
 import attrs
@@ -20,7 +21,14 @@ __all__ = [
     "Problem",
     "RuleExecutionError",
     "RulePackError",
+    "suggest",
 ]
+
+
+def suggest(word: str, choices: Iterable[str]) -> str | None:
+    """The closest known code, for a "did you mean" (ties are broken alphabetically)."""
+    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    return close[0] if close else None
 
 
 @attrs.frozen(kw_only=True)

@@ -10,6 +10,8 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+import attrs
+
 from careengine.model import Assessment, DerivedFact
 
 Fact = dict[str, Any]
@@ -31,7 +33,7 @@ ASSESSED: Fact = {"id": "derived:assessed", "type": "derived", "code": "assessed
 def assessment_facts(assessment: Assessment) -> list[Fact]:
     facts: list[Fact] = [dict(ASSESSED)]
     for index, finding in enumerate(
-        sorted(assessment.findings, key=lambda f: json.dumps(_finding_key(f)))
+        sorted(assessment.findings, key=lambda f: json.dumps(attrs.astuple(f)))
     ):
         fact: Fact = {
             "id": f"finding:{finding.code}:{index}",
@@ -77,18 +79,6 @@ def assessment_facts(assessment: Assessment) -> list[Fact]:
     measures.update(assessment.measures)
     facts.extend(_measure(code, measures[code]) for code in sorted(measures))
     return facts
-
-
-def _finding_key(finding: Any) -> list[Any]:
-    return [
-        finding.code,
-        finding.present,
-        finding.side,
-        finding.severity,
-        finding.value,
-        finding.unit,
-        finding.direction,
-    ]
 
 
 def derived_fact(fact: DerivedFact) -> Fact | None:

@@ -76,11 +76,9 @@ class Merger:
         contributions: Sequence[Contribution],
         assessment: Assessment,
         catalog: Catalog,
-        options: MergeOptions,
     ) -> None:
         self.catalog = catalog
         self.assessment = assessment
-        self.options = options
         self.by_action: dict[str, list[Contribution]] = defaultdict(list)
         for c in contributions:
             self.by_action[c.action].append(c)
@@ -288,7 +286,7 @@ def merge(
     provenance: Provenance,
     options: MergeOptions = MergeOptions(),
 ) -> Plan:
-    m = Merger(contributions=contributions, assessment=assessment, catalog=catalog, options=options)
+    m = Merger(contributions=contributions, assessment=assessment, catalog=catalog)
     alerts = m.alerts()
     withhold = any(a.level.withholds_treatment for a in alerts)
     excluded: dict[str, set[str]] = defaultdict(set)

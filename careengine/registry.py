@@ -6,6 +6,7 @@ that names both plugins. Nothing is ever overwritten silently.
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -137,7 +138,7 @@ def _describe(value: Any) -> Any:
         return {str(k): _describe(v) for k, v in sorted(value.items())}
     if isinstance(value, list | tuple):
         return [_describe(v) for v in value]
-    if hasattr(value, "value") and not isinstance(value, bool | int | float | str):
+    if isinstance(value, enum.Enum):
         return value.value
     return value
 

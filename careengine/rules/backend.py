@@ -16,7 +16,6 @@ Contract for implementations (the differential tests hold both backends to it):
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
@@ -47,13 +46,7 @@ class Backend(Protocol):
 
 
 def durable_available() -> bool:
-    try:
-        return importlib.util.find_spec("durable_rules_engine") is not None and _imports()
-    except (ImportError, ValueError):
-        return False
-
-
-def _imports() -> bool:
+    """Whether durable-rules' C extension imports here (not on Python 3.13+, nor unbuilt)."""
     try:
         import durable_rules_engine  # noqa: F401
     except ImportError:

@@ -50,8 +50,6 @@ from careengine.rules.backend import Fact, RawMatch
 from careengine.rules.compile import CompiledPattern, CompiledRule, Shard
 from careengine.rules.model import Op, Test
 
-_SEVERITY_RANK = {s.value: s.rank for s in Severity}
-
 
 def _test(test: Test, pattern: CompiledPattern) -> dict[str, Any]:
     field, value = test.field, test.value
@@ -66,7 +64,7 @@ def _test(test: Test, pattern: CompiledPattern) -> dict[str, Any]:
         case Op.GT | Op.GTE | Op.LT | Op.LTE:
             return {f"${test.op.value}": {field: value}}
         case Op.AT_LEAST:
-            return {"$gte": {"severity_rank": _SEVERITY_RANK[value]}}
+            return {"$gte": {"severity_rank": Severity(value).rank}}
         case Op.EXISTS:
             return {"$ex" if value else "$nex": {field: 1}}
         case Op.SAME_AS_FIRST:

@@ -15,7 +15,6 @@ from careengine.model import Severity
 from careengine.rules.compile import CompiledPattern
 from careengine.rules.model import Op, Test
 
-_SEVERITY_RANK = {s.value: s.rank for s in Severity}
 _MISSING = object()
 
 
@@ -50,7 +49,7 @@ def passes(test: Test, fact: Mapping[str, Any], first: Mapping[str, Any] | None)
         return (fact.get(test.field, _MISSING) is not _MISSING) == bool(test.value)
     if test.op is Op.AT_LEAST:
         rank = fact.get("severity_rank")
-        return rank is not None and rank >= _SEVERITY_RANK[test.value]
+        return rank is not None and rank >= Severity(test.value).rank
     actual = fact.get(test.field, _MISSING)
     if actual is _MISSING:
         return False

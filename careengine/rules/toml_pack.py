@@ -9,7 +9,6 @@ docs/rule-packs.md.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import re
 import tomllib
@@ -17,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from careengine.errors import Problem, RulePackError
+from careengine.errors import Problem, RulePackError, suggest
 from careengine.model import AlertLevel, Dosage, Severity, Urgency
 from careengine.rules.model import (
     DEFAULT_PRIORITY,
@@ -58,11 +57,6 @@ ACTIONS: Mapping[str, tuple[set[str], set[str]]] = {
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 
 
-def _suggest(word: str, choices: Iterable[str]) -> str | None:
-    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
-    return close[0] if close else None
-
-
 def _type_name(value: Any) -> str:
     return {
         bool: "a boolean",
@@ -95,7 +89,7 @@ class _PackParser:
         for key in table:
             if key not in allowed:
                 self.problem(
-                    f"{path}.{key}" if path else key, f"unknown key {key!r}", _suggest(key, allowed)
+                    f"{path}.{key}" if path else key, f"unknown key {key!r}", suggest(key, allowed)
                 )
 
     def string(self, table: Mapping[str, Any], key: str, path: str, required: bool = True) -> str:
@@ -132,7 +126,7 @@ class _PackParser:
                 "a pattern names exactly one fact type: "
                 + ", ".join(sorted(PATTERN_KEYS))
                 + (f" (found {', '.join(kinds)})" if kinds else ""),
-                _suggest(next(iter(raw), ""), PATTERN_KEYS) if not kinds and raw else None,
+                suggest(next(iter(raw), ""), PATTERN_KEYS) if not kinds and raw else None,
             )
             return None
         kind = kinds[0]
@@ -151,7 +145,7 @@ class _PackParser:
                 self.problem(
                     fpath,
                     f"unknown key {name!r} for a {kind} pattern",
-                    _suggest(name, allowed | {kind}),
+                    suggest(name, allowed | {kind}),
                 )
                 continue
             if name == "same_side":
@@ -182,7 +176,7 @@ class _PackParser:
                 self.problem(
                     f"{path}.{op_name}",
                     f"unknown operator {op_name!r}",
-                    _suggest(op_name, OPERATORS),
+                    suggest(op_name, OPERATORS),
                 )
                 continue
             op = Op(op_name)
@@ -206,7 +200,7 @@ class _PackParser:
                     self.problem(
                         path,
                         f"a severity must be one of {', '.join(severities)}, not {v!r}",
-                        _suggest(str(v), severities) if isinstance(v, str) else None,
+                        suggest(str(v), severities) if isinstance(v, str) else None,
                     )
                     return None
         elif test.op is Op.AT_LEAST:
@@ -258,7 +252,7 @@ class _PackParser:
                 "an action names exactly one verb: "
                 + ", ".join(sorted(ACTIONS))
                 + (f" (found {', '.join(verbs)})" if verbs else ""),
-                _suggest(first, ACTIONS) if not verbs and raw else None,
+                suggest(first, ACTIONS) if not verbs and raw else None,
             )
             return None
         verb = verbs[0]
@@ -284,7 +278,7 @@ class _PackParser:
                 self.problem(
                     f"{path}.{key}",
                     f"must be one of {', '.join(options)}, not {value!r}",
-                    _suggest(str(value), options),
+                    suggest(str(value), options),
                 )
             raise _Skip
         return enum(value)

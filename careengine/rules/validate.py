@@ -7,11 +7,10 @@ the rule, with a "did you mean" suggestion for misspelt codes.
 
 from __future__ import annotations
 
-import difflib
 import functools
 from collections.abc import Sequence
 
-from careengine.errors import Problem, RulePackError
+from careengine.errors import Problem, RulePackError, suggest
 from careengine.model import Severity, TermKind
 from careengine.registry import Catalog, check_unique
 from careengine.rules.compile import MAX_IN_VALUES
@@ -49,11 +48,6 @@ _NUMERIC_OPS = {Op.GT, Op.GTE, Op.LT, Op.LTE}
 PATTERN_KEY = {fact: key for key, fact in PATTERN_KEYS.items()}
 
 
-def _suggest(word: str, choices: Sequence[str]) -> str | None:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return close[0] if close else None
-
-
 def known_codes(catalog: Catalog, fact: FactType) -> tuple[str, ...]:
     if fact is FactType.PREFERENCE:
         return tuple(catalog.interventions)
@@ -83,7 +77,7 @@ def pattern_problems(
                 (
                     f"{path}.{PATTERN_KEY[pattern.fact]}",
                     f"unknown {what} {pattern.code!r}",
-                    _suggest(pattern.code, codes),
+                    suggest(pattern.code, codes),
                 )
             )
     for test in pattern.tests:
@@ -96,7 +90,7 @@ def pattern_problems(
                     (
                         tpath,
                         f"at_least needs a severity (mild, moderate, severe), not {test.value!r}",
-                        _suggest(str(test.value), [s.value for s in Severity]),
+                        suggest(str(test.value), [s.value for s in Severity]),
                     )
                 )
         elif test.op in _NUMERIC_OPS and (
@@ -120,7 +114,7 @@ def pattern_problems(
                 (
                     tpath,
                     f"severity must be mild, moderate or severe, not {test.value!r}",
-                    _suggest(str(test.value), [s.value for s in Severity]),
+                    suggest(str(test.value), [s.value for s in Severity]),
                 )
             )
     return out
@@ -183,14 +177,14 @@ def validate_packs(
                     add(
                         f"{path}.{verb}",
                         f"unknown intervention {intervention!r}",
-                        _suggest(str(intervention), interventions),
+                        suggest(str(intervention), interventions),
                     )
                 stage = getattr(action, "stage", None)
                 if isinstance(action, Add | StartStage) and stage not in stages:
                     add(
                         f"{path}.stage",
                         f"unknown stage {stage!r} (stages: {', '.join(stages)})",
-                        _suggest(str(stage), stages),
+                        suggest(str(stage), stages),
                     )
                 if isinstance(action, Call) and not callable(action.fn):
                     add(path, "call needs a callable")
