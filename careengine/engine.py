@@ -39,10 +39,10 @@ from careengine.plugins import PluginHost, PluginInfo, get_plugin_manager
 from careengine.registry import Catalog, RenderContext, Renderer
 from careengine.rules.backend import make_backend, resolve_backend_name
 from careengine.rules.compile import CompiledRule, Program, compile_packs
-from careengine.rules.model import Action, Add, AddPrecaution, Exclude, RulePack, StartStage
+from careengine.rules.model import Action, RulePack
 from careengine.rules.runner import RuleRunner
 from careengine.rules.toml_pack import load_paths
-from careengine.rules.validate import validate_packs
+from careengine.rules.validate import action_problems, validate_packs
 from careengine.version import __version__
 
 
@@ -181,13 +181,8 @@ class Engine:
 
     def _check_action(self, rule: CompiledRule, action: Action) -> None:
         """Actions produced by Python code at run time meet the same checks as declared ones."""
-        intervention = getattr(action, "intervention", None)
-        if isinstance(action, Add | Exclude | AddPrecaution) and (
-            intervention not in self.catalog.interventions
-        ):
-            raise RuleExecutionError(f"unknown intervention {intervention!r}", rule_id=rule.rule.id)
-        if isinstance(action, Add | StartStage) and action.stage not in self.catalog.stage_ids():
-            raise RuleExecutionError(f"unknown stage {action.stage!r}", rule_id=rule.rule.id)
+        for _, message, _ in action_problems(action, self.catalog):
+            raise RuleExecutionError(message, rule_id=rule.rule.id)
 
     def _make_review_check(self, merged: Plan) -> Any:
         vetoed = {e.intervention for e in merged.excluded if any(r != WITHHELD for r in e.reasons)}

@@ -6,6 +6,7 @@ Plugins build rules with the names exported here and never import a backend.
 from __future__ import annotations
 
 from careengine.rules.model import (
+    Action,
     Add,
     AddPrecaution,
     Call,
@@ -39,6 +40,7 @@ from careengine.rules.model import (
 )
 
 __all__ = [
+    "Action",
     "Add",
     "AddPrecaution",
     "Call",

@@ -120,6 +120,38 @@ def pattern_problems(
     return out
 
 
+_VERBS = {Add: "add", Exclude: "exclude", AddPrecaution: "precaution"}
+
+
+def action_problems(action: object, catalog: Catalog) -> list[tuple[str, str, str | None]]:
+    """(key, message, suggestion) for an action naming an unknown intervention or stage.
+
+    Used for declared actions before anything runs and, by the engine, for actions that Python
+    code returns while the rules fire."""
+    out: list[tuple[str, str, str | None]] = []
+    interventions = tuple(catalog.interventions)
+    stages = catalog.stage_ids()
+    if isinstance(action, Add | Exclude | AddPrecaution) and (
+        action.intervention not in catalog.interventions
+    ):
+        out.append(
+            (
+                _VERBS[type(action)],
+                f"unknown intervention {action.intervention!r}",
+                suggest(action.intervention, interventions),
+            )
+        )
+    if isinstance(action, Add | StartStage) and action.stage not in stages:
+        out.append(
+            (
+                "stage",
+                f"unknown stage {action.stage!r} (stages: {', '.join(stages)})",
+                suggest(action.stage, stages),
+            )
+        )
+    return out
+
+
 def _problem(
     problems: list[Problem],
     file: str | None,
@@ -143,8 +175,6 @@ def validate_packs(
         check_unique(packs)
     except RulePackError as exc:
         problems.extend(exc.problems)
-    stages = catalog.stage_ids()
-    interventions = tuple(catalog.interventions)
     for pack in packs:
         if not pack.version and pack.file is None:  # a TOML pack's parser reports it
             problems.append(Problem(file=pack.file, path="pack.version", message="is required"))
@@ -166,26 +196,8 @@ def validate_packs(
                         add(path, message, suggestion)
             for i, action in enumerate(rule.then):
                 path = f"then[{i}]"
-                intervention = getattr(action, "intervention", None)
-                if (
-                    isinstance(action, Add | Exclude | AddPrecaution)
-                    and intervention not in interventions
-                ):
-                    verb = {Add: "add", Exclude: "exclude", AddPrecaution: "precaution"}[
-                        type(action)
-                    ]
-                    add(
-                        f"{path}.{verb}",
-                        f"unknown intervention {intervention!r}",
-                        suggest(str(intervention), interventions),
-                    )
-                stage = getattr(action, "stage", None)
-                if isinstance(action, Add | StartStage) and stage not in stages:
-                    add(
-                        f"{path}.stage",
-                        f"unknown stage {stage!r} (stages: {', '.join(stages)})",
-                        suggest(str(stage), stages),
-                    )
+                for key, message, suggestion in action_problems(action, catalog):
+                    add(f"{path}.{key}", message, suggestion)
                 if isinstance(action, Call) and not callable(action.fn):
                     add(path, "call needs a callable")
     if problems:
