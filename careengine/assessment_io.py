@@ -11,7 +11,7 @@ import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from careengine.errors import AssessmentError, Problem, suggest
 from careengine.model import (
@@ -28,6 +28,9 @@ from careengine.model import (
     TermKind,
 )
 from careengine.registry import Catalog
+
+if TYPE_CHECKING:
+    from careengine.schema_check import SchemaChecker
 
 ASSESSMENT_SCHEMA = "careengine.assessment/1"
 MAX_BYTES = 5 * 1024 * 1024
@@ -181,12 +184,28 @@ def read_assessment(
     file: str | None = None,
     allow_unknown: bool = False,
     followup: bool = False,
+    checker: SchemaChecker | None = None,
 ) -> Assessment:
-    """Validate plain JSON data and build an :class:`Assessment`, or raise AssessmentError."""
+    """Validate plain JSON data and build an :class:`Assessment`, or raise AssessmentError.
+
+    The data is checked against the catalog's JSON Schema first (``checker``; built here when
+    not given), then by the loader; every problem is reported once, all at once.
+    """
+    from careengine.schema_check import SchemaChecker, combine  # it imports this module
+
+    checker = checker or SchemaChecker(catalog)
+    variant = {"followup": followup, "allow_unknown": allow_unknown}
+    schema_problems = checker.problems(data, file=file, **variant)
+    order = checker.order_key(data, **variant)
     r = _Reader(file, catalog, allow_unknown)
+
+    def fail() -> AssessmentError:
+        problems = combine(schema_problems, r.problems, order)
+        return AssessmentError("invalid assessment", file=file, problems=problems)
+
     root = r.obj(data, "$")
     if root is None:
-        raise AssessmentError("invalid assessment", file=file, problems=r.problems)
+        raise fail()
     r.keys(root, TOP_KEYS, "")
     schema = root.get("schema")
     if schema is not None and schema != ASSESSMENT_SCHEMA:
@@ -208,10 +227,10 @@ def read_assessment(
     elif "response" in root:
         r.problem("response", "only a follow-up assessment may carry a response block")
 
-    if r.problems or patient is None:
+    if r.problems or schema_problems or patient is None:
         if patient is None and not any(p.path and p.path.startswith("patient") for p in r.problems):
             r.problem("patient", "is required")
-        raise AssessmentError("invalid assessment", file=file, problems=r.problems)
+        raise fail()
     return Assessment(
         patient=patient,
         assessed_on=assessed_on,
@@ -596,6 +615,7 @@ def load_assessment(
     allow_unknown: bool = False,
     followup: bool = False,
     reader: Callable[[Path], bytes] = Path.read_bytes,
+    checker: SchemaChecker | None = None,
 ) -> Assessment:
     """Read and validate an assessment file."""
     p = Path(path)
@@ -609,4 +629,6 @@ def load_assessment(
             problems=[Problem(file=name, path="$", message=f"cannot read: {exc.strerror}")],
         ) from exc
     data = parse_json(raw, file=name)
-    return read_assessment(data, catalog, file=name, allow_unknown=allow_unknown, followup=followup)
+    return read_assessment(
+        data, catalog, file=name, allow_unknown=allow_unknown, followup=followup, checker=checker
+    )

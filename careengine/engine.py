@@ -43,6 +43,7 @@ from careengine.rules.model import Action, RulePack
 from careengine.rules.runner import RuleRunner
 from careengine.rules.toml_pack import load_paths
 from careengine.rules.validate import action_problems, validate_packs
+from careengine.schema_check import SchemaChecker
 from careengine.version import __version__
 
 
@@ -89,6 +90,7 @@ class Engine:
         self.packs: tuple[RulePack, ...] = tuple(sorted(packs, key=lambda p: p.id))
         self.program: Program = compile_packs(self.packs)
         self.renderers: dict[str, Renderer] = self.host.renderers()
+        self.schema_checker = SchemaChecker(self.catalog)
         self._lock = threading.Lock()
         self._closed = False
         self._backend = make_backend(
@@ -111,11 +113,14 @@ class Engine:
         followup: bool = False,
     ) -> Assessment:
         """Read and validate an assessment from a file path or already-parsed JSON data."""
+        options: dict[str, Any] = {
+            "allow_unknown": allow_unknown,
+            "followup": followup,
+            "checker": self.schema_checker,
+        }
         if isinstance(source, Mapping):
-            return read_assessment(
-                source, self.catalog, allow_unknown=allow_unknown, followup=followup
-            )
-        return load_assessment(source, self.catalog, allow_unknown=allow_unknown, followup=followup)
+            return read_assessment(source, self.catalog, **options)
+        return load_assessment(source, self.catalog, **options)
 
     def evaluate(self, assessment: Assessment) -> Plan:
         """The care plan for one assessment."""

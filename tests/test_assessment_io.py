@@ -211,9 +211,9 @@ def test_follow_up_needs_a_complete_response(engine: Engine, tmp_path: Path) -> 
         engine.load_assessment(data, followup=True)
     data["response"] = {"exercise_pain_max": 12, "settled_within_24h": "yes"}
     assert problems(engine, tmp_path, data, followup=True) == [
-        "p-01.json: response.adherence_percent: is required",
         "p-01.json: response.exercise_pain_max: 12 is out of range (0 to 10)",
         "p-01.json: response.settled_within_24h: must be true or false, not a string",
+        "p-01.json: response.adherence_percent: is required",
     ]
     data["response"] = {"exercise_pain_max": 3, "settled_within_24h": True, "adherence_percent": 80}
     assessment = engine.load_assessment(data, followup=True)
