@@ -7,6 +7,7 @@ traceback unless ``CAREENGINE_DEBUG=1``.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -17,10 +18,14 @@ from typing import Any, TypeVar
 
 import click
 
+from careengine.batch import EngineSpec, collect_tasks, run_batch
+from careengine.catalog_listing import KINDS, catalog_entries, entry_line
 from careengine.engine import Engine
 from careengine.errors import CareEngineError, ConfigurationError
+from careengine.explain import explain, explanation_to_dict, render_explanation
 from careengine.plugins import PluginInfo, get_plugin_manager
 from careengine.rules.backend import BACKENDS
+from careengine.schema import assessment_schema, plan_schema
 from careengine.version import __version__
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -190,6 +195,168 @@ def evaluate(
             (output / f"{path.stem}.plan.{renderer.extension}").write_text(text, encoding="utf-8")
         else:
             output.write_text(text, encoding="utf-8")
+
+
+def engine_spec(rules: Sequence[Path], plugins: Sequence[str], backend: str) -> EngineSpec:
+    """What :func:`build_engine` builds, as a picklable spec for batch worker processes."""
+    return EngineSpec(
+        rules=tuple(str(r) for r in rules),
+        plugins=tuple(plugins),
+        backend=backend,
+        allow=tuple(_env_list("CAREENGINE_PLUGINS")) or None,
+        block=tuple(_env_list("CAREENGINE_DISABLE_PLUGINS")),
+    )
+
+
+def _stderr_is_tty() -> bool:
+    return sys.stderr.isatty()
+
+
+@cli.command()
+@click.argument("source", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "outdir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory for the plans and batch-report.json.",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Worker processes.",
+)
+@click.option(
+    "--allow-unknown", is_flag=True, help="List unknown finding codes instead of failing."
+)
+@engine_options
+@guarded
+def batch(
+    source: Path,
+    outdir: Path,
+    jobs: int,
+    allow_unknown: bool,
+    rules: tuple[Path, ...],
+    plugins: tuple[str, ...],
+    backend: str,
+) -> None:
+    """Evaluate every assessment in INPUT (a directory of .json files or a .jsonl file).
+
+    Writes OUTDIR/<stem>.plan.json per input (for JSONL: <patient id>.plan.json) and
+    OUTDIR/batch-report.json. A bad input is reported and the rest are still processed.
+    """
+    tasks = collect_tasks(source)
+    progress = (
+        click.progressbar(length=len(tasks), label="evaluating", file=sys.stderr)
+        if _stderr_is_tty()
+        else None
+    )
+    with progress or contextlib.nullcontext():
+        report = run_batch(
+            source,
+            outdir,
+            spec=engine_spec(rules, plugins, backend),
+            jobs=jobs,
+            allow_unknown=allow_unknown,
+            tasks=tasks,
+            on_outcome=(lambda _: progress.update(1)) if progress is not None else None,
+        )
+    for failure in report.failed:
+        for line in failure.errors:
+            click.echo(f"error: {failure.input}: {line}", err=True)
+    click.echo(
+        f"batch: {report.ok} plans, {len(report.failed)} failed, "
+        f"{report.plans_per_second:.1f} plans/s",
+        err=True,
+    )
+    sys.exit(report.exit_code)
+
+
+@cli.command("explain")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option(
+    "--allow-unknown", is_flag=True, help="List unknown finding codes instead of failing."
+)
+@engine_options
+@guarded
+def explain_command(
+    file: Path,
+    as_json: bool,
+    allow_unknown: bool,
+    rules: tuple[Path, ...],
+    plugins: tuple[str, ...],
+    backend: str,
+) -> None:
+    """Why each item of FILE's plan is there, and what was excluded and why."""
+    engine = build_engine(rules, plugins, backend)
+    explanation = explain(engine, engine.load_assessment(file, allow_unknown=allow_unknown))
+    if as_json:
+        click.echo(json.dumps(explanation_to_dict(explanation), indent=2, ensure_ascii=False))
+    else:
+        click.echo(render_explanation(explanation), nl=False)
+
+
+@cli.command("catalog")
+@click.argument("kind", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@engine_options
+@guarded
+def catalog_command(
+    kind: str | None,
+    as_json: bool,
+    rules: tuple[Path, ...],
+    plugins: tuple[str, ...],
+    backend: str,
+) -> None:
+    """List the loaded vocabulary: KIND is one of stages, findings, conditions, red_flags,
+    measures, interventions, alerts (all kinds, counted, without KIND)."""
+    engine = build_engine(rules, plugins, backend)
+    if kind is None:
+        everything = {k: catalog_entries(engine, k) for k in KINDS}
+        if as_json:
+            click.echo(json.dumps(everything, indent=2, ensure_ascii=False))
+        else:
+            for name, entries in everything.items():
+                click.echo(f"{name}: {len(entries)}")
+        return
+    entries = catalog_entries(engine, kind)
+    if as_json:
+        click.echo(json.dumps(entries, indent=2, ensure_ascii=False))
+    else:
+        for entry in entries:
+            click.echo(entry_line(kind, entry))
+
+
+@cli.command("schema")
+@click.argument("which", type=click.Choice(["assessment", "followup", "plan"]))
+@click.option(
+    "--allow-unknown", is_flag=True, help="The assessment variant that accepts any finding code."
+)
+@engine_options
+@guarded
+def schema_command(
+    which: str,
+    allow_unknown: bool,
+    rules: tuple[Path, ...],
+    plugins: tuple[str, ...],
+    backend: str,
+) -> None:
+    """Print the JSON Schema (draft 2020-12) of an assessment, a follow-up or a plan,
+    with the loaded catalog's codes as enums."""
+    engine = build_engine(rules, plugins, backend)
+    schema = (
+        plan_schema(engine.catalog)
+        if which == "plan"
+        else assessment_schema(
+            engine.catalog, followup=which == "followup", allow_unknown=allow_unknown
+        )
+    )
+    click.echo(json.dumps(schema, indent=2, ensure_ascii=False))
 
 
 @cli.group()

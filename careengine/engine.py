@@ -140,6 +140,12 @@ class Engine:
         )
         return self.host.review_plan(plan, assessment, check=self._make_review_check(plan))
 
+    def classifications(self, assessment: Assessment) -> tuple[Classification, ...]:
+        """The classifications of ``careengine_derive_facts`` with their inputs, criteria met
+        and missing inputs (what ``careengine explain`` shows), sorted by name."""
+        items = [c for _, c in self.host.derive_facts(assessment) if isinstance(c, Classification)]
+        return tuple(sorted(items, key=lambda c: c.name))
+
     def render(self, plan: Plan, fmt: str = "json") -> str:
         renderer = self.renderers.get(fmt)
         if renderer is None:

@@ -1,9 +1,24 @@
-"""Plain-text plan for a terminal: alerts first and impossible to miss, then the stages."""
+"""Plain-text plan for a terminal: alerts first and impossible to miss, then the stages.
+
+Layout: the header; a box of ``!!`` lines holding the withheld-treatment banner, every alert and
+every referral; each stage with its items (dosage on the item's line, a one-line why below it,
+cautions marked ``!``); then what was excluded, deferred, in conflict or not addressed, and the
+classifications (``?`` for a value that could not be decided).
+"""
 
 from __future__ import annotations
 
-from careengine.model import Dosage, Plan, PlanStatus
+import json
+import textwrap
+from collections.abc import Mapping
+from typing import Any
+
+from careengine.model import Dosage, Plan, PlanItem, PlanStatus
 from careengine.registry import RenderContext
+from careengine.serialize import thaw
+
+WIDTH = 78
+RULE = "!" * WIDTH
 
 
 def dosage_line(d: Dosage) -> str:
@@ -23,34 +38,75 @@ def dosage_line(d: Dosage) -> str:
     return ", ".join(parts) or "as directed"
 
 
+def _boxed(text: str, indent: str = "") -> list[str]:
+    """Wrapped lines inside the alert box, each starting with ``!!``."""
+    return textwrap.wrap(
+        text,
+        width=WIDTH,
+        initial_indent="!! " + indent,
+        subsequent_indent="!! " + indent + "   ",
+        break_on_hyphens=False,
+    )
+
+
+def alert_box(plan: Plan) -> list[str]:
+    """The box with the banner, alerts and referrals (empty when there are none)."""
+    if not plan.alerts and not plan.referrals and plan.status is not PlanStatus.REFERRAL:
+        return []
+    lines = [RULE]
+    if plan.status is PlanStatus.REFERRAL:
+        lines += [
+            "!! TREATMENT WITHHELD: PENDING MEDICAL REVIEW",
+            "!! No exercise or treatment until the referral below has been acted on.",
+            "!!",
+        ]
+    for alert in plan.alerts:
+        lines += _boxed(f"{alert.level.value.upper()} ALERT {alert.code}: {alert.message}")
+    for referral in plan.referrals:
+        lines += _boxed(
+            f"REFER to {referral.to} ({referral.urgency.value}): {referral.reason}", indent=""
+        )
+    return [*lines, RULE]
+
+
+def why_line(item: PlanItem) -> str | None:
+    if not item.because:
+        return None
+    line = f"why: {item.because[0].rationale}"
+    others = len(item.because) - 1
+    if others:
+        line += f" (and {others} more rule{'s' if others > 1 else ''}; see 'careengine explain')"
+    return line
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, Mapping | list | tuple):
+        return json.dumps(thaw(value), ensure_ascii=False)
+    return "?" if value is None else str(value)
+
+
 def render_text(plan: Plan, context: RenderContext) -> str:
     out: list[str] = []
     out.append(
         f"Care plan for {plan.patient_id}" + (f" ({plan.assessed_on})" if plan.assessed_on else "")
     )
     out.append(f"Status: {plan.status.value.upper()}   Current stage: {plan.current_stage}")
-    if plan.status is PlanStatus.REFERRAL:
-        banner = "!" * 72
-        out += ["", banner, "!! TREATMENT WITHHELD: PENDING MEDICAL REVIEW", banner]
-    if plan.alerts:
-        out += ["", "ALERTS"]
-        for a in plan.alerts:
-            out.append(f"  [{a.level.value.upper()}] {a.code}: {a.message}")
-    if plan.referrals:
-        out += ["", "REFERRALS"]
-        for r in plan.referrals:
-            out.append(f"  -> {r.to} ({r.urgency.value}): {r.reason}")
+    box = alert_box(plan)
+    if box:
+        out += ["", *box]
+    withheld = plan.status is PlanStatus.REFERRAL
     for stage in plan.stages:
         marker = "  <- current" if stage.id == plan.current_stage else ""
         out += ["", f"STAGE {stage.id}: {stage.title}{marker}"]
         if not stage.items:
-            out.append("  (no items)")
+            out.append("  (withheld: pending medical review)" if withheld else "  (no items)")
         for item in stage.items:
             out.append(f"  - {item.name} [{item.intervention}] {dosage_line(item.dosage)}")
-            if item.because:
-                out.append(f"      why: {item.because[0].rationale}")
+            why = why_line(item)
+            if why:
+                out.append(f"      {why}")
             for p in item.precautions:
-                out.append(f"      caution: {p.text}")
+                out.append(f"    ! caution: {p.text}")
     if plan.excluded:
         out += ["", "EXCLUDED"]
         for e in plan.excluded:
@@ -67,4 +123,12 @@ def render_text(plan: Plan, context: RenderContext) -> str:
         out += ["", "UNADDRESSED FINDINGS", "  " + ", ".join(plan.unaddressed)]
     if plan.unrecognized:
         out += ["", "UNRECOGNIZED CODES", "  " + ", ".join(plan.unrecognized)]
+    if plan.classifications:
+        out += ["", "CLASSIFICATIONS"]
+        for name, values in plan.classifications.items():
+            shown = ", ".join(f"{k}={_value(v)}" for k, v in values.items() if k != "missing")
+            missing = len(values.get("missing", ()))
+            if missing:
+                shown += f" ({missing} input{'s' if missing > 1 else ''} missing)"
+            out.append(f"  {name}: {shown}")
     return "\n".join(out) + "\n"
