@@ -1,0 +1,216 @@
+"""``careengine batch`` and :func:`careengine.batch.run_batch`: directories and JSONL, the report,
+bad inputs reported while the rest are processed, worker processes, the progress bar."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+import careengine.cli
+from careengine import Engine
+from careengine.batch import EngineSpec, collect_tasks, run_batch
+from careengine.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples" / "assessments"
+ENGINE = Engine(entry_points=False)
+SPEC = EngineSpec(entry_points=False)
+SUMMARY = re.compile(r"batch: (\d+) plans, (\d+) failed, \d+\.\d plans/s")
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("CAREENGINE_PLUGINS", "CAREENGINE_DISABLE_PLUGINS", "CAREENGINE_DEBUG"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args))
+
+
+def expected_plan(source: Path | dict[str, Any]) -> str:
+    return ENGINE.render(ENGINE.evaluate(ENGINE.load_assessment(source)), "json")
+
+
+def example_dir(tmp_path: Path, *extra: tuple[str, str]) -> Path:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for path in sorted(EXAMPLES.glob("*.json"))[:4]:
+        shutil.copy(path, inputs / path.name)
+    for name, text in extra:
+        (inputs / name).write_text(text, encoding="utf-8")
+    return inputs
+
+
+def files(directory: Path) -> dict[str, str]:
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(directory.iterdir())}
+
+
+BAD = '{"patient": {"id": "p-bad"}, "findings": [{"code": "glute_weaknes"}]}'
+
+
+def test_batch_of_a_directory_writes_plans_and_the_report(tmp_path: Path) -> None:
+    inputs = example_dir(tmp_path, ("b-bad.json", BAD), ("notes.txt", "not an input"))
+    out = tmp_path / "out"
+    result = run("batch", str(inputs), "-o", str(out))
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert lines[0] == (
+        "error: b-bad.json: findings[0].code: unknown finding 'glute_weaknes' "
+        "(did you mean 'glute_weakness'?)"
+    )
+    match = SUMMARY.fullmatch(lines[1])
+    assert match is not None and match.groups() == ("4", "1")
+    assert len(lines) == 2
+    good = sorted(p for p in inputs.glob("*.json") if p.name != "b-bad.json")
+    written = files(out)
+    assert sorted(written) == sorted([f"{p.stem}.plan.json" for p in good] + ["batch-report.json"])
+    for path in good:
+        assert written[f"{path.stem}.plan.json"] == expected_plan(path)
+    assert json.loads(written["batch-report.json"]) == {
+        "ok": 4,
+        "failed": [
+            {
+                "input": "b-bad.json",
+                "error": "findings[0].code: unknown finding 'glute_weaknes' "
+                "(did you mean 'glute_weakness'?)",
+            }
+        ],
+    }
+    assert list(json.loads(written["batch-report.json"])) == ["ok", "failed"]
+
+
+def test_a_clean_batch_exits_0_and_skips_its_own_outputs(tmp_path: Path) -> None:
+    inputs = example_dir(tmp_path)
+    first = run("batch", str(inputs), "-o", str(inputs))  # plans next to their inputs
+    assert first.exit_code == 0, first.output
+    again = run("batch", str(inputs), "-o", str(inputs))
+    assert again.exit_code == 0
+    assert SUMMARY.fullmatch(again.stderr.strip()).groups() == ("4", "0")  # type: ignore[union-attr]
+    report = json.loads((inputs / "batch-report.json").read_text())
+    assert report == {"ok": 4, "failed": []}
+
+
+def jsonl(tmp_path: Path) -> Path:
+    lines = []
+    for i, path in enumerate(sorted(EXAMPLES.glob("*.json"))[:3]):
+        data = json.loads(path.read_text())
+        data["patient"]["id"] = f"p-{i}"
+        lines.append(json.dumps(data))
+    lines += [
+        "",  # blank lines are skipped, but still counted
+        '{"patient": {"id": "P-1"}}',  # the same id as line 2 but for case
+        "{not json",
+        '{"patient": {"id": "../escape"}}',
+        '{"patient": {"id": "p-9"}, "pain": {"current": 12}}',
+        '{"patient": {"id": "p-ok"}}',
+    ]
+    source = tmp_path / "visits.jsonl"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return source
+
+
+def test_batch_of_a_jsonl_file_names_plans_after_patients_and_errors_after_lines(
+    tmp_path: Path,
+) -> None:
+    source = jsonl(tmp_path)
+    out = tmp_path / "out"
+    result = run("batch", str(source), "-o", str(out))
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[:-1] == [
+        "error: visits.jsonl:5: patient.id: duplicate patient id 'P-1' (also on line 2); "
+        "its plan would overwrite that one",
+        "error: visits.jsonl:6: $: malformed JSON at line 1 column 2: "
+        "Expecting property name enclosed in double quotes",
+        "error: visits.jsonl:7: patient.id: '../escape' cannot name a plan file "
+        "(letters, digits, '.', '_' and '-' only, not starting with '.')",
+        "error: visits.jsonl:8: pain.current: 12 is out of range (0 to 10)",
+    ]
+    written = files(out)
+    assert sorted(written) == [
+        "batch-report.json",
+        "p-0.plan.json",
+        "p-1.plan.json",
+        "p-2.plan.json",
+        "p-ok.plan.json",
+    ]
+    first = json.loads(source.read_text().splitlines()[0])
+    assert written["p-0.plan.json"] == expected_plan(first)
+    report = json.loads(written["batch-report.json"])
+    assert report["ok"] == 4
+    assert [f["input"] for f in report["failed"]] == [
+        "visits.jsonl:5",
+        "visits.jsonl:6",
+        "visits.jsonl:7",
+        "visits.jsonl:8",
+    ]
+    assert not (tmp_path / "escape.plan.json").exists()
+
+
+def test_worker_processes_give_the_same_files(tmp_path: Path) -> None:
+    source = jsonl(tmp_path)
+    one, two = tmp_path / "one", tmp_path / "two"
+    first = run("batch", str(source), "-o", str(one))
+    second = run("batch", str(source), "-o", str(two), "--jobs", "2")
+    assert first.exit_code == second.exit_code == 2
+    assert files(one) == files(two)
+    assert first.stderr.splitlines()[:-1] == second.stderr.splitlines()[:-1]
+
+
+def test_run_batch_as_a_library_with_a_callback(tmp_path: Path) -> None:
+    inputs = example_dir(tmp_path, ("bad.json", BAD))
+    seen: list[str] = []
+    report = run_batch(
+        inputs, tmp_path / "out", spec=SPEC, jobs=2, on_outcome=lambda o: seen.append(o.label)
+    )
+    assert sorted(seen) == sorted(t.label for t in collect_tasks(inputs))
+    assert report.ok == 4 and [f.input for f in report.failed] == ["bad.json"]
+    assert report.exit_code == 2 and report.plans_per_second > 0
+    assert report.as_dict()["failed"][0]["error"].startswith("findings[0].code: unknown")
+
+
+def test_progress_bar_only_on_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    inputs = example_dir(tmp_path)
+    quiet = run("batch", str(inputs), "-o", str(tmp_path / "a"))
+    assert "evaluating" not in quiet.stderr
+    monkeypatch.setattr(careengine.cli, "_stderr_is_tty", lambda: True)
+    shown = run("batch", str(inputs), "-o", str(tmp_path / "b"))
+    assert shown.exit_code == 0
+    assert "evaluating" in shown.stderr
+    assert files(tmp_path / "a") == files(tmp_path / "b")
+
+
+def test_batch_usage_errors(tmp_path: Path) -> None:
+    single = tmp_path / "one.json"
+    single.write_text((EXAMPLES / "desk-worker.json").read_text())
+    result = run("batch", str(single), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: {single}: a batch reads a directory of .json files or one .jsonl file\n"
+    )
+    result = run("batch", str(tmp_path / "missing"), "-o", str(tmp_path / "out"))
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"error: {tmp_path / 'missing'}: no such file or directory\n",
+    )
+    assert run("batch", str(tmp_path)).exit_code == 2  # -o is required
+    assert run("batch", str(tmp_path), "-o", str(tmp_path / "o"), "--jobs", "0").exit_code == 2
+    with pytest.raises(Exception, match="jobs must be at least 1"):
+        run_batch(tmp_path, tmp_path / "o", spec=SPEC, jobs=0)
+
+
+def test_an_empty_directory_gives_an_empty_report(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    result = run("batch", str(tmp_path / "in"), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 0
+    assert json.loads((tmp_path / "out" / "batch-report.json").read_text()) == {
+        "ok": 0,
+        "failed": [],
+    }
