@@ -219,6 +219,7 @@ def _stderr_is_tty() -> bool:
     "--output",
     "outdir",
     required=True,
+    metavar="OUTDIR",
     type=click.Path(file_okay=False, path_type=Path),
     help="Directory for the plans and batch-report.json.",
 )
@@ -313,8 +314,9 @@ def catalog_command(
     plugins: tuple[str, ...],
     backend: str,
 ) -> None:
-    """List the loaded vocabulary: KIND is one of stages, findings, conditions, red_flags,
-    measures, interventions, alerts (all kinds, counted, without KIND)."""
+    """List the loaded vocabulary of one KIND, or count every kind.
+
+    KIND: stages, findings, conditions, red_flags, measures, interventions or alerts."""
     engine = build_engine(rules, plugins, backend)
     if kind is None:
         everything = {k: catalog_entries(engine, k) for k in KINDS}

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import click
 import jsonschema
 import pytest
 from click.testing import CliRunner, Result
@@ -338,3 +339,28 @@ def test_version_lists_every_loaded_plugin_and_pack_with_versions() -> None:
     for pack in ENGINE.packs:
         assert f"pack {pack.id} {pack.version}" in lines
     assert len(lines) == 2 + len(ENGINE.plugins) + len(ENGINE.packs)
+
+
+# --- docs/cli.md documents every command and option ----------------------------------------------
+
+
+def test_docs_cli_names_every_command_and_option() -> None:
+    docs = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+
+    def walk(group: click.Group, prefix: str) -> list[tuple[str, click.Command]]:
+        out = []
+        for name, command in sorted(group.commands.items()):
+            full = f"{prefix}{name}"
+            if isinstance(command, click.Group):
+                out += walk(command, f"{full} ")
+            else:
+                out.append((full, command))
+        return out
+
+    for name, command in walk(cli, ""):
+        assert f"careengine {name}" in docs, name
+        for param in command.params:
+            if isinstance(param, click.Option):
+                assert any(opt in docs for opt in param.opts), (name, param.opts)
+    for kind in KINDS:
+        assert f"`{kind}`" in docs
