@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from careengine.schema_check import SchemaChecker
 
 ASSESSMENT_SCHEMA = "careengine.assessment/1"
+DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 MAX_BYTES = 5 * 1024 * 1024
 MAX_FINDINGS = 500
 MAX_LIST = 200
@@ -255,6 +257,8 @@ def _date(r: _Reader, data: Any) -> str | None:
         r.problem("assessed_on", f"must be a date YYYY-MM-DD, not {_kind(data)}")
         return None
     try:
+        if not DATE.fullmatch(data):  # fromisoformat also takes 20261120 and 2026-W47-5
+            raise ValueError(data)
         return datetime.date.fromisoformat(data).isoformat()
     except ValueError:
         r.problem("assessed_on", f"{data!r} is not a date YYYY-MM-DD")
@@ -322,6 +326,8 @@ def _findings(r: _Reader, data: Any) -> list[Finding]:
         path = f"findings[{i}]"
         f = r.obj(raw, path)
         if f is None:
+            if raw is None:
+                r.problem(path, "must be an object, not null")
             continue
         r.keys(f, FINDING_KEYS, path)
         code = f.get("code")

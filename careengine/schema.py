@@ -246,7 +246,7 @@ def assessment_schema(
     :param allow_unknown: any finding code is accepted (the ``--allow-unknown`` variant).
     """
     properties: dict[str, Any] = {
-        "schema": {"const": ASSESSMENT_SCHEMA},
+        "schema": {"enum": [ASSESSMENT_SCHEMA, None], "description": "optional"},
         "patient": _object(
             {
                 "id": {"type": "string", "pattern": r"\S"},

@@ -112,6 +112,8 @@ def translate(error: jsonschema.ValidationError) -> list[tuple[list[str | int], 
         noun = _code_noun(schema)
         if noun is not None:
             return [(path, f"unknown {noun} {instance!r}", hint)]
+        if len(choices) == 1:
+            return [(path, f"must be {choices[0]!r}, not {instance!r}", None)]
         return [(path, f"{instance!r} is not one of {_shown(value)}", hint)]
     if keyword == "const":
         return [(path, f"must be {value!r}, not {instance!r}", None)]
