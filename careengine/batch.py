@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import queue
 import re
 import time
 from collections.abc import Callable, Sequence
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import attrs
 
@@ -41,8 +41,6 @@ from careengine.errors import CareEngineError, ConfigurationError
 REPORT_NAME = "batch-report.json"
 PLAN_SUFFIX = ".plan.json"
 _SAFE_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
-#: How long the parent waits for a result before checking that its workers are alive.
-_POLL_SECONDS = 0.5
 
 
 @attrs.frozen(kw_only=True)
@@ -232,18 +230,25 @@ def evaluate_task(engine: Engine, task: Task, *, allow_unknown: bool = False) ->
         )
 
 
-def _worker(spec: EngineSpec, allow_unknown: bool, tasks: Any, results: Any) -> None:
-    """A worker process: build the engine once, then evaluate tasks until ``None`` arrives."""
+def _worker(spec: EngineSpec, allow_unknown: bool, tasks: Any, results: Connection) -> None:
+    """A worker process: build the engine once, then evaluate tasks until ``None`` arrives.
+
+    Each task is announced (``start``) before it is evaluated, so that the parent knows which
+    input a crashed worker was evaluating; messages are sent synchronously on the worker's own
+    pipe, so a crash never leaves half a message behind.
+    """
     try:
         engine = spec.build()
     except CareEngineError as exc:
-        results.put(("fatal", exc.exit_code, tuple(exc.lines())))
+        results.send(("fatal", exc.exit_code, tuple(exc.lines())))
         return
     try:
         while (task := tasks.get()) is not None:
-            results.put(("done", evaluate_task(engine, task, allow_unknown=allow_unknown)))
+            results.send(("start", task.index))
+            results.send(("done", evaluate_task(engine, task, allow_unknown=allow_unknown)))
     finally:
         engine.close()
+        results.close()
 
 
 class WorkerError(CareEngineError):
@@ -267,56 +272,68 @@ def _run_parallel(
 ) -> None:
     context = multiprocessing.get_context("spawn")
     inbox: Any = context.Queue()
-    outbox: Any = context.Queue()
-    workers = [
-        context.Process(target=_worker, args=(spec, allow_unknown, inbox, outbox), daemon=True)
-        for _ in range(min(jobs, len(tasks)))
-    ]
-    for worker in workers:
+    links: dict[Connection, Any] = {}  # the result pipe of each worker -> its process
+    for _ in range(min(jobs, len(tasks))):
+        reader, writer = context.Pipe(duplex=False)
+        worker = context.Process(
+            target=_worker, args=(spec, allow_unknown, inbox, writer), daemon=True
+        )
         worker.start()
+        writer.close()  # the worker holds the only writing end: EOF when it exits
+        links[reader] = worker
     for task in tasks:
         inbox.put(task)
-    for _ in workers:
+    for _ in links:
         inbox.put(None)
     pending = {t.index: t for t in tasks}
+    running: dict[Connection, int] = {}  # the input each worker is evaluating
     try:
-        while pending:
-            try:
-                message = outbox.get(timeout=_POLL_SECONDS)
-            except queue.Empty:
-                if any(w.is_alive() for w in workers):
+        while pending and links:
+            for ready in wait(list(links)):
+                reader = cast(Connection, ready)
+                try:
+                    message = reader.recv()
+                except EOFError:  # the worker exited; if it was evaluating, it crashed
+                    worker = links.pop(reader)
+                    worker.join()
+                    index = running.pop(reader, None)
+                    if index is not None and index in pending:
+                        deliver(_crashed(pending.pop(index), worker.exitcode))
                     continue
-                try:  # the last results may still be in the pipe
-                    message = outbox.get(timeout=_POLL_SECONDS)
-                except queue.Empty:
-                    codes = sorted({w.exitcode for w in workers if w.exitcode})
-                    for task in list(pending.values()):
-                        deliver(_crashed(task, codes))
-                        del pending[task.index]
-                    break
-            if message[0] == "fatal":
-                _, exit_code, lines = message
-                raise WorkerError(
-                    "a worker could not build its engine", exit_code=exit_code, lines=lines
-                )
-            outcome: Outcome = message[1]
-            pending.pop(outcome.index, None)
-            deliver(outcome)
+                if message[0] == "fatal":
+                    _, exit_code, lines = message
+                    raise WorkerError(
+                        "a worker could not build its engine", exit_code=exit_code, lines=lines
+                    )
+                if message[0] == "start":
+                    running[reader] = message[1]
+                    continue
+                outcome: Outcome = message[1]
+                running.pop(reader, None)
+                pending.pop(outcome.index, None)
+                deliver(outcome)
+        for task in list(pending.values()):  # every worker died before reaching these
+            deliver(_crashed(task, None))
     finally:
-        for worker in workers:
+        inbox.cancel_join_thread()  # tasks nobody will read must not block this process's exit
+        inbox.close()
+        for reader, worker in links.items():
             worker.join(timeout=5)
             if worker.is_alive():  # pragma: no cover - only after a fatal error
                 worker.terminate()
                 worker.join()
+            reader.close()
 
 
-def _crashed(task: Task, codes: Sequence[int | None]) -> Outcome:
-    shown = ", ".join(str(c) for c in codes) or "unknown"
+def _crashed(task: Task, exit_code: int | None) -> Outcome:
     return Outcome(
         index=task.index,
         label=task.label,
         output=task.output,
-        errors=(f"the worker process evaluating this input crashed (exit code {shown})",),
+        errors=(
+            "the worker process evaluating this input crashed"
+            + (f" (exit code {exit_code})" if exit_code is not None else ""),
+        ),
         exit_code=1,
     )
 

@@ -16,6 +16,7 @@ import careengine.cli
 from careengine import Engine
 from careengine.batch import EngineSpec, collect_tasks, run_batch
 from careengine.cli import cli
+from tests.plugins import PLUGIN_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "assessments"
@@ -214,3 +215,53 @@ def test_an_empty_directory_gives_an_empty_report(tmp_path: Path) -> None:
         "ok": 0,
         "failed": [],
     }
+
+
+def test_allow_unknown_and_the_backend_reach_the_workers(tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    data = json.loads((EXAMPLES / "desk-worker.json").read_text())
+    data["findings"].append({"code": "sij_pain"})
+    (inputs / "a.json").write_text(json.dumps(data))
+    (inputs / "b.json").write_text((EXAMPLES / "osteoporosis.json").read_text())
+    strict = run("batch", str(inputs), "-o", str(tmp_path / "strict"))
+    assert strict.exit_code == 2
+    assert strict.stderr.startswith("error: a.json: findings[4].code: unknown finding 'sij_pain'")
+    for jobs in ("1", "2"):
+        out = tmp_path / f"loose{jobs}"
+        args = ["--allow-unknown", "--backend", "python", "--jobs", jobs]
+        result = run("batch", str(inputs), "-o", str(out), *args)
+        assert result.exit_code == 0, result.output
+        plan = json.loads((out / "a.plan.json").read_text())
+        assert plan["unrecognized"] == ["sij_pain"]
+        assert plan["provenance"]["backend"] == "python"
+    assert files(tmp_path / "loose1") == files(tmp_path / "loose2")
+
+
+def test_a_crashing_worker_fails_its_input_and_the_others_go_on(tmp_path: Path) -> None:
+    inputs = example_dir(tmp_path)
+    crash = json.loads((EXAMPLES / "desk-worker.json").read_text())
+    crash["patient"]["id"] = "p-crash"
+    (inputs / "b-crash.json").write_text(json.dumps(crash))
+    spec = EngineSpec(entry_points=False, plugins=(str(PLUGIN_DIR / "crash.py"),))
+    report = run_batch(inputs, tmp_path / "out", spec=spec, jobs=2)
+    assert [(f.input, f.errors) for f in report.failed] == [
+        ("b-crash.json", ("the worker process evaluating this input crashed (exit code 70)",))
+    ]
+    assert report.ok == 4 and report.exit_code == 1
+    assert not (tmp_path / "out" / "b-crash.plan.json").exists()
+    assert len(list((tmp_path / "out").glob("*.plan.json"))) == 4
+
+
+def test_when_every_worker_crashes_every_input_is_reported(tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    crash = json.loads((EXAMPLES / "desk-worker.json").read_text())
+    crash["patient"]["id"] = "p-crash"
+    for name in ("a", "b", "c", "d"):
+        (inputs / f"{name}.json").write_text(json.dumps(crash))
+    spec = EngineSpec(entry_points=False, plugins=(str(PLUGIN_DIR / "crash.py"),))
+    report = run_batch(inputs, tmp_path / "out", spec=spec, jobs=2)
+    assert report.ok == 0
+    assert [f.input for f in report.failed] == ["a.json", "b.json", "c.json", "d.json"]
+    assert all("crashed" in f.error for f in report.failed)

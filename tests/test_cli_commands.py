@@ -364,3 +364,17 @@ def test_docs_cli_names_every_command_and_option() -> None:
                 assert any(opt in docs for opt in param.opts), (name, param.opts)
     for kind in KINDS:
         assert f"`{kind}`" in docs
+
+
+def test_evaluate_allow_unknown_lists_unknown_findings(tmp_path: Path) -> None:
+    data = json.loads((EXAMPLES / "desk-worker.json").read_text())
+    data["findings"].append({"code": "sij_pain"})
+    source = tmp_path / "visit.json"
+    source.write_text(json.dumps(data))
+    assert run("evaluate", str(source)).exit_code == 2
+    plan = json.loads(ok("evaluate", str(source), "--allow-unknown").stdout)
+    assert plan["unrecognized"] == ["sij_pain"]
+    explained = json.loads(
+        ok("explain", str(source), "--json", "--backend", "python", "--allow-unknown").stdout
+    )
+    assert explained["unrecognized"] == ["sij_pain"]
