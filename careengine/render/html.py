@@ -183,7 +183,8 @@ def render_html(plan: Plan, context: RenderContext) -> str:
     else:
         for alert in plan.alerts:
             if alert.level is not AlertLevel.INFO:
-                body.append(f'<div class="alert">{escape(alert.message)}</div>')
+                note = escape(alert.message)
+                body.append(f'<div class="alert"><strong>Please note:</strong> {note}</div>')
     body += _referrals(plan)
     if not withheld:
         stages = [s for s in plan.stages if s.items]
@@ -193,7 +194,7 @@ def render_html(plan: Plan, context: RenderContext) -> str:
                 f"stage {stages.index(current) + 1} of {len(stages)}: " if current in stages else ""
             )
             body.append(
-                f'<p class="start">Start with {where} <strong>{escape(current.title)}</strong>. '
+                f'<p class="start">Start with {where}<strong>{escape(current.title)}</strong>. '
                 "Your therapist will tell you when to move on to the next stage.</p>"
             )
         for number, stage in enumerate(stages, start=1):
