@@ -20,7 +20,7 @@ string``, ``11 is out of range (0 to 10)``, ``unknown key 'sevrity' (did you mea
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -209,7 +209,9 @@ class SchemaChecker:
                     found[path].append(problem)
         return [p for problems in found.values() for p in problems]
 
-    def order_key(self, data: Any, *, followup: bool = False, allow_unknown: bool = False) -> Any:
+    def order_key(
+        self, data: Any, *, followup: bool = False, allow_unknown: bool = False
+    ) -> Callable[[Problem], tuple[tuple[int, int], ...]]:
         """A sort key for problems: the schema's property order, unknown keys first."""
         root = self._variant(followup, allow_unknown).schema
 
@@ -278,7 +280,9 @@ def _below(path: str, ancestor: str) -> bool:
 
 
 def combine(
-    schema_problems: Sequence[Problem], loader_problems: Sequence[Problem], order: Any
+    schema_problems: Sequence[Problem],
+    loader_problems: Sequence[Problem],
+    order: Callable[[Problem], Any],
 ) -> list[Problem]:
     """Each problem once (see the module docstring), sorted by ``order``."""
     loader_paths = {p.path or "$" for p in loader_problems}
