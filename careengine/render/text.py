@@ -32,6 +32,8 @@ def render_text(plan: Plan, context: RenderContext) -> str:
     if plan.status is PlanStatus.REFERRAL:
         banner = "!" * 72
         out += ["", banner, "!! TREATMENT WITHHELD: PENDING MEDICAL REVIEW", banner]
+    if plan.progression is not None:
+        out += _progression_lines(plan)
     if plan.alerts:
         out += ["", "ALERTS"]
         for a in plan.alerts:
@@ -47,6 +49,10 @@ def render_text(plan: Plan, context: RenderContext) -> str:
             out.append("  (no items)")
         for item in stage.items:
             out.append(f"  - {item.name} [{item.intervention}] {dosage_line(item.dosage)}")
+            if item.progressed_from:
+                regressed = plan.progression and plan.progression.decision.value == "regress"
+                how = "regressed" if regressed else "progressed"
+                out.append(f"      {how} from: {item.progressed_from}")
             if item.because:
                 out.append(f"      why: {item.because[0].rationale}")
             for p in item.precautions:
@@ -68,3 +74,20 @@ def render_text(plan: Plan, context: RenderContext) -> str:
     if plan.unrecognized:
         out += ["", "UNRECOGNIZED CODES", "  " + ", ".join(plan.unrecognized)]
     return "\n".join(out) + "\n"
+
+
+def _progression_lines(plan: Plan) -> list[str]:
+    p = plan.progression
+    assert p is not None
+    out = ["", f"REASSESSMENT: {p.decision.value.upper()} ({p.from_stage} -> {p.to_stage})"]
+    out += [f"  - {reason}" for reason in p.reasons]
+    if p.changes:
+        out.append("  Changes:")
+        out += [f"    * {change}" for change in p.changes]
+    if plan.history:
+        earlier = [
+            f"{h.assessed_on or '?'} {h.decision.value} {h.from_stage}->{h.to_stage}"
+            for h in plan.history
+        ]
+        out.append("  Earlier decisions: " + "; ".join(earlier))
+    return out
