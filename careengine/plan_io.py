@@ -10,6 +10,7 @@ Keys the contract does not name are allowed (a plan may carry extra keys).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -139,6 +140,11 @@ def check_plan_data(data: Any, file: str | None = None) -> list[Problem]:
         return w.problems
     w.text(root, "patient_id", "")
     w.text(root, "assessed_on", "", required=False)
+    if isinstance(root.get("assessed_on"), str):
+        try:
+            date.fromisoformat(root["assessed_on"])
+        except ValueError:
+            w.problem("assessed_on", "must be a date (YYYY-MM-DD)")
     w.choice(root, "status", "", PlanStatus)
     w.text(root, "current_stage", "")
     pain = w.obj(root.get("pain"), "pain", required=False)

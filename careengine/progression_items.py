@@ -22,9 +22,8 @@ plan's current stage, then change:
 * **regress**: one step down the chain, the new exercise's dosage no higher than the previous one
   in any field both give; without a step down the dosage is lowered one step.
 
-Raising changes the first field with room below the catalog's ``dosage_max`` in the order reps,
-hold, minutes, sets; lowering the first field above one step in the order sets, reps, hold,
-minutes. Frequency never changes. A step never lands on an intervention that is vetoed for this
+On a regress no item the patient already did ends with a higher dosage than before. Dosage steps
+are in :mod:`careengine.dosing`. A step never lands on an intervention that is vetoed for this
 patient, in a clinician-decision conflict, clashing with an exclusive-group member in the plan, or
 already in the stage: the exercise stays and ``changes`` says why.
 """
@@ -36,6 +35,7 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
+from careengine.dosing import cap_dosage, lower_dosage, raise_dosage, regressed_dosage
 from careengine.merge import WITHHELD, Merger, merge_because
 from careengine.model import (
     Decision,
@@ -47,54 +47,6 @@ from careengine.model import (
 )
 from careengine.progression import DosageSteps, StageDecision
 from careengine.registry import Catalog
-
-UP_ORDER = ("reps", "hold_seconds", "minutes", "sets")
-DOWN_ORDER = ("sets", "reps", "hold_seconds", "minutes")
-_LABELS = {
-    "sets": ("sets", ""),
-    "reps": ("repetitions", ""),
-    "hold_seconds": ("hold", " s"),
-    "minutes": ("minutes", ""),
-}
-
-
-def _change(name: str, old: int, new: int) -> str:
-    label, unit = _LABELS[name]
-    return f"{label} {old} -> {new}{unit}"
-
-
-def raise_dosage(
-    dosage: Dosage, ceiling: Dosage | None, steps: DosageSteps
-) -> tuple[Dosage, str | None]:
-    """One step up in the first field with room below its ceiling; the change in words."""
-    if ceiling is None:
-        return dosage, None
-    for name in UP_ORDER:
-        value, top, step = getattr(dosage, name), getattr(ceiling, name), getattr(steps, name)
-        if value is None or top is None or step <= 0 or value >= top:
-            continue
-        new = min(value + step, top)
-        return attrs.evolve(dosage, **{name: new}), _change(name, value, new)
-    return dosage, None
-
-
-def lower_dosage(dosage: Dosage, steps: DosageSteps) -> tuple[Dosage, str | None]:
-    """One step down in the first field that stays at one step or more; the change in words."""
-    for name in DOWN_ORDER:
-        value, step = getattr(dosage, name), getattr(steps, name)
-        if value is None or step <= 0 or value - step < step:
-            continue
-        return attrs.evolve(dosage, **{name: value - step}), _change(name, value, value - step)
-    return dosage, None
-
-
-def regressed_dosage(default: Dosage, previous: Dosage) -> Dosage:
-    """The easier exercise's catalog dosage, capped field by field at the previous dosage."""
-    fields = {}
-    for name in ("sets", "reps", "hold_seconds", "minutes", "per_week"):
-        new, old = getattr(default, name), getattr(previous, name)
-        fields[name] = new if new is None or old is None else min(new, old)
-    return Dosage(**fields)
 
 
 def chain_of(catalog: Catalog, intervention_id: str) -> tuple[str, ...]:
@@ -174,6 +126,8 @@ class ItemProgression:
         kept = False
         for stage in self.fresh.stages:
             kept |= self._apply(stage.id, slots[stage.id])
+            if self.decision.decision is Decision.REGRESS:
+                self._cap(stage.id, slots[stage.id], previous.get(stage.id, ()))
         if kept and self.decision.dosage_note:
             self._note(None, self.decision.dosage_note)
         return tuple(
@@ -266,11 +220,20 @@ class ItemProgression:
         for item in sorted(dropped, key=lambda i: i.intervention):
             if item.intervention not in by_level:
                 self._note(
-                    stage.id,
-                    f"{stage.id}: {item.intervention} dropped: today's findings no longer call "
-                    "for it.",
+                    stage.id, f"{stage.id}: {item.intervention} dropped: {self._gone(item)}."
                 )
         return list(by_level.values())
+
+    def _gone(self, item: PlanItem) -> str:
+        """Why an item of the previous plan has no place in today's plan."""
+        reasons = self.excluded.get(item.intervention)
+        if reasons:
+            return f"now excluded ({'; '.join(sorted(reasons))})"
+        if any(d.intervention == item.intervention for d in self.fresh.deferred):
+            return "deferred today (its stage is full)"
+        if item.intervention in self.conflicted:
+            return "in a conflict that needs a clinician's decision"
+        return "today's findings no longer call for it"
 
     # --- stepping and dosing ------------------------------------------------------------------
 
@@ -350,6 +313,23 @@ class ItemProgression:
             subject = note if note else f"{slot.level} "
             self._note(stage_id, f"{stage_id}: {subject}{done}.")
         return kept
+
+    def _cap(self, stage_id: str, slots: list[_Slot], previous: Sequence[PlanItem]) -> None:
+        """On a regress nothing the patient already did may get a higher dosage (an item that
+        today's rules propose with more than the patient was doing is capped)."""
+        before = {item.intervention: item.dosage for item in previous}
+        for slot in slots:
+            old = before.get(slot.level)
+            if old is None:
+                continue
+            capped = cap_dosage(slot.dosage, old)
+            if capped != slot.dosage:
+                self._note(
+                    stage_id,
+                    f"{stage_id}: {slot.level} dosage held at the previous visit's "
+                    "(a regress never raises a dosage).",
+                )
+                slot.dosage = capped
 
     def _step(self, stage_id: str, slot: _Slot, target: str, occupied: set[str]) -> None:
         new = self.catalog.interventions[target]
