@@ -132,7 +132,9 @@ class Engine:
     def evaluate(self, assessment: Assessment) -> Plan:
         """The care plan for one assessment."""
         plan, _ = self._merge(assessment)
-        return self.host.review_plan(plan, assessment, check=self._make_review_check(plan))
+        return self.host.review_plan(
+            plan, assessment, check=self._make_review_check(plan, assessment)
+        )
 
     def load_plan(self, source: str | Path | Mapping[str, Any]) -> Plan:
         """Read and check a stored plan (a file path or parsed JSON) against this catalog."""
@@ -164,10 +166,12 @@ class Engine:
             catalog=self.catalog,
             gates=self.gates,
         )
-        problems = self._invariant_problems(merged, plan)
+        problems = self._invariant_problems(merged, plan, followup)
         if problems:  # a defect in the progression code, never the input's fault
             raise CareEngineError("reassessment broke a safety invariant: " + "; ".join(problems))
-        return self.host.review_plan(plan, followup, check=self._make_review_check(merged))
+        return self.host.review_plan(
+            plan, followup, check=self._make_review_check(merged, followup)
+        )
 
     def _merge(self, assessment: Assessment) -> tuple[Plan, tuple[Contribution, ...]]:
         """Rules and merge, before the review hook: the plan and the rules' contributions."""
@@ -236,10 +240,18 @@ class Engine:
         for _, message, _ in action_problems(action, self.catalog):
             raise RuleExecutionError(message, rule_id=rule.rule.id)
 
-    def _invariant_problems(self, merged: Plan, plan: Plan) -> list[str]:
+    def _invariant_problems(self, merged: Plan, plan: Plan, assessment: Assessment) -> list[str]:
         """How ``plan`` breaks the safety invariants of the merged plan it came from: vetoed
-        items never placed, withheld plans stay withheld, exclusions and alerts never removed."""
+        items (excluded by the merge, declined, or absolutely contraindicated by a condition of
+        the patient) never placed, withheld plans stay withheld, exclusions and alerts kept."""
         vetoed = {e.intervention for e in merged.excluded if any(r != WITHHELD for r in e.reasons)}
+        conditions = set(assessment.patient.conditions)
+        forbidden = vetoed | set(assessment.patient.declines)
+        forbidden |= {
+            i.id
+            for i in self.catalog.interventions.values()
+            if conditions & set(i.contraindications_absolute)
+        }
         withheld = merged.status is PlanStatus.REFERRAL
         problems = []
         if withheld and plan.status is not PlanStatus.REFERRAL:
@@ -249,7 +261,7 @@ class Engine:
                 problems.append(
                     f"placed {item.intervention} in {stage_id} while treatment is withheld"
                 )
-            if item.intervention in vetoed:
+            if item.intervention in forbidden:
                 problems.append(
                     f"placed vetoed intervention {item.intervention} in stage {stage_id}"
                 )
@@ -262,9 +274,9 @@ class Engine:
             problems.append("removed alerts")
         return problems
 
-    def _make_review_check(self, merged: Plan) -> Any:
+    def _make_review_check(self, merged: Plan, assessment: Assessment) -> Any:
         def check(plan: Plan, plugin: str) -> None:
-            problems = self._invariant_problems(merged, plan)
+            problems = self._invariant_problems(merged, plan, assessment)
             if problems:
                 info = self.host.infos.get(plugin)
                 raise PluginError(

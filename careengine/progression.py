@@ -53,6 +53,11 @@ def _flag(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> Non
         raise ConfigurationError(f"{attribute.name} must be true or false, not {value!r}")
 
 
+def _steps(_instance: object, _attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, DosageSteps):
+        raise ConfigurationError(f"steps must be a DosageSteps object, not {value!r}")
+
+
 @attrs.frozen(kw_only=True)
 class DosageSteps:
     """How much one progression step changes each dosage field (0: never change it)."""
@@ -77,9 +82,7 @@ class Gates:
     advance_pain_at_most: int = attrs.field(default=3, validator=_between(0, 10))
     hold_below_findings_stage: bool = attrs.field(default=True, validator=_flag)
     history_length: int = attrs.field(default=10, validator=_between(0, 100))
-    steps: DosageSteps = attrs.field(
-        default=DosageSteps(), validator=attrs.validators.instance_of(DosageSteps)
-    )
+    steps: DosageSteps = attrs.field(default=DosageSteps(), validator=_steps)
 
 
 def load_gates(path: str | Path) -> Gates:
