@@ -15,6 +15,7 @@ from careengine import AssessmentError, Engine
 from careengine.cli import cli
 from careengine.model import Decision
 from careengine.serialize import dumps
+from tests.support import needs_durable, without_backend
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSESSMENTS = ROOT / "examples" / "assessments"
@@ -316,3 +317,22 @@ def test_every_example_follow_up_is_used_by_a_golden_case() -> None:
     cases = (ROOT / "examples" / "cases" / "reassessment.case.toml").read_text(encoding="utf-8")
     for path in sorted(FOLLOWUPS.glob("*.json")):
         assert f"../followups/{path.name}" in cases, path.name
+
+
+@needs_durable
+def test_both_rule_backends_give_the_same_reassessment() -> None:
+    python = Engine(entry_points=False, backend="python")
+    durable = Engine(entry_points=False, backend="durable")
+    for assessment, followup in (
+        ("desk-worker", "desk-worker-2wk-advance"),
+        ("older-adult-stenosis", "older-adult-stenosis-3wk-hold"),
+        ("stabilization-candidate", "stabilization-candidate-4wk-advance"),
+    ):
+        plans = [
+            e.reassess(
+                e.evaluate(e.load_assessment(ASSESSMENTS / f"{assessment}.json")),
+                FOLLOWUPS / f"{followup}.json",
+            )
+            for e in (python, durable)
+        ]
+        assert without_backend(plans[0]) == without_backend(plans[1])
