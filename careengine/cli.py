@@ -474,6 +474,50 @@ def rules_test(
         sys.exit(1)
 
 
+@cli.command()
+@click.argument("plan", type=click.Path(path_type=Path))
+@click.argument("followup", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", default="json", show_default=True, help="Output format.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to this file.")
+@click.option(
+    "--gates",
+    "gates_file",
+    type=click.Path(path_type=Path),
+    metavar="FILE.toml",
+    help="Reassessment gates (docs/reassessment.md); DESIGN section 8 defaults otherwise.",
+)
+@click.option(
+    "--allow-unknown", is_flag=True, help="List unknown finding codes instead of failing."
+)
+@engine_options
+@guarded
+def reassess(
+    plan: Path,
+    followup: Path,
+    fmt: str,
+    output: Path | None,
+    gates_file: Path | None,
+    allow_unknown: bool,
+    rules: tuple[Path, ...],
+    plugins: tuple[str, ...],
+    backend: str,
+) -> None:
+    """Reassess: the previous PLAN and a FOLLOWUP assessment give the next plan."""
+    from careengine.progression import load_gates
+
+    gates = load_gates(gates_file) if gates_file is not None else None
+    engine = build_engine(rules, plugins, backend, gates=gates)
+    if fmt not in engine.renderers:
+        raise ConfigurationError(
+            f"unknown format {fmt!r}; available: {', '.join(sorted(engine.renderers))}"
+        )
+    text = engine.render(engine.reassess(plan, followup, allow_unknown=allow_unknown), fmt)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Console-script entry point."""
     cli.main(args=list(argv) if argv is not None else None, prog_name="careengine")

@@ -3,6 +3,8 @@
 Pipeline of :meth:`Engine.evaluate`: derive facts (hook) -> fire rules -> red-flag gate ->
 vetoes and alternatives -> merge -> review hook (with the safety invariants re-checked after
 every reviewer). The plan is a pure function of (assessment, loaded plugins and packs, options).
+:meth:`Engine.reassess` runs the same pipeline on a follow-up and applies the stage decision and
+exercise progression (:mod:`careengine.reassess`) before the safety checks and the review hook.
 
 Each engine owns its plugin host and its backend (durable-rules rulesets are created per engine
 and freed on :meth:`close`), so two engines in one process never see each other's rules. An engine
@@ -23,19 +25,23 @@ from typing import Any
 import attrs
 
 from careengine.assessment_io import load_assessment, read_assessment
-from careengine.errors import ConfigurationError, PluginError, RuleExecutionError
+from careengine.errors import CareEngineError, ConfigurationError, PluginError, RuleExecutionError
 from careengine.facts import assessment_facts, derived_facts
 from careengine.merge import WITHHELD, MergeOptions, merge
 from careengine.model import (
     Assessment,
     Classification,
+    Contribution,
     DerivedFact,
     PackInfo,
     Plan,
     PlanStatus,
     Provenance,
 )
+from careengine.plan_io import load_plan
 from careengine.plugins import PluginHost, PluginInfo, get_plugin_manager
+from careengine.progression import Gates
+from careengine.reassess import check_inputs, reassess_plan
 from careengine.registry import Catalog, RenderContext, Renderer
 from careengine.rules.backend import make_backend, resolve_backend_name
 from careengine.rules.compile import CompiledRule, Program, compile_packs
@@ -58,6 +64,8 @@ class Engine:
     :param block: never these plugins (``CAREENGINE_DISABLE_PLUGINS``).
     :param backend: ``auto`` (durable-rules where it imports), ``durable`` or ``python``.
     :param max_items_per_stage: the merge cap per stage; overflow is deferred.
+    :param gates: the reassessment gates (:class:`~careengine.progression.Gates`; DESIGN 8
+        defaults when ``None``).
     """
 
     def __init__(
@@ -71,9 +79,13 @@ class Engine:
         block: Collection[str] = (),
         backend: str = "auto",
         max_items_per_stage: int = 8,
+        gates: Gates | None = None,
     ) -> None:
         if max_items_per_stage < 1:
             raise ConfigurationError("max_items_per_stage must be at least 1")
+        if gates is not None and not isinstance(gates, Gates):
+            raise ConfigurationError(f"gates must be a Gates object, not {type(gates).__name__}")
+        self.gates = gates or Gates()
         self.backend_name = resolve_backend_name(backend)
         self.options = MergeOptions(max_items_per_stage=max_items_per_stage)
         self.host: PluginHost = get_plugin_manager(
@@ -124,6 +136,50 @@ class Engine:
 
     def evaluate(self, assessment: Assessment) -> Plan:
         """The care plan for one assessment."""
+        plan, _ = self._merge(assessment)
+        return self.host.review_plan(
+            plan, assessment, check=self._make_review_check(plan, assessment)
+        )
+
+    def load_plan(self, source: str | Path | Mapping[str, Any]) -> Plan:
+        """Read and check a stored plan (a file path or parsed JSON) against this catalog."""
+        return load_plan(source, self.catalog)
+
+    def reassess(
+        self,
+        previous_plan: Plan | str | Path | Mapping[str, Any],
+        followup: Assessment | str | Path | Mapping[str, Any],
+        *,
+        allow_unknown: bool = False,
+    ) -> Plan:
+        """The next plan from the previous one and a follow-up (an assessment with a
+        ``response`` block): the follow-up evaluated in full, the stage advanced, held or
+        regressed by the gates, the exercises progressed; see :mod:`careengine.reassess`."""
+        plan_file = Path(previous_plan).name if isinstance(previous_plan, str | Path) else None
+        previous = (
+            previous_plan if isinstance(previous_plan, Plan) else self.load_plan(previous_plan)
+        )
+        if not isinstance(followup, Assessment):
+            followup = self.load_assessment(followup, allow_unknown=allow_unknown, followup=True)
+        check_inputs(previous, followup, self.catalog, plan_file=plan_file)
+        merged, contributions = self._merge(followup)
+        plan = reassess_plan(
+            previous=previous,
+            followup=followup,
+            fresh=merged,
+            contributions=contributions,
+            catalog=self.catalog,
+            gates=self.gates,
+        )
+        problems = self._invariant_problems(merged, plan, followup)
+        if problems:  # a defect in the progression code, never the input's fault
+            raise CareEngineError("reassessment broke a safety invariant: " + "; ".join(problems))
+        return self.host.review_plan(
+            plan, followup, check=self._make_review_check(merged, followup)
+        )
+
+    def _merge(self, assessment: Assessment) -> tuple[Plan, tuple[Contribution, ...]]:
+        """Rules and merge, before the review hook: the plan and the rules' contributions."""
         classifications, extra_facts = self._derive(assessment)
         facts = assessment_facts(assessment) + derived_facts(extra_facts)
         with self._lock:
@@ -138,7 +194,7 @@ class Engine:
             provenance=self._provenance,
             options=self.options,
         )
-        return self.host.review_plan(plan, assessment, check=self._make_review_check(plan))
+        return plan, tuple(result.contributions)
 
     def classifications(self, assessment: Assessment) -> tuple[Classification, ...]:
         """The classifications of ``careengine_derive_facts`` with their inputs, criteria met
@@ -195,34 +251,51 @@ class Engine:
         for _, message, _ in action_problems(action, self.catalog):
             raise RuleExecutionError(message, rule_id=rule.rule.id)
 
-    def _make_review_check(self, merged: Plan) -> Any:
+    def _invariant_problems(self, merged: Plan, plan: Plan, assessment: Assessment) -> list[str]:
+        """How ``plan`` breaks the safety invariants of the merged plan it came from: vetoed
+        items (excluded by the merge, declined, or absolutely contraindicated by a condition of
+        the patient) never placed, withheld plans stay withheld, exclusions and alerts kept."""
         vetoed = {e.intervention for e in merged.excluded if any(r != WITHHELD for r in e.reasons)}
+        conditions = set(assessment.patient.conditions)
+        forbidden = vetoed | set(assessment.patient.declines)
+        forbidden |= {
+            i.id
+            for i in self.catalog.interventions.values()
+            if conditions & set(i.contraindications_absolute)
+        }
         withheld = merged.status is PlanStatus.REFERRAL
+        problems = []
+        if withheld and plan.status is not PlanStatus.REFERRAL:
+            problems.append("changed the status of a plan whose red flags withhold treatment")
+        for stage_id, item in plan.items():
+            if withheld:
+                problems.append(
+                    f"placed {item.intervention} in {stage_id} while treatment is withheld"
+                )
+            if item.intervention in forbidden:
+                problems.append(
+                    f"placed vetoed intervention {item.intervention} in stage {stage_id}"
+                )
+            if item.intervention not in self.catalog.interventions:
+                problems.append(f"placed unknown intervention {item.intervention}")
+        kept = {e.intervention for e in plan.excluded}
+        if not vetoed <= kept:
+            problems.append(f"removed exclusions {sorted(vetoed - kept)}")
+        if {a.code for a in merged.alerts} - {a.code for a in plan.alerts}:
+            problems.append("removed alerts")
+        return problems
 
+    def _make_review_check(self, merged: Plan, assessment: Assessment) -> Any:
         def check(plan: Plan, plugin: str) -> None:
-            def fail(message: str) -> None:
+            problems = self._invariant_problems(merged, plan, assessment)
+            if problems:
                 info = self.host.infos.get(plugin)
                 raise PluginError(
-                    message,
+                    problems[0],
                     plugin=plugin,
                     distribution=info.distribution if info else None,
                     hook="careengine_review_plan",
                 )
-
-            if withheld and plan.status is not PlanStatus.REFERRAL:
-                fail("changed the status of a plan whose red flags withhold treatment")
-            for stage_id, item in plan.items():
-                if withheld:
-                    fail(f"placed {item.intervention} in {stage_id} while treatment is withheld")
-                if item.intervention in vetoed:
-                    fail(f"placed vetoed intervention {item.intervention} in stage {stage_id}")
-                if item.intervention not in self.catalog.interventions:
-                    fail(f"placed unknown intervention {item.intervention}")
-            kept = {e.intervention for e in plan.excluded}
-            if not vetoed <= kept:
-                fail(f"removed exclusions {sorted(vetoed - kept)}")
-            if {a.code for a in merged.alerts} - {a.code for a in plan.alerts}:
-                fail("removed alerts")
 
         return check
 

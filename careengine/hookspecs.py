@@ -91,6 +91,9 @@ def careengine_derive_facts(
 def careengine_review_plan(plan: Plan, assessment: Assessment) -> Plan | None:
     """Take a last look at the merged plan and apply clinic policy.
 
+    A reassessment calls it too, on the next plan after the stage decision and the exercise
+    progression (``plan.progression`` is set and ``assessment`` is the follow-up).
+
     Reviewers run one after the other (see the module docstring for the order); each receives
     the plan the previous one returned. The engine re-checks its safety invariants after every
     reviewer: a reviewer that places a vetoed intervention in a stage, or puts treatment into a

@@ -31,6 +31,7 @@ from careengine.model import (
     Deferred,
     Dosage,
     Exclusion,
+    Pain,
     Plan,
     PlanItem,
     PlanStatus,
@@ -370,14 +371,27 @@ def merge(
         unaddressed=tuple(unaddressed),
         unrecognized=tuple(sorted(set(assessment.unrecognized))),
         provenance=provenance,
+        pain=assessment.pain if assessment.pain != Pain() else None,
     )
 
 
-def _current_stage(m: Merger, catalog: Catalog, stages: Sequence[StagePlan]) -> str:
+def start_stage_contribution(
+    contributions: Iterable[Contribution], catalog: Catalog
+) -> Contribution | None:
+    """The ``start_stage`` action that decides where a new plan starts: the highest priority,
+    then the earliest stage; ``None`` when no rule set a start stage."""
     order = {s.id: s.order for s in catalog.stages}
-    starts = m.by_action["start_stage"]
-    if starts:
-        best = sorted(starts, key=lambda c: (-c.priority, order.get(c.stage or "", 0)))[0]
+    starts = [c for c in contributions if c.action == "start_stage"]
+    if not starts:
+        return None
+    return sorted(starts, key=lambda c: (-c.priority, order.get(c.stage or "", 0), c.because.rule))[
+        0
+    ]
+
+
+def _current_stage(m: Merger, catalog: Catalog, stages: Sequence[StagePlan]) -> str:
+    best = start_stage_contribution(m.by_action["start_stage"], catalog)
+    if best is not None:
         assert best.stage is not None
         return best.stage
     for stage in stages:

@@ -248,6 +248,9 @@ class Intervention:
     alternatives: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
     exclusive_group: str | None = None
     evidence: str | None = None
+    #: The highest dosage a reassessment may progress this intervention to, field by field; a
+    #: field left ``None`` is never progressed. ``None`` altogether: the dosage is not progressed.
+    dosage_max: Dosage | None = None
 
 
 @frozen
@@ -391,10 +394,14 @@ class Provenance:
 
 @frozen
 class Progression:
+    """A reassessment's stage decision (``reasons``) and what it did to the items (``changes``)."""
+
     from_stage: str
     to_stage: str
     decision: Decision
     reasons: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    assessed_on: str | None = None
+    changes: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
 
 
 @frozen
@@ -415,6 +422,9 @@ class Plan:
     unrecognized: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
     progression: Progression | None = None
     history: tuple[Progression, ...] = attrs.field(default=(), converter=_tuple)
+    #: The pain ratings of the assessment the plan was made from (the next reassessment's
+    #: baseline); ``None`` when the assessment gave none.
+    pain: Pain | None = None
 
     def stage(self, stage_id: str) -> StagePlan:
         for stage in self.stages:

@@ -22,6 +22,7 @@ from careengine.model import (
     Exclusion,
     InterventionKind,
     PackInfo,
+    Pain,
     Plan,
     PlanItem,
     PlanStatus,
@@ -83,12 +84,21 @@ def item_dict(item: PlanItem) -> dict[str, Any]:
 
 
 def progression_dict(p: Progression) -> dict[str, Any]:
-    return {
+    out: dict[str, Any] = {
         "from_stage": p.from_stage,
         "to_stage": p.to_stage,
         "decision": p.decision.value,
         "reasons": list(p.reasons),
     }
+    if p.assessed_on is not None:
+        out["assessed_on"] = p.assessed_on
+    if p.changes:
+        out["changes"] = list(p.changes)
+    return out
+
+
+def pain_dict(p: Pain) -> dict[str, int | None]:
+    return {"current": p.current, "worst": p.worst, "best": p.best}
 
 
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
@@ -98,6 +108,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "assessed_on": plan.assessed_on,
         "status": plan.status.value,
         "current_stage": plan.current_stage,
+        **({"pain": pain_dict(plan.pain)} if plan.pain is not None else {}),
         "alerts": [
             {
                 "code": a.code,
@@ -182,6 +193,8 @@ def _progression(d: Mapping[str, Any]) -> Progression:
         to_stage=d["to_stage"],
         decision=Decision(d["decision"]),
         reasons=tuple(d.get("reasons", ())),
+        assessed_on=d.get("assessed_on"),
+        changes=tuple(d.get("changes", ())),
     )
 
 
@@ -240,6 +253,7 @@ def plan_from_dict(data: Mapping[str, Any], *, file: str | None = None) -> Plan:
             unrecognized=data.get("unrecognized", ()),
             progression=_progression(data["progression"]) if data.get("progression") else None,
             history=[_progression(p) for p in data.get("history", ())],
+            pain=Pain(**data["pain"]) if data.get("pain") is not None else None,
             provenance=Provenance(
                 engine_version=prov["engine_version"],
                 backend=prov.get("backend", "?"),

@@ -9,7 +9,9 @@ kept here, in one place a clinician can review against shared/DESIGN.md:
 * :data:`ALTERNATIVES` (offered by the merge in place of a vetoed item);
 * :data:`EXCLUSIVE_GROUPS` (the merge places at most one member of a group);
 * :data:`CHAINS` (exercise progressions: each link sets ``progresses_to`` on one item and
-  ``regresses_to`` on the next, so the two directions always agree).
+  ``regresses_to`` on the next, so the two directions always agree);
+* the dosage ceilings of :data:`~careengine_plugins.interventions_limits.DOSAGE_MAX` (how far a
+  reassessment may progress each exercise's dosage).
 
 :data:`INTERVENTIONS` is assembled once, at import, and checked for unknown ids and conflicting
 links; a mistake here fails the import, which the plugin host reports as a ``PluginError``.
@@ -24,11 +26,12 @@ from types import MappingProxyType
 import attrs
 
 from careengine.hookspecs import hookimpl
-from careengine.model import Intervention
+from careengine.model import Intervention, InterventionKind
 from careengine.registry import CatalogRegistry
 
 from .interventions_care import CARE
 from .interventions_conditioning import CONDITIONING
+from .interventions_limits import DOSAGE_MAX
 from .interventions_mobility import MOBILITY
 from .interventions_strength import STRENGTH
 
@@ -154,6 +157,7 @@ _RELATION_FIELDS = (
     "regresses_to",
     "alternatives",
     "exclusive_group",
+    "dosage_max",
 )
 
 
@@ -191,6 +195,7 @@ def _assemble(base: Iterable[Intervention]) -> tuple[Intervention, ...]:
     unknown = sorted(referenced - by_id.keys())
     if unknown:
         raise ValueError(f"unknown intervention ids: {', '.join(unknown)}")
+    _check_limits(items)
 
     out = []
     for item in items:
@@ -207,9 +212,25 @@ def _assemble(base: Iterable[Intervention]) -> tuple[Intervention, ...]:
                 regresses_to=prev_of.get(item.id),
                 alternatives=ALTERNATIVES.get(item.id, ()),
                 exclusive_group=group_of.get(item.id),
+                dosage_max=DOSAGE_MAX.get(item.id),
             )
         )
     return tuple(out)
+
+
+def _check_limits(items: Iterable[Intervention]) -> None:
+    """Every exercise has dosage ceilings, only exercises have them, none below the default."""
+    exercises = {item.id: item for item in items if item.kind is InterventionKind.EXERCISE}
+    missing = sorted(exercises.keys() - DOSAGE_MAX.keys())
+    extra = sorted(DOSAGE_MAX.keys() - exercises.keys())
+    if missing or extra:
+        raise ValueError(f"dosage ceilings missing for {missing}, not exercises: {extra}")
+    for item_id, ceiling in sorted(DOSAGE_MAX.items()):
+        default = exercises[item_id].dosage
+        for name, top in attrs.asdict(ceiling).items():
+            value = getattr(default, name)
+            if top is not None and (value is None or top < value):
+                raise ValueError(f"{item_id}: ceiling {name}={top} does not fit default {value}")
 
 
 INTERVENTIONS: tuple[Intervention, ...] = _assemble(MOBILITY + STRENGTH + CONDITIONING + CARE)

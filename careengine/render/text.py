@@ -95,6 +95,8 @@ def render_text(plan: Plan, context: RenderContext) -> str:
     if box:
         out += ["", *box]
     withheld = plan.status is PlanStatus.REFERRAL
+    if plan.progression is not None:
+        out += _progression_lines(plan)
     for stage in plan.stages:
         marker = "  <- current" if stage.id == plan.current_stage else ""
         out += ["", f"STAGE {stage.id}: {stage.title}{marker}"]
@@ -102,6 +104,10 @@ def render_text(plan: Plan, context: RenderContext) -> str:
             out.append("  (withheld: pending medical review)" if withheld else "  (no items)")
         for item in stage.items:
             out.append(f"  - {item.name} [{item.intervention}] {dosage_line(item.dosage)}")
+            if item.progressed_from:
+                regressed = plan.progression and plan.progression.decision.value == "regress"
+                how = "regressed" if regressed else "progressed"
+                out.append(f"      {how} from: {item.progressed_from}")
             why = why_line(item)
             if why:
                 out.append(f"      {why}")
@@ -132,3 +138,20 @@ def render_text(plan: Plan, context: RenderContext) -> str:
                 shown += f" ({missing} input{'s' if missing > 1 else ''} missing)"
             out.append(f"  {name}: {shown}")
     return "\n".join(out) + "\n"
+
+
+def _progression_lines(plan: Plan) -> list[str]:
+    p = plan.progression
+    assert p is not None
+    out = ["", f"REASSESSMENT: {p.decision.value.upper()} ({p.from_stage} -> {p.to_stage})"]
+    out += [f"  - {reason}" for reason in p.reasons]
+    if p.changes:
+        out.append("  Changes:")
+        out += [f"    * {change}" for change in p.changes]
+    if plan.history:
+        earlier = [
+            f"{h.assessed_on or '?'} {h.decision.value} {h.from_stage}->{h.to_stage}"
+            for h in plan.history
+        ]
+        out.append("  Earlier decisions: " + "; ".join(earlier))
+    return out

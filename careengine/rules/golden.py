@@ -18,6 +18,12 @@ A case file is TOML (``*.case.toml``) holding one or more ``[[cases]]``::
 
 Instead of ``assessment`` a case may hold the assessment inline as ``[cases.assessment_data]``.
 The same runner serves ``careengine rules test`` and pytest (:func:`run_case_files`).
+
+A reassessment case adds ``followup`` (a path, or a list of paths for a chain of visits) or
+inline ``[[cases.followup_data]]`` tables; the first plan comes from ``assessment`` (evaluated) or
+``previous_plan`` (a stored plan JSON). Each follow-up is reassessed against the plan before it and
+the expectations apply to the last plan; see :mod:`careengine.rules.golden_progression` for the
+keys that check the progression (``decision``, ``to_stage``, ``progressed``, ``dosage``, ...).
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from careengine.assessment_io import parse_json
 from careengine.engine import Engine
 from careengine.errors import CareEngineError, Problem, RulePackError
 from careengine.model import Plan
+from careengine.rules.golden_progression import PROGRESSION_KEYS, check_progression
 from careengine.serialize import plan_to_dict
 
 CASE_KEYS = {
@@ -50,7 +57,12 @@ CASE_KEYS = {
     "referrals",
     "classifications",
     "unaddressed",
+    "previous_plan",
+    "followup",
+    "followup_data",
+    *PROGRESSION_KEYS,
 }
+FIRST_VISIT = ("assessment", "assessment_data", "previous_plan")
 
 
 @attrs.frozen(kw_only=True)
@@ -60,6 +72,8 @@ class Case:
     assessment: Mapping[str, Any] | None
     assessment_path: Path | None
     expect: Mapping[str, Any]
+    previous_plan_path: Path | None = None
+    followups: tuple[Mapping[str, Any] | Path, ...] = ()
 
 
 @attrs.frozen(kw_only=True)
@@ -106,13 +120,22 @@ def load_cases(path: str | Path) -> list[Case]:
             continue
         inline = raw.get("assessment_data")
         ref = raw.get("assessment")
-        if (inline is None) == (ref is None):
+        if sum(raw.get(key) is not None for key in FIRST_VISIT) != 1:
             problems.append(
                 Problem(
                     file=str(p),
                     path=where,
-                    message="give exactly one of assessment or assessment_data",
+                    message="give exactly one of assessment, assessment_data or previous_plan",
                 )
+            )
+            continue
+        followups = _followups(raw, p, where, problems)
+        if followups is None:
+            continue
+        previous = raw.get("previous_plan")
+        if previous is not None and not followups:
+            problems.append(
+                Problem(file=str(p), path=where, message="previous_plan needs a followup")
             )
             continue
         cases.append(
@@ -121,16 +144,51 @@ def load_cases(path: str | Path) -> list[Case]:
                 file=str(p),
                 assessment=inline,
                 assessment_path=(p.parent / ref) if isinstance(ref, str) else None,
+                previous_plan_path=(p.parent / previous) if isinstance(previous, str) else None,
+                followups=followups,
                 expect={
                     k: v
                     for k, v in raw.items()
-                    if k not in ("name", "assessment", "assessment_data")
+                    if k not in ("name", *FIRST_VISIT, "followup", "followup_data")
                 },
             )
         )
     if problems:
         raise RulePackError("bad case file", problems=problems)
     return cases
+
+
+def _followups(
+    raw: Mapping[str, Any], p: Path, where: str, problems: list[Problem]
+) -> tuple[Mapping[str, Any] | Path, ...] | None:
+    """The case's follow-ups in visit order (paths relative to the case file, or inline data)."""
+    refs, inline = raw.get("followup"), raw.get("followup_data")
+    if refs is not None and inline is not None:
+        problems.append(
+            Problem(file=str(p), path=where, message="give followup or followup_data, not both")
+        )
+        return None
+    if refs is not None:
+        refs = [refs] if isinstance(refs, str) else refs
+        if not isinstance(refs, list) or not all(isinstance(r, str) for r in refs):
+            problems.append(
+                Problem(file=str(p), path=f"{where}.followup", message="must be a path or a list")
+            )
+            return None
+        return tuple(p.parent / r for r in refs)
+    if inline is not None:
+        inline = [inline] if isinstance(inline, Mapping) else inline
+        if not isinstance(inline, list) or not all(isinstance(d, Mapping) for d in inline):
+            problems.append(
+                Problem(
+                    file=str(p),
+                    path=f"{where}.followup_data",
+                    message="must be a table or an array of tables",
+                )
+            )
+            return None
+        return tuple(inline)
+    return ()
 
 
 def _stages_of(plan: Plan, intervention: str) -> list[str]:
@@ -224,15 +282,24 @@ def check_plan(plan: Plan, expect: Mapping[str, Any]) -> list[str]:
 
 def run_case(engine: Engine, case: Case) -> CaseResult:
     try:
-        if case.assessment_path is not None:
-            assessment = engine.load_assessment(case.assessment_path)
+        if case.previous_plan_path is not None:
+            plan = engine.load_plan(case.previous_plan_path)
+        elif case.assessment_path is not None:
+            plan = engine.evaluate(engine.load_assessment(case.assessment_path))
         else:
             data = parse_json(json.dumps(case.assessment), file=case.file)
-            assessment = engine.load_assessment(data)
-        plan = engine.evaluate(assessment)
+            plan = engine.evaluate(engine.load_assessment(data))
+        decisions = []
+        for followup in case.followups:
+            if not isinstance(followup, Path):
+                followup = parse_json(json.dumps(followup), file=case.file)
+            plan = engine.reassess(plan, followup)
+            assert plan.progression is not None
+            decisions.append(plan.progression.decision.value)
     except CareEngineError as exc:
         return CaseResult(case=case, failures=(), error="; ".join(exc.lines()))
-    return CaseResult(case=case, failures=tuple(check_plan(plan, case.expect)))
+    failures = check_plan(plan, case.expect) + check_progression(plan, decisions, case.expect)
+    return CaseResult(case=case, failures=tuple(failures))
 
 
 def case_files(paths: Iterable[str | Path]) -> list[Path]:
