@@ -4,6 +4,7 @@ fixtures and marker, the plan assertions and their messages, golden cases as pyt
 from __future__ import annotations
 
 import importlib.metadata
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -388,3 +389,12 @@ def test_the_shipped_golden_cases_pass_through_the_pytest_helpers() -> None:
     assert len(params) >= 5
     for param in params:
         assert_case(engine, param.values[0])
+
+
+def test_the_golden_case_example_of_rule_packs_md_runs(pytester: pytest.Pytester) -> None:
+    page = (ROOT / "docs" / "rule-packs.md").read_text(encoding="utf-8")
+    (example,) = re.findall(r"```python\n(.*?)```", page, re.S)
+    (pytester.path / "examples").symlink_to(ROOT / "examples")
+    pytester.makepyfile(test_golden=example)
+    result = pytester.runpytest_inprocess(*INNER, "test_golden.py")
+    result.assert_outcomes(passed=len(golden_cases(ROOT / "examples" / "cases")))
