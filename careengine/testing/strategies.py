@@ -26,6 +26,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from careengine.assessment_io import (
+    ASSESSMENT_SCHEMA,
     AXSPA_FEATURES,
     FABQ_ANSWER_RANGE,
     FABQ_ITEMS,
@@ -181,7 +182,8 @@ def assessments(
     :param declines: intervention ids a patient may decline (default: all; ``[]`` for none).
     :param max_findings: at most this many findings.
     :param with_questionnaires: draw questionnaires (their scores come from the raw answers).
-    :param measures: strategies for ``measures`` entries by measure code. No measures are
+    :param measures: strategies for ``measures`` entries by measure code (numbers of at least
+        0, as the loader requires). No measures are
         drawn by default: plugins may hold a score given in ``measures`` against its range and
         against the raw answers, which only the plugin knows.
     :param followup: add a ``response`` block (a follow-up visit).
@@ -220,7 +222,7 @@ def assessments(
             }
         )
         data: dict[str, Any] = {
-            "schema": draw(_optional(st.just("careengine.assessment/1"))),
+            "schema": draw(_optional(st.just(ASSESSMENT_SCHEMA))),
             "patient": patient,
             "assessed_on": draw(_optional(st.dates(MIN_DATE, MAX_DATE).map(date.isoformat))),
             "episode": episode,

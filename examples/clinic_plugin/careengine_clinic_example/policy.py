@@ -29,10 +29,10 @@ def limit_first_visit(plan: Plan, assessment: Assessment) -> Plan | None:
     overflow = exercises[MAX_FIRST_VISIT_EXERCISES:]
     if not overflow:
         return None
+    moved = set(overflow)
     stages = tuple(
         attrs.evolve(
-            stage,
-            items=tuple(i for i in stage.items if (stage.id, i.intervention) not in overflow),
+            stage, items=tuple(i for i in stage.items if (stage.id, i.intervention) not in moved)
         )
         for stage in plan.stages
     )
