@@ -78,6 +78,12 @@ def install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Install:
     return write
 
 
+def write_assessment(directory: Path, data: dict[str, object]) -> Path:
+    path = directory / "a.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
 def run(*args: str, env: dict[str, str] | None = None) -> Result:
     return CliRunner().invoke(cli, list(args), env=env)
 
@@ -124,8 +130,7 @@ def test_a_plugin_that_fails_to_import_stops_every_command_naming_it(
     install: Install, tmp_path: Path
 ) -> None:
     install(FAILS_TO_IMPORT)
-    source = tmp_path / "a.json"
-    source.write_text(json.dumps(assessment_data()), encoding="utf-8")
+    source = write_assessment(tmp_path, assessment_data())
     message = (
         "error: plugin fake_clinic (distribution fake-clinic): failed to import: "
         "RuntimeError: the clinic server is unreachable\n"
@@ -142,8 +147,7 @@ def test_a_plugin_that_raises_in_a_hook_fails_the_evaluation_naming_it(
     install: Install, tmp_path: Path
 ) -> None:
     install(RAISES_IN_A_HOOK)
-    source = tmp_path / "a.json"
-    source.write_text(json.dumps(assessment_data()), encoding="utf-8")
+    source = write_assessment(tmp_path, assessment_data())
     result = run("evaluate", str(source))
     assert result.exit_code == 1
     assert result.stderr == (
@@ -164,9 +168,8 @@ def test_a_broken_plugin_can_be_switched_off(
     install: Install, tmp_path: Path, env: dict[str, str]
 ) -> None:
     install(FAILS_TO_IMPORT)
-    source = tmp_path / "a.json"
     data = assessment_data(patient_id="p-off", findings=["glute_weakness"])
-    source.write_text(json.dumps(data), encoding="utf-8")
+    source = write_assessment(tmp_path, data)
     result = run("evaluate", str(source), env=env)
     assert result.exit_code == 0, result.stderr
     expected = Engine(entry_points=False)

@@ -76,7 +76,7 @@ def test_the_python_rule_sees_a_flare_up(careengine_engine: Engine) -> None:
 
 
 @pytest.mark.parametrize(
-    "pain", [{"current": 5, "worst": 9}, {"current": 3, "worst": 3}, {"current": 5}]
+    "pain", [{"current": 5, "worst": 7}, {"current": 3, "worst": 3}, {"current": 5}]
 )
 def test_no_flare_up_when_pain_is_far_from_its_worst_low_or_unknown(
     careengine_engine: Engine, pain: dict[str, int]
