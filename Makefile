@@ -3,6 +3,8 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+CLINIC := examples/clinic_plugin
+CLINIC_STAMP := $(VENV)/.clinic-installed
 
 .PHONY: demo test lint format bench clean
 
@@ -15,11 +17,19 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
-demo: $(STAMP)
-	$(BIN)/careengine evaluate examples/assessments/desk-worker.json --format text
+# The example clinic plugin is installed into the same venv, as a clinic would install its own.
+$(CLINIC_STAMP): $(STAMP) $(CLINIC)/pyproject.toml
+	$(BIN)/python -m pip install --quiet -e $(CLINIC)
+	@touch $(CLINIC_STAMP)
 
-test: $(STAMP) lint
+# The demo shows the built-in knowledge base alone, whether or not `make test` installed the
+# example clinic plugin.
+demo: $(STAMP)
+	CAREENGINE_DISABLE_PLUGINS=clinic_example $(BIN)/careengine evaluate examples/assessments/desk-worker.json --format text
+
+test: $(CLINIC_STAMP) lint
 	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(CLINIC)
 
 lint: $(STAMP)
 	$(BIN)/ruff check careengine plugins tests examples
@@ -30,4 +40,4 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix careengine plugins tests examples
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info $(CLINIC)/build $(CLINIC)/*.egg-info

@@ -44,6 +44,12 @@ ENTRY_POINT_GROUP = "careengine"
 CORE_PLUGINS: tuple[str, ...] = ("careengine.render.builtin",)
 
 
+def installed_plugins() -> list[importlib.metadata.EntryPoint]:
+    """The entry points of installed distributions in the ``careengine`` group, by name."""
+    found = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
+    return sorted(found, key=lambda e: e.name)
+
+
 def default_plugins() -> tuple[str, ...]:
     """The built-in knowledge base's plugin modules."""
     try:
@@ -331,8 +337,7 @@ def get_plugin_manager(
         )
 
     if entry_points:
-        found = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
-        for ep in sorted(found, key=lambda e: e.name):
+        for ep in installed_plugins():
             dist = ep.dist.name if ep.dist is not None else None
             version = ep.dist.version if ep.dist is not None else "unknown"
             if not wanted(ep.name, dist, restricted=True):

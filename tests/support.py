@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pytest
@@ -11,17 +10,12 @@ from careengine import Engine
 from careengine.model import Assessment, Plan
 from careengine.rules.backend import durable_available
 from careengine.serialize import dumps, plan_to_dict
+from careengine.testing import assessment_data, backends, isolated_engine
 
 DEMO = "careengine_plugins.demo"
 
 #: "python" always; "durable" where durable-rules imports.
-BACKENDS = [
-    "python",
-    pytest.param(
-        "durable",
-        marks=pytest.mark.skipif(not durable_available(), reason="durable-rules does not import"),
-    ),
-]
+BACKENDS = backends()
 
 needs_durable = pytest.mark.skipif(
     not durable_available(), reason="durable-rules does not import here"
@@ -30,38 +24,7 @@ needs_durable = pytest.mark.skipif(
 
 def make_engine(*plugins: object, backend: str = "auto", **options: Any) -> Engine:
     """An engine with the demo knowledge base and the given plugins, and nothing installed."""
-    return Engine(
-        builtins=[DEMO], entry_points=False, plugins=list(plugins), backend=backend, **options
-    )
-
-
-def assessment_data(
-    *,
-    findings: Iterable[Mapping[str, Any] | str] = (),
-    conditions: Sequence[str] = (),
-    declines: Sequence[str] = (),
-    red_flags: Sequence[str] = (),
-    age: int | None = None,
-    pain: int | None = None,
-    measures: Mapping[str, float] | None = None,
-    patient_id: str = "p-test",
-) -> dict[str, Any]:
-    """Assessment JSON data; a finding given as a string is that code, present."""
-    patient: dict[str, Any] = {"id": patient_id, "conditions": list(conditions)}
-    if declines:
-        patient["declines"] = list(declines)
-    if age is not None:
-        patient["age"] = age
-    data: dict[str, Any] = {
-        "patient": patient,
-        "findings": [{"code": f} if isinstance(f, str) else dict(f) for f in findings],
-        "red_flags": list(red_flags),
-    }
-    if pain is not None:
-        data["pain"] = {"current": pain}
-    if measures:
-        data["measures"] = dict(measures)
-    return data
+    return isolated_engine(builtins=[DEMO], plugins=list(plugins), backend=backend, **options)
 
 
 def assess(engine: Engine, **fields: Any) -> Assessment:

@@ -3,6 +3,7 @@ allow and block lists, and the hook documentation contract."""
 
 from __future__ import annotations
 
+import ast
 import inspect
 import re
 from collections.abc import Iterator
@@ -14,10 +15,18 @@ from click.testing import CliRunner
 
 import careengine.cli
 import careengine.plugins
-from careengine import ConfigurationError, Engine, PluginError, RulePackError, hookimpl
+from careengine import (
+    AssessmentError,
+    ConfigurationError,
+    Engine,
+    PluginError,
+    RulePackError,
+    hookimpl,
+)
 from careengine.hookspecs import HOOK_NAMES
-from careengine.model import Assessment, Plan
+from careengine.model import Assessment, Intervention, InterventionKind, Plan, Stage, TermKind
 from careengine.plugins import PluginHost, get_plugin_manager
+from careengine.registry import CatalogRegistry, RulePackRegistry
 from careengine.rules import Add, Rule, When, finding
 from tests.plugins import (
     PLUGIN_DIR,
@@ -40,6 +49,7 @@ TESTS = Path(__file__).resolve().parent
 # --- careengine_catalog and careengine_rule_packs --------------------------------------------
 
 
+@pytest.mark.hook("careengine_catalog", "careengine_rule_packs")
 def test_catalog_and_rule_pack_hooks_register_vocabulary_and_rules() -> None:
     engine = make_engine(catalog, variety)
     assert "hip_flexor_stretch" in engine.catalog.interventions
@@ -67,6 +77,94 @@ def test_catalog_and_rule_pack_hooks_register_vocabulary_and_rules() -> None:
     assert plan.provenance.plugins["tests.plugins.variety"] == "local"
 
 
+@pytest.mark.hook("careengine_catalog")
+def test_catalog_hook_registers_every_kind_of_code_and_orders_stages() -> None:
+    class ClinicCatalog:
+        __name__ = "clinic_catalog"
+
+        @hookimpl
+        def careengine_catalog(self, registry: CatalogRegistry) -> None:
+            registry.add_term("slow_sit_to_stand", TermKind.FINDING, "Slow", impairment=True)
+            registry.add_term("trunk_flexion_angle", TermKind.FINDING, "Flexion", unit="deg")
+            registry.add_term("night_shifts", TermKind.CONDITION, "Works night shifts")
+            registry.add_term("recent_fall", TermKind.RED_FLAG, "Fell in the last week")
+            registry.add_term("steps_per_day", TermKind.MEASURE, "Steps per day", unit="steps")
+            registry.add_stage(Stage(id="prepare", title="Prepare", order=0))
+            registry.add_intervention(
+                Intervention(id="chair_stands", kind=InterventionKind.EXERCISE, name="Chair stands")
+            )
+
+    engine = make_engine(ClinicCatalog())
+    catalog = engine.catalog
+    assert catalog.stage_ids() == ("prepare", "relieve", "mobilize", "strengthen", "return")
+    assert "slow_sit_to_stand" in catalog.impairments()
+    assert catalog.owners[("condition code", "night_shifts")] == "clinic_catalog"
+    assert catalog.owners[("intervention", "chair_stands")] == "clinic_catalog"
+    data = {
+        "patient": {"id": "p-cat", "conditions": ["night_shifts"], "declines": ["chair_stands"]},
+        "findings": [{"code": "slow_sit_to_stand"}, {"code": "trunk_flexion_angle", "value": 40}],
+        "red_flags": ["recent_fall"],
+        "measures": {"steps_per_day": 4000},
+    }
+    plan = engine.evaluate(engine.load_assessment(data))
+    assert plan.stages[0].id == "prepare"
+    assert plan.unaddressed == ("slow_sit_to_stand",)  # registered codes are real impairments
+    with pytest.raises(AssessmentError, match="trunk_flexion_angle is measured in 'deg'"):
+        engine.load_assessment(
+            {**data, "findings": [{"code": "trunk_flexion_angle", "unit": "cm"}]}
+        )
+
+
+@pytest.mark.hook("careengine_rule_packs")
+def test_rule_packs_hook_registers_toml_files_and_python_rules(tmp_path: Path) -> None:
+    (tmp_path / "clinic.toml").write_text(
+        """
+[pack]
+id = "clinic.toml"
+version = "3.1.0"
+title = "Clinic"
+population = "tests"
+sources = ["tests"]
+
+[[rules]]
+id = "core"
+because = "Core work."
+when.all = [{ finding = "core_facilitation_poor" }]
+then = [{ add = "abdominal_bracing", stage = "strengthen" }]
+""",
+        encoding="utf-8",
+    )
+    rule = Rule(
+        id="thoracic",
+        because="Thoracic work.",
+        when=When(all=(finding("thoracic_mobility_limited"),)),
+        then=(Add(intervention="open_book_rotation", stage="mobilize"),),
+    )
+
+    class ClinicPacks:
+        __name__ = "clinic_packs"
+
+        @hookimpl
+        def careengine_rule_packs(self, registry: RulePackRegistry) -> None:
+            registry.add_path(tmp_path)
+            registry.add_pack(
+                id="clinic.py", version="0.2.0", rules=[rule], population="t", sources=["t"]
+            )
+
+    engine = make_engine(ClinicPacks())
+    packs = {p.id: p for p in engine.packs}
+    assert (packs["clinic.toml"].plugin, packs["clinic.toml"].version) == ("clinic_packs", "3.1.0")
+    assert packs["clinic.toml"].file is not None and packs["clinic.toml"].file.endswith(
+        "clinic.toml"
+    )
+    assert (packs["clinic.py"].plugin, packs["clinic.py"].file) == ("clinic_packs", None)
+    plan = evaluate(engine, findings=["core_facilitation_poor", "thoracic_mobility_limited"])
+    rules = {i.intervention: i.because[0].rule for _, i in plan.items()}
+    assert rules["abdominal_bracing"] == "clinic.toml.core"
+    assert rules["open_book_rotation"] == "clinic.py.thoracic"
+    assert plan.provenance.packs["clinic.toml"].version == "3.1.0"
+
+
 def test_plugin_infos_name_hooks_and_sources() -> None:
     engine = make_engine(catalog, variety, str(PLUGIN_DIR / "renderer.py"))
     infos = engine.plugins
@@ -83,6 +181,7 @@ def test_plugin_infos_name_hooks_and_sources() -> None:
 # --- careengine_derive_facts ------------------------------------------------------------------
 
 
+@pytest.mark.hook("careengine_derive_facts")
 def test_derive_facts_classifications_and_derived_facts_feed_rules() -> None:
     engine = make_engine(catalog, scores)
     plan = evaluate(
@@ -99,6 +198,7 @@ def test_derive_facts_classifications_and_derived_facts_feed_rules() -> None:
     assert placed(low)["relieve"] == []
 
 
+@pytest.mark.hook("careengine_derive_facts")
 def test_null_classification_values_are_listed_as_missing_and_never_fire() -> None:
     plan = evaluate(make_engine(catalog, scores), findings=["glute_weakness"])
     assert plan.classifications["test_risk"] == {
@@ -135,6 +235,7 @@ MANY = {
 }
 
 
+@pytest.mark.hook("careengine_review_plan")
 def test_review_plan_applies_clinic_policy() -> None:
     unreviewed = evaluate(make_engine(catalog, variety), **MANY)
     assert len(placed(unreviewed)["strengthen"]) > 1
@@ -145,6 +246,7 @@ def test_review_plan_applies_clinic_policy() -> None:
     assert placed(plan)["strengthen"] == placed(unreviewed)["strengthen"][:1]
 
 
+@pytest.mark.hook("careengine_review_plan")
 def test_reviewers_run_in_plugin_name_order_whatever_the_registration_order() -> None:
     calls: list[str] = []
 
@@ -166,6 +268,7 @@ def test_reviewers_run_in_plugin_name_order_whatever_the_registration_order() ->
         assert calls == ["zeta", "alpha", "beta", "aardvark"]
 
 
+@pytest.mark.hook("careengine_review_plan")
 @pytest.mark.parametrize(
     ("reviewer", "fields", "message"),
     [
@@ -210,6 +313,7 @@ def test_reviewer_may_not_place_items_while_treatment_is_withheld() -> None:
 # --- careengine_renderers ----------------------------------------------------------------------
 
 
+@pytest.mark.hook("careengine_renderers")
 def test_renderers_hook_adds_a_format() -> None:
     engine = make_engine(catalog, variety, renderer)
     assert set(engine.renderers) - set(make_engine().renderers) == {"summary"}
@@ -240,6 +344,7 @@ def cli_with(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[object]]:
     yield extra
 
 
+@pytest.mark.hook("careengine_commands")
 def test_commands_hook_adds_a_cli_command(cli_with: list[object]) -> None:
     cli_with.append(commands)
     runner = CliRunner()
@@ -250,6 +355,7 @@ def test_commands_hook_adds_a_cli_command(cli_with: list[object]) -> None:
     assert (result.exit_code, result.output) == (0, "hello from a plugin, Dr Who\n")
 
 
+@pytest.mark.hook("careengine_commands")
 def test_a_plugin_may_not_replace_a_cli_command(cli_with: list[object]) -> None:
     class Hijacker:
         __name__ = "hijacker"
@@ -451,24 +557,76 @@ def test_registration_order_does_not_change_the_engine() -> None:
 
 # --- every hook is tested and documented -----------------------------------------------------------
 
+DOCS = TESTS.parent / "docs" / "plugins.md"
 
-def test_every_hook_has_a_test_and_a_documented_signature() -> None:
+
+def hook_signature(hook: str) -> str:
+    """The hook's signature as docs/plugins.md heads its section, e.g.
+    ``careengine_catalog(registry: CatalogRegistry) -> None``."""
     import careengine.hookspecs as hookspecs
 
-    texts = {path.name: path.read_text() for path in TESTS.glob("test_*.py")}
-    for hook in HOOK_NAMES:
-        mentioned_by = [name for name, text in texts.items() if re.search(rf"\b{hook}\b", text)]
-        assert mentioned_by, f"no test file mentions {hook}"
-        spec = getattr(hookspecs, hook)
-        doc = inspect.getdoc(spec) or ""
-        assert doc.strip(), f"{hook} has no docstring"
-        for parameter in inspect.signature(spec).parameters:
-            assert re.search(rf":param {parameter}:\s*\S", doc), (
-                f"{hook}: no `:param {parameter}:` in its docstring"
-            )
+    signature = inspect.signature(getattr(hookspecs, hook))
+    params = ", ".join(f"{p.name}: {p.annotation}" for p in signature.parameters.values())
+    return f"{hook}({params}) -> {signature.return_annotation}"
+
+
+def hook_markers(tree: ast.Module) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """(test name, hook names) for every ``@pytest.mark.hook(...)`` on a test function."""
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.FunctionDef) or not node.name.startswith("test_"):
+            continue
+        for decorator in node.decorator_list:
+            if (
+                isinstance(decorator, ast.Call)
+                and ast.unparse(decorator.func) == "pytest.mark.hook"
+            ):
+                yield node.name, tuple(ast.literal_eval(arg) for arg in decorator.args)
+
+
+def test_the_hooks_are_exactly_the_hookspecs() -> None:
+    import careengine.hookspecs as hookspecs
+
     specs = {
         name
         for name, value in vars(hookspecs).items()
         if name.startswith("careengine_") and callable(value)
     }
     assert specs == set(HOOK_NAMES)
+    assert hook_signature("careengine_catalog") == (
+        "careengine_catalog(registry: CatalogRegistry) -> None"
+    )
+
+
+def test_every_hook_has_a_test_of_its_own() -> None:
+    """A test marked ``@pytest.mark.hook("<hook>")`` (that hook alone) exists for every hook."""
+    own: dict[str, list[str]] = {hook: [] for hook in HOOK_NAMES}
+    for path in sorted(TESTS.rglob("test_*.py")):
+        for test, hooks in hook_markers(ast.parse(path.read_text(encoding="utf-8"))):
+            unknown = set(hooks) - set(HOOK_NAMES)
+            assert not unknown, f"{path.name}::{test} marks unknown hooks {sorted(unknown)}"
+            if len(hooks) == 1:
+                own[hooks[0]].append(f"{path.name}::{test}")
+    assert [hook for hook, tests in own.items() if not tests] == []
+
+
+@pytest.mark.parametrize("hook", HOOK_NAMES)
+def test_every_hook_has_a_docstring_naming_every_parameter(hook: str) -> None:
+    import careengine.hookspecs as hookspecs
+
+    spec = getattr(hookspecs, hook)
+    doc = inspect.getdoc(spec) or ""
+    assert doc.strip(), f"{hook} has no docstring"
+    for parameter in inspect.signature(spec).parameters:
+        assert re.search(rf":param {parameter}:\s*\S", doc), (
+            f"{hook}: no `:param {parameter}:` in its docstring"
+        )
+
+
+def test_every_hook_has_a_section_in_the_docs_headed_by_its_signature() -> None:
+    headings = [
+        line.lstrip("#").strip().strip("`")
+        for line in DOCS.read_text(encoding="utf-8").splitlines()
+        if line.startswith("#")
+    ]
+    missing = [hook_signature(h) for h in HOOK_NAMES if hook_signature(h) not in headings]
+    assert missing == [], f"docs/plugins.md has no section headed by {missing}"

@@ -10,6 +10,7 @@ A case file is TOML (``*.case.toml``) holding one or more ``[[cases]]``::
     in_stage = [{ intervention = "open_book_rotation", stage = "mobilize" }]
     not_in_stage = [{ intervention = "cobra" }]        # no stage: in none of them
     excluded = [{ intervention = "spinal_thrust_manipulation", reason = "osteoporosis" }]
+    deferred = [{ intervention = "row", stage = "return", reason = "at most" }]  # stage optional
     alerts = [{ code = "cauda_equina_suspected", level = "emergency" }]
     no_alerts = ["malignancy_suspected"]
     referrals = [{ to = "emergency department", urgency = "emergency" }]
@@ -43,20 +44,26 @@ from careengine.model import Plan
 from careengine.rules.golden_progression import PROGRESSION_KEYS, check_progression
 from careengine.serialize import plan_to_dict
 
-CASE_KEYS = {
+#: What a case may expect of its plan (also the keywords of ``careengine.testing.assert_plan``).
+EXPECT_KEYS = frozenset(
+    {
+        "status",
+        "current_stage",
+        "in_stage",
+        "not_in_stage",
+        "excluded",
+        "deferred",
+        "alerts",
+        "no_alerts",
+        "referrals",
+        "classifications",
+        "unaddressed",
+    }
+)
+CASE_KEYS = EXPECT_KEYS | {
     "name",
     "assessment",
     "assessment_data",
-    "status",
-    "current_stage",
-    "in_stage",
-    "not_in_stage",
-    "excluded",
-    "alerts",
-    "no_alerts",
-    "referrals",
-    "classifications",
-    "unaddressed",
     "previous_plan",
     "followup",
     "followup_data",
@@ -218,11 +225,14 @@ def check_plan(plan: Plan, expect: Mapping[str, Any]) -> list[str]:
         if want["stage"] not in where:
             stage_items = [i.intervention for s, i in plan.items() if s == want["stage"]]
             excluded = {e.intervention: e.reasons for e in plan.excluded}
-            why = (
-                f"excluded ({'; '.join(excluded[want['intervention']])})"
-                if want["intervention"] in excluded
-                else f"found in {where or 'no stage'}"
-            )
+            deferred = {d.intervention: d for d in plan.deferred}
+            if want["intervention"] in excluded:
+                why = f"excluded ({'; '.join(excluded[want['intervention']])})"
+            elif want["intervention"] in deferred:
+                d = deferred[want["intervention"]]
+                why = f"deferred from {d.stage} ({d.reason})"
+            else:
+                why = f"found in {where or 'no stage'}"
             failures.append(
                 f"in_stage: expected {want['intervention']} in {want['stage']}; {why}; "
                 f"{want['stage']} has [{', '.join(stage_items)}]"
@@ -244,6 +254,24 @@ def check_plan(plan: Plan, expect: Mapping[str, Any]) -> list[str]:
             failures.append(
                 f"excluded: {want['intervention']} has no reason containing {want['reason']!r}; "
                 f"reasons: {list(reasons)}"
+            )
+    for want in expect.get("deferred", ()):
+        found = [
+            d
+            for d in plan.deferred
+            if d.intervention == want["intervention"] and want.get("stage", d.stage) == d.stage
+        ]
+        where = f" from {want['stage']}" if "stage" in want else ""
+        if not found:
+            listed = [f"{d.intervention} ({d.stage})" for d in plan.deferred]
+            failures.append(
+                f"deferred: expected {want['intervention']} to be deferred{where}; "
+                f"deferred are [{', '.join(listed)}]"
+            )
+        elif "reason" in want and not any(want["reason"] in d.reason for d in found):
+            failures.append(
+                f"deferred: {want['intervention']} has no reason containing {want['reason']!r}; "
+                f"reasons: {[d.reason for d in found]}"
             )
     alerts = {a.code: a.level.value for a in plan.alerts}
     for want in expect.get("alerts", ()):
