@@ -234,6 +234,15 @@ class Stage:
 
 
 @frozen
+class Coding:
+    """A code in an outside terminology (e.g. a billing code) that a catalog entry maps to."""
+
+    system: str
+    code: str
+    display: str | None = None
+
+
+@frozen
 class Intervention:
     id: str
     kind: InterventionKind
@@ -248,6 +257,8 @@ class Intervention:
     alternatives: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
     exclusive_group: str | None = None
     evidence: str | None = None
+    #: equivalent codes in outside terminologies, emitted by the FHIR renderer
+    codings: tuple[Coding, ...] = attrs.field(default=(), converter=_tuple)
 
 
 @frozen
