@@ -91,8 +91,9 @@ class _BundleReader:
     def locate(self, dotted: str, fhir_path: str) -> None:
         """Remember where ``dotted`` (and each enclosing block, first seen) came from."""
         parts = dotted.split(".")
+        resource = fhir_path.split(".resource")[0] + ".resource"
         for n in range(1, len(parts)):
-            self.where.setdefault(".".join(parts[:n]), fhir_path)
+            self.where.setdefault(".".join(parts[:n]), resource)
         self.where[dotted] = fhir_path
 
     def put(self, dotted: str, value: Any, fhir_path: str) -> None:
@@ -235,7 +236,7 @@ class _BundleReader:
         elif c.MEASURE in ours:
             value = self.number(path, obs, None)
             if value is not None:
-                self.put(f"measures.{_code_in(codes, c.MEASURE)}", value, f"{path}.value")
+                self.put(f"measures.{_code_in(codes, c.MEASURE)}", value, _value_path(path, obs))
         elif c.FIELD in ours:
             self.field(path, obs, _code_in(codes, c.FIELD))
         elif (c.LOINC, c.NPRS[1]) in codes:
@@ -266,7 +267,7 @@ class _BundleReader:
             if name == "questionnaires.hla_b27":
                 value = HLA_RESULTS.get(value, value)
         if value is not None:
-            self.put(name, value, f"{path}.value")
+            self.put(name, value, _value_path(path, obs))
 
     def number(self, path: str, obs: Resource, unit: str | None) -> Any:
         if "valueInteger" in obs:
@@ -504,6 +505,13 @@ def _codes(concept: Any) -> list[tuple[str, str]]:
         for x in concept.get("coding") or ()
         if isinstance(x, dict)
     ]
+
+
+def _value_path(path: str, obs: Resource) -> str:
+    """The path of an Observation's value element (``...valueQuantity.value``)."""
+    if "valueQuantity" in obs:
+        return f"{path}.valueQuantity.value"
+    return next((f"{path}.{k}" for k in sorted(_values(obs))), path)
 
 
 def _values(resource: Resource) -> set[str]:

@@ -266,6 +266,8 @@ class _Builder:
             extensions.append({"url": c.EXT_PROGRESSED_FROM, "valueCode": item.progressed_from})
         if extensions:
             resource["extension"] = extensions
+        if item.kind is InterventionKind.REFERRAL:
+            resource["priority"] = "routine"  # a plan item carries no urgency of its own
         resource["code"] = self.intervention_code(item.intervention, item.name)
         timing = _timing(item.dosage)
         if timing:
