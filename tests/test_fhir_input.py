@@ -433,3 +433,43 @@ def test_cli_reports_fhir_problems_with_exit_2(tmp_path: Path) -> None:
         cli, ["evaluate", str(tmp_path / "nope.json"), "--input-format", "fhir"]
     )
     assert missing.exit_code == 2 and "cannot read" in missing.output
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 200) | st.text(max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@st.composite
+def damaged_bundles(draw: st.DrawFn) -> dict[str, Any]:
+    """A valid bundle with random values planted at random places."""
+    bundle = to_fhir(example(draw(st.sampled_from([p.stem for p in EXAMPLES]))))
+    for _ in range(draw(st.integers(1, 4))):
+        node: Any = bundle
+        while True:
+            keys = list(node) if isinstance(node, dict) else list(range(len(node)))
+            if not keys:
+                break
+            key = draw(st.sampled_from(keys))
+            child = node[key]
+            if not isinstance(child, dict | list) or draw(st.integers(0, 3)) == 0:
+                node[key] = draw(JSON)
+                break
+            node = child
+    return bundle
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(bundle=damaged_bundles())
+def test_a_damaged_bundle_is_read_or_refused_with_problems_never_a_crash(
+    bundle: dict[str, Any],
+) -> None:
+    try:
+        read(bundle)
+    except AssessmentError as exc:
+        assert exc.problems
+        assert all(p.path and p.file == "b.json" for p in exc.problems)

@@ -15,8 +15,7 @@ leaving the code out).
 
 from __future__ import annotations
 
-import datetime
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +24,21 @@ import attrs
 from careengine.assessment_io import parse_json, read_assessment
 from careengine.errors import AssessmentError, Problem
 from careengine.fhir import codes as c
+from careengine.fhir.input_state import (
+    Resource,
+    Skip,
+    age_on,
+    calendar_date,
+    code_in,
+    codes_of,
+    remap,
+    shown,
+    value_elements,
+    value_path,
+)
+from careengine.fhir.questionnaire_input import QuestionnaireReader
 from careengine.model import Assessment
 from careengine.registry import Catalog
-
-Resource = Mapping[str, Any]
 
 #: Observation.status values whose result is used, and those that assert nothing.
 USABLE_STATUS = {"final", "amended", "corrected", "preliminary"}
@@ -54,68 +64,13 @@ FIELD_KINDS = {
     "response.adherence_percent": "number",
 }
 HLA_RESULTS = {"POS": "positive", "NEG": "negative"}
-#: Questionnaire items: linkId -> how the answer is read, per questionnaire.
-ITEM_COUNTS = {"odi": 10, "fabq": 16}
 
 
-class _Skip(Exception):
-    """The resource asserts nothing current (documented pass-over, not a problem)."""
-
-
-class _BundleReader:
+class _BundleReader(QuestionnaireReader):
     def __init__(self, catalog: Catalog, file: str | None, allow_unknown: bool) -> None:
-        self.catalog = catalog
-        self.file = file
-        self.allow_unknown = allow_unknown
-        self.problems: list[Problem] = []
-        self.unmapped: list[str] = []
-        self.data: dict[str, Any] = {}
-        self.where: dict[str, str] = {}  # assessment JSON path -> FHIR path
-        self.dates: list[tuple[str, str]] = []
+        super().__init__(catalog, file, allow_unknown)
         self.patient_refs: set[str] = set()
         self.birth_date: tuple[str, str] | None = None
-
-    # --- bookkeeping -------------------------------------------------------------------------
-
-    def problem(self, path: str, message: str) -> None:
-        self.problems.append(Problem(file=self.file, path=path, message=message))
-
-    def unmappable(self, path: str, resource: Resource, detail: str = "") -> None:
-        """A resource (or part) that maps onto nothing: an error, or listed as unrecognized."""
-        what = " ".join(p for p in (str(resource.get("resourceType", "resource")), detail) if p)
-        if self.allow_unknown:
-            self.unmapped.append(f"{path}: {what}")
-        else:
-            self.problem(path, f"cannot map {what} onto the assessment (see docs/fhir.md)")
-
-    def locate(self, dotted: str, fhir_path: str) -> None:
-        """Remember where ``dotted`` (and each enclosing block, first seen) came from."""
-        parts = dotted.split(".")
-        resource = fhir_path.split(".resource")[0] + ".resource"
-        for n in range(1, len(parts)):
-            self.where.setdefault(".".join(parts[:n]), resource)
-        self.where[dotted] = fhir_path
-
-    def put(self, dotted: str, value: Any, fhir_path: str) -> None:
-        """Set a single-valued field of the assessment JSON, refusing a second value."""
-        if dotted in self.where:
-            self.problem(fhir_path, f"{dotted} is given twice (also at {self.where[dotted]})")
-            return
-        node = self.data
-        *parents, leaf = dotted.split(".")
-        for key in parents:
-            node = node.setdefault(key, {})
-        node[leaf] = value
-        self.locate(dotted, fhir_path)
-
-    def append(self, dotted: str, value: Any, fhir_path: str) -> None:
-        node = self.data
-        *parents, leaf = dotted.split(".")
-        for key in parents:
-            node = node.setdefault(key, {})
-        items = node.setdefault(leaf, [])
-        self.locate(f"{dotted}[{len(items)}]", fhir_path)
-        items.append(value)
 
     # --- the bundle --------------------------------------------------------------------------
 
@@ -141,16 +96,25 @@ class _BundleReader:
             self.problem("entry", f"needs exactly one Patient resource, not {len(patients)}")
             return self.data
         path, patient = patients[0]
-        self.patient(path, patient, full_urls[path])
+        if not self.guarded(path, self.patient, path, patient, full_urls[path]):
+            return self.data
         for path, resource in resources:
-            if resource["resourceType"] == "Patient":
-                continue
-            try:
-                self.resource(path, resource)
-            except _Skip:
-                continue
-        self.assessed_on()
+            if resource["resourceType"] != "Patient":
+                self.guarded(path, self.resource, path, resource)
+        self.guarded("entry", self.assessed_on)
         return self.data
+
+    def guarded(self, path: str, read: Callable[..., None], *args: Any) -> bool:
+        """Run one reader; a shape it cannot walk (a list where an object belongs, ...) is a
+        problem at ``path``, never a crash. False when the reader failed."""
+        try:
+            read(*args)
+        except Skip:
+            pass
+        except (AttributeError, TypeError, ValueError, KeyError, IndexError) as exc:
+            self.problem(path, f"is malformed ({type(exc).__name__}: {exc})")
+            return False
+        return True
 
     def patient(self, path: str, resource: Resource, full_url: Any) -> None:
         rid = resource.get("id")
@@ -180,7 +144,7 @@ class _BundleReader:
                 f"{path}.modifierExtension",
                 "careengine cannot interpret modifier extensions, so it cannot use this resource",
             )
-            raise _Skip
+            raise Skip
 
     def is_patient(self, ref: Any) -> bool:
         target = ref.get("reference") if isinstance(ref, dict) else None
@@ -214,11 +178,11 @@ class _BundleReader:
     def observation(self, path: str, obs: Resource) -> None:
         status = obs.get("status")
         if status in VOID_STATUS or "dataAbsentReason" in obs:
-            raise _Skip
+            raise Skip
         if status not in USABLE_STATUS:
             self.problem(f"{path}.status", f"{status!r} has no usable result")
             return
-        codes = _codes(obs.get("code"))
+        codes = codes_of(obs.get("code"))
         systems = {s for s, _ in codes}
         ours = systems & {c.FINDING, c.RED_FLAG, c.MEASURE, c.FIELD}
         if len(ours) > 1:
@@ -227,24 +191,24 @@ class _BundleReader:
         self.effective(path, obs)
         code_path = f"{path}.code"
         if c.FINDING in ours:
-            self.finding(path, obs, _code_in(codes, c.FINDING))
+            self.finding(path, obs, code_in(codes, c.FINDING))
         elif c.RED_FLAG in ours:
-            if _values(obs) - {"valueBoolean"}:
+            if value_elements(obs) - {"valueBoolean"}:
                 self.problem(path, "a red flag's value must be valueBoolean (or none)")
             elif self.present(path, obs):
-                self.append("red_flags", _code_in(codes, c.RED_FLAG), code_path)
+                self.append("red_flags", code_in(codes, c.RED_FLAG), code_path)
         elif c.MEASURE in ours:
             value = self.number(path, obs, None)
             if value is not None:
-                self.put(f"measures.{_code_in(codes, c.MEASURE)}", value, _value_path(path, obs))
+                self.put(f"measures.{code_in(codes, c.MEASURE)}", value, value_path(path, obs))
         elif c.FIELD in ours:
-            self.field(path, obs, _code_in(codes, c.FIELD))
+            self.field(path, obs, code_in(codes, c.FIELD))
         elif (c.LOINC, c.NPRS[1]) in codes:
             self.field(path, obs, "pain.current")
         elif (c.LOINC, c.AGE[1]) in codes:
             self.field(path, obs, "patient.age")
         else:
-            self.unmappable(path, obs, f"with code {_shown(codes)}")
+            self.unmappable(path, obs, f"with code {shown(codes)}")
 
     def field(self, path: str, obs: Resource, name: str) -> None:
         kind = FIELD_KINDS.get(name)
@@ -260,14 +224,14 @@ class _BundleReader:
                 self.problem(path, f"{name} needs valueBoolean")
                 return
         else:
-            value = _code_in(_codes(obs.get("valueCodeableConcept")), kind)
+            value = code_in(codes_of(obs.get("valueCodeableConcept")), kind)
             if value is None:
                 self.problem(path, f"{name} needs valueCodeableConcept with a code from {kind}")
                 return
             if name == "questionnaires.hla_b27":
                 value = HLA_RESULTS.get(value, value)
         if value is not None:
-            self.put(name, value, _value_path(path, obs))
+            self.put(name, value, value_path(path, obs))
 
     def number(self, path: str, obs: Resource, unit: str | None) -> Any:
         if "valueInteger" in obs:
@@ -285,7 +249,7 @@ class _BundleReader:
     def present(self, path: str, obs: Resource) -> bool:
         """Whether the observation says "present": valueBoolean and interpretation POS/NEG
         (neither: present, since the Observation records the code)."""
-        codes = [x for i in obs.get("interpretation") or () for x in _codes(i)]
+        codes = [x for i in obs.get("interpretation") or () for x in codes_of(i)]
         known = {(c.POSITIVE[0], c.POSITIVE[1]), (c.NEGATIVE[0], c.NEGATIVE[1])}
         for system, code in codes:
             if (system, code) not in known:
@@ -304,7 +268,7 @@ class _BundleReader:
         finding: dict[str, Any] = {"code": code}
         where = {"code": f"{path}.code"}
         if "bodySite" in obs:
-            side = _code_in(_codes(obs["bodySite"]), c.SIDE)
+            side = code_in(codes_of(obs["bodySite"]), c.SIDE)
             if side is None:
                 self.problem(f"{path}.bodySite", f"needs a side code from {c.SIDE}")
                 return
@@ -318,22 +282,22 @@ class _BundleReader:
             if "code" in quantity or "unit" in quantity:
                 finding["unit"] = quantity.get("code", quantity.get("unit"))
                 where["unit"] = f"{path}.valueQuantity"
-        elif _values(obs) - {"valueBoolean"}:
+        elif value_elements(obs) - {"valueBoolean"}:
             self.problem(path, "a finding's value must be valueBoolean or valueQuantity")
         if not self.present(path, obs):
             finding["present"] = False
             where["present"] = path
         for i, component in enumerate(obs.get("component") or ()):
-            name = _code_in(_codes(component.get("code")), c.FIELD)
+            name = code_in(codes_of(component.get("code")), c.FIELD)
             system = {"findings.severity": c.SEVERITY, "findings.direction": c.DIRECTION}.get(
                 name or ""
             )
             if system is None:
-                shown = _shown(_codes(component.get("code")))
-                self.unmappable(f"{path}.component[{i}]", obs, f"component {shown}")
+                listed = shown(codes_of(component.get("code")))
+                self.unmappable(f"{path}.component[{i}]", obs, f"component {listed}")
                 continue
             key = str(name).split(".")[1]
-            finding[key] = _code_in(_codes(component.get("valueCodeableConcept")), system)
+            finding[key] = code_in(codes_of(component.get("valueCodeableConcept")), system)
             where[key] = f"{path}.component[{i}]"
             if finding[key] is None:
                 self.problem(where[key], f"needs a valueCodeableConcept from {system}")
@@ -343,25 +307,25 @@ class _BundleReader:
             self.where[f"findings[{index}].{key}"] = fhir_path
 
     def condition(self, path: str, condition: Resource) -> None:
-        clinical = _code_in(_codes(condition.get("clinicalStatus")), c.CONDITION_CLINICAL)
-        verification = {code for _, code in _codes(condition.get("verificationStatus"))}
+        clinical = code_in(codes_of(condition.get("clinicalStatus")), c.CONDITION_CLINICAL)
+        verification = {code for _, code in codes_of(condition.get("verificationStatus"))}
         if clinical in NOT_CURRENT_CONDITION or verification & VOID_VERIFICATION:
-            raise _Skip
+            raise Skip
         if clinical is not None and clinical not in CURRENT_CONDITION:
             self.problem(f"{path}.clinicalStatus", f"unknown clinical status {clinical!r}")
             return
-        codes = _codes(condition.get("code"))
-        code = _code_in(codes, c.CONDITION)
+        codes = codes_of(condition.get("code"))
+        code = code_in(codes, c.CONDITION)
         if code is None:
-            self.unmappable(path, condition, f"with code {_shown(codes)}")
+            self.unmappable(path, condition, f"with code {shown(codes)}")
             return
         self.append("patient.conditions", code, f"{path}.code")
 
     def service_request(self, path: str, request: Resource) -> None:
         if request.get("status") in {"entered-in-error", "revoked"}:
-            raise _Skip
-        codes = _codes(request.get("code"))
-        code = _code_in(codes, c.INTERVENTION)
+            raise Skip
+        codes = codes_of(request.get("code"))
+        code = code_in(codes, c.INTERVENTION)
         if request.get("doNotPerform") is not True or code is None:
             what = "other than a do-not-perform request for a careengine intervention"
             self.unmappable(path, request, what)
@@ -370,100 +334,18 @@ class _BundleReader:
 
     def encounter(self, path: str, encounter: Resource) -> None:
         if encounter.get("status") in VOID_STATUS:
-            raise _Skip
+            raise Skip
         start = (encounter.get("period") or {}).get("start")
         if start is not None:
-            self.dates.append((_date(start), f"{path}.period.start"))
+            self.dates.append((calendar_date(start), f"{path}.period.start"))
 
     def effective(self, path: str, obs: Resource) -> None:
         for key in ("effectiveDateTime", "effectiveInstant"):
             if key in obs:
-                self.dates.append((_date(obs[key]), f"{path}.{key}"))
+                self.dates.append((calendar_date(obs[key]), f"{path}.{key}"))
         start = (obs.get("effectivePeriod") or {}).get("start")
         if start is not None:
-            self.dates.append((_date(start), f"{path}.effectivePeriod.start"))
-
-    def questionnaire_response(self, path: str, qr: Resource) -> None:
-        status = qr.get("status")
-        if status in {"entered-in-error"}:
-            raise _Skip
-        canonical = str(qr.get("questionnaire", "")).split("|")[0]
-        key = next((k for k, url in c.QUESTIONNAIRES.items() if url == canonical), None)
-        if key is None:
-            self.unmappable(path, qr, f"for questionnaire {canonical!r}")
-            return
-        if status not in {"completed", "amended"}:
-            self.problem(f"{path}.status", f"{status!r}: only a completed response is used")
-            return
-        if "authored" in qr:
-            self.dates.append((_date(qr["authored"]), f"{path}.authored"))
-        answers: dict[str, tuple[Any, str]] = {}
-        for i, item in enumerate(qr.get("item") or ()):
-            item_path = f"{path}.item[{i}]"
-            link = item.get("linkId") if isinstance(item, dict) else None
-            if not isinstance(link, str) or item.get("item"):
-                self.problem(item_path, "needs a linkId and no nested items")
-                continue
-            if link in answers:
-                self.problem(f"{item_path}.linkId", f"item {link!r} is answered twice")
-                continue
-            given = item.get("answer") or []
-            if len(given) > 1:
-                self.problem(f"{item_path}.answer", "has more than one answer")
-                continue
-            answers[link] = (given[0] if given else None, item_path)
-        target = f"questionnaires.{key}"
-        if target in self.where:
-            self.problem(path, f"{target} is given twice (also at {self.where[target]})")
-            return
-        self.locate(target, path)
-        if key in ("startback", "axspa_features"):
-            self.checklist(key, answers, target)
-        else:
-            self.numbered(key, answers, target)
-
-    def checklist(self, key: str, answers: dict[str, tuple[Any, str]], target: str) -> None:
-        chosen: list[Any] = []
-        block: dict[str, Any] = {}
-        for link, (answer, item_path) in answers.items():
-            if key == "startback" and link == "9":
-                coding = (answer or {}).get("valueCoding") or {}
-                if coding.get("system") != c.BOTHERSOMENESS:
-                    self.problem(item_path, f"item 9 needs a valueCoding from {c.BOTHERSOMENESS}")
-                    continue
-                block["bothersomeness"] = coding.get("code")
-                self.where[f"{target}.bothersomeness"] = item_path
-                continue
-            value = (answer or {}).get("valueBoolean")
-            if not isinstance(value, bool):
-                self.problem(item_path, "needs a valueBoolean answer")
-                continue
-            if value:
-                self.where[f"{target}{'.agree' if key == 'startback' else ''}[{len(chosen)}]"] = (
-                    item_path
-                )
-                chosen.append(int(link) if key == "startback" and link.isdigit() else link)
-        if key == "startback":
-            self.data.setdefault("questionnaires", {})[key] = {"agree": chosen} | block
-        else:
-            self.data.setdefault("questionnaires", {})[key] = chosen
-
-    def numbered(self, key: str, answers: dict[str, tuple[Any, str]], target: str) -> None:
-        count = ITEM_COUNTS[key]
-        values: list[Any] = [None] * count
-        for link, (answer, item_path) in answers.items():
-            if not link.isdigit() or not 1 <= int(link) <= count:
-                self.problem(f"{item_path}.linkId", f"{key} has items 1 to {count}, not {link!r}")
-                continue
-            field = "sections" if key == "odi" else "answers"
-            self.where[f"{target}.{field}[{int(link) - 1}]"] = item_path
-            if answer is not None:
-                if "valueInteger" not in answer:
-                    self.problem(item_path, "needs a valueInteger answer")
-                    continue
-                values[int(link) - 1] = answer["valueInteger"]
-        field = "sections" if key == "odi" else "answers"
-        self.data.setdefault("questionnaires", {})[key] = {field: values}
+            self.dates.append((calendar_date(start), f"{path}.effectivePeriod.start"))
 
     # --- dates -------------------------------------------------------------------------------
 
@@ -478,7 +360,7 @@ class _BundleReader:
         if self.birth_date is None:
             return
         birth, path = self.birth_date
-        age = _age(birth, found[0] if len(found) == 1 else None)
+        age = age_on(birth, found[0] if len(found) == 1 else None)
         if age is None:
             if "patient.age" not in self.where:
                 self.problem(
@@ -492,67 +374,6 @@ class _BundleReader:
                 self.problem(path, f"gives age {age}, which contradicts {other}")
         else:
             self.put("patient.age", age, path)
-
-
-# --- small helpers -------------------------------------------------------------------------------
-
-
-def _codes(concept: Any) -> list[tuple[str, str]]:
-    if not isinstance(concept, dict):
-        return []
-    return [
-        (str(x.get("system")), str(x.get("code")))
-        for x in concept.get("coding") or ()
-        if isinstance(x, dict)
-    ]
-
-
-def _value_path(path: str, obs: Resource) -> str:
-    """The path of an Observation's value element (``...valueQuantity.value``)."""
-    if "valueQuantity" in obs:
-        return f"{path}.valueQuantity.value"
-    return next((f"{path}.{k}" for k in sorted(_values(obs))), path)
-
-
-def _values(resource: Resource) -> set[str]:
-    """The value[x] elements a resource carries."""
-    return {k for k in resource if k.startswith("value") and k[5:6].isupper()}
-
-
-def _code_in(codes: list[tuple[str, str]], system: str) -> str | None:
-    return next((code for s, code in codes if s == system), None)
-
-
-def _shown(codes: list[tuple[str, str]]) -> str:
-    return ", ".join(f"{s}|{code}" for s, code in codes) or "(none)"
-
-
-def _date(value: Any) -> str:
-    """The calendar date of a FHIR date or dateTime (``2026-11-20T09:30:00+01:00`` -> date)."""
-    text = str(value)
-    return text[:10] if len(text) > 10 and text[10] == "T" else text
-
-
-def _age(birth: Any, on: str | None) -> int | None:
-    try:
-        born = datetime.date.fromisoformat(str(birth))
-        day = datetime.date.fromisoformat(on) if on else None
-    except ValueError:
-        return None
-    if day is None:
-        return None
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-
-
-def _remap(problem: Problem, where: Mapping[str, str]) -> Problem:
-    """A problem found in the mapped assessment JSON, given the FHIR path of the element (or
-    else the resource) it came from; a path nothing maps to is left as the assessment path."""
-    path = problem.path or "$"
-    best = ""
-    for key in where:
-        if (path == key or path.startswith((key + ".", key + "["))) and len(key) > len(best):
-            best = key
-    return attrs.evolve(problem, path=where[best] if best else path)
 
 
 def read_bundle(
@@ -575,7 +396,7 @@ def read_bundle(
                 assessment_data, catalog, file=file, allow_unknown=allow_unknown, followup=followup
             )
         except AssessmentError as exc:
-            problems += [_remap(p, reader.where) for p in exc.problems]
+            problems += [remap(p, reader.where) for p in exc.problems]
     if problems or assessment is None:
         raise AssessmentError("invalid FHIR assessment bundle", file=file, problems=problems)
     if reader.unmapped:
