@@ -473,3 +473,20 @@ def test_a_damaged_bundle_is_read_or_refused_with_problems_never_a_crash(
     except AssessmentError as exc:
         assert exc.problems
         assert all(p.path and p.file == "b.json" for p in exc.problems)
+
+
+def test_docs_name_every_mapped_field_code_system_and_extension() -> None:
+    from careengine.fhir.assessment_input import FIELD_KINDS
+
+    text = Path("docs/fhir.md").read_text()
+    for field in FIELD_KINDS:
+        head, _, leaf = field.rpartition(".")
+        assert field in text or f"{head}.*" in text or f"#{leaf}" in text, field
+    base = "https://careengine.dev/fhir/CodeSystem/"
+    systems = [v for k, v in vars(c).items() if isinstance(v, str) and v.startswith(base)]
+    for system in systems:
+        assert f"`ce:{system[len(base) :]}" in text, system
+    for name in ("dosage", "because", "alert-level", "current-stage", "progressed-from"):
+        assert f"`{name}`" in text
+    for key, url in c.QUESTIONNAIRES.items():
+        assert url.rpartition("/")[2] in text, key

@@ -91,6 +91,16 @@ def test_every_example_gives_a_bundle_that_parses_and_passes_our_checks(
             ),
             "unknown action",
         ),
+        (
+            lambda b: resources(b, "RequestGroup")[0]["action"][0].update(action=[{"title": "x"}]),
+            "rqg-1",
+        ),
+        (
+            lambda b: whole_plan(b)["extension"][0].update(extension=[{"url": "a"}]),
+            "ext-1",
+        ),
+        (lambda b: resources(b, "Device")[0]["deviceName"][0].update(type="nickname"), "Device"),
+        (lambda b: whole_plan(b)["text"].update(status="made-up"), "text.status"),
     ],
 )
 def test_our_checks_catch_what_fhir_resources_lets_through(
