@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from click.testing import CliRunner
 
@@ -15,7 +16,7 @@ from careengine.cli import cli
 from careengine.fhir import codes as c
 from careengine.fhir import plan_bundle
 from careengine.fhir.plan_bundle import pain_bound
-from careengine.model import Plan
+from careengine.model import Decision, Plan, Progression
 from tests import fhir_checks
 
 EXAMPLES = sorted(Path("examples/assessments").glob("*.json"))
@@ -345,3 +346,30 @@ def test_plan_bundle_is_plain_json_data(engine: Engine) -> None:
     plan = evaluate(engine, Path("examples/assessments/desk-worker.json"))
     bundle = plan_bundle(plan, engine.catalog)
     assert json.loads(json.dumps(bundle)) == bundle
+
+
+def test_a_reassessed_plan_keeps_its_progression_and_progressed_items(engine: Engine) -> None:
+    plan = evaluate(engine, Path("examples/assessments/desk-worker.json"))
+    stage = plan.stages[2]
+    item = attrs.evolve(stage.items[0], intervention="single_leg_bridge", progressed_from="bridge")
+    stages = list(plan.stages)
+    stages[2] = attrs.evolve(stage, items=(item, *stage.items[1:]))
+    reassessed = attrs.evolve(
+        plan,
+        stages=stages,
+        progression=Progression(
+            from_stage="mobilize",
+            to_stage="strengthen",
+            decision=Decision.ADVANCE,
+            reasons=["pain 2/10"],
+        ),
+    )
+    bundle = plan_bundle(reassessed, engine.catalog)
+    assert fhir_checks.problems(bundle) == []
+    notes = [n["text"] for n in whole_plan(bundle)["note"]]
+    assert "Reassessment: advance from mobilize to strengthen (pain 2/10)" in notes
+    request = next(
+        r for r in resources(bundle, "ServiceRequest") if _intervention(r) == "single_leg_bridge"
+    )
+    assert {"url": c.EXT_PROGRESSED_FROM, "valueCode": "bridge"} in request["extension"]
+    assert "Progressed from bridge" in [n["text"] for n in request["note"]]

@@ -30,6 +30,7 @@ from careengine.model import (
     InterventionKind,
     Plan,
     PlanItem,
+    PlanStatus,
     Referral,
     StagePlan,
     TermKind,
@@ -128,13 +129,18 @@ class _Builder:
                 f" Current stage: {current.title} "
                 f"(stage {stages.index(plan.current_stage) + 1} of {len(stages)})."
             )
-        if plan.status.value == "referral":
+        if plan.status is PlanStatus.REFERRAL:
             text += " Treatment is withheld pending medical review."
         return text
 
     def notes(self) -> list[str]:
         plan = self.plan
-        notes = [f"Deferred {d.intervention} ({d.stage}): {d.reason}" for d in plan.deferred]
+        notes = [
+            f"Reassessment: {p.decision.value} from {p.from_stage} to {p.to_stage}"
+            + (f" ({'; '.join(p.reasons)})" if p.reasons else "")
+            for p in (*plan.history, *((plan.progression,) if plan.progression else ()))
+        ]
+        notes += [f"Deferred {d.intervention} ({d.stage}): {d.reason}" for d in plan.deferred]
         notes += [
             f"Conflict ({k.kind}) between {', '.join(k.interventions)}: {k.resolution}"
             for k in plan.conflicts
