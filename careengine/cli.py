@@ -165,6 +165,13 @@ def cli() -> None:
 @click.option(
     "--allow-unknown", is_flag=True, help="List unknown finding codes instead of failing."
 )
+@click.option(
+    "--input-format",
+    type=click.Choice(["json", "fhir"]),
+    default="json",
+    show_default=True,
+    help="Assessment JSON, or a FHIR R4 Bundle (docs/fhir.md).",
+)
 @engine_options
 @guarded
 def evaluate(
@@ -172,6 +179,7 @@ def evaluate(
     fmt: str,
     output: Path | None,
     allow_unknown: bool,
+    input_format: str,
     rules: tuple[Path, ...],
     plugins: tuple[str, ...],
     backend: str,
@@ -187,7 +195,13 @@ def evaluate(
     if to_dir and output is not None:
         output.mkdir(parents=True, exist_ok=True)
     for path in files:
-        plan = engine.evaluate(engine.load_assessment(path, allow_unknown=allow_unknown))
+        if input_format == "fhir":
+            from careengine.fhir import load_bundle
+
+            assessment = load_bundle(path, engine.catalog, allow_unknown=allow_unknown)
+        else:
+            assessment = engine.load_assessment(path, allow_unknown=allow_unknown)
+        plan = engine.evaluate(assessment)
         text = engine.render(plan, fmt)
         if output is None:
             click.echo(text, nl=False)

@@ -234,6 +234,15 @@ class Stage:
 
 
 @frozen
+class Coding:
+    """A code in an outside terminology (e.g. a billing code) that a catalog entry maps to."""
+
+    system: str
+    code: str
+    display: str | None = None
+
+
+@frozen
 class Intervention:
     id: str
     kind: InterventionKind
@@ -251,6 +260,8 @@ class Intervention:
     #: The highest dosage a reassessment may progress this intervention to, field by field; a
     #: field left ``None`` is never progressed. ``None`` altogether: the dosage is not progressed.
     dosage_max: Dosage | None = None
+    #: equivalent codes in outside terminologies, emitted by the FHIR renderer
+    codings: tuple[Coding, ...] = attrs.field(default=(), converter=_tuple)
 
 
 @frozen

@@ -7,7 +7,7 @@ are not part of the DESIGN section 11 contraindication table are given as safety
 
 from __future__ import annotations
 
-from careengine.model import Dosage, Intervention, InterventionKind
+from careengine.model import Coding, Dosage, Intervention, InterventionKind
 
 from . import interventions_evidence as ev
 
@@ -16,6 +16,14 @@ PROCEDURE = InterventionKind.PROCEDURE
 REFERRAL = InterventionKind.REFERRAL
 EDUCATION = InterventionKind.EDUCATION
 MODALITY = InterventionKind.MODALITY
+
+#: CPT (billing) codes for dry needling; which applies depends on how many muscles the
+#: needling clinician treats, so both are given. Displays are our own short wording.
+CPT = "http://www.ama-assn.org/go/cpt"
+DRY_NEEDLING_CPT = (
+    Coding(system=CPT, code="20560", display="Dry needling, 1 or 2 muscles"),
+    Coding(system=CPT, code="20561", display="Dry needling, 3 or more muscles"),
+)
 
 MANUAL_THERAPY: tuple[Intervention, ...] = (
     Intervention(
@@ -143,6 +151,7 @@ PROCEDURES: tuple[Intervention, ...] = (
             "Seek help at once for fainting, breathlessness or chest pain after needling.",
         ),
         evidence=ev.DRY_NEEDLING,
+        codings=DRY_NEEDLING_CPT,
     ),
     Intervention(
         id="prone_traction",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from careengine.fhir.plan_bundle import render_fhir
 from careengine.hookspecs import hookimpl
 from careengine.model import Plan
 from careengine.registry import RenderContext, RendererRegistry
@@ -21,3 +22,4 @@ def careengine_renderers(registry: RendererRegistry) -> None:
     registry.add("text", render_text, extension="txt", media_type="text/plain")
     registry.add("markdown", render_markdown, extension="md", media_type="text/markdown")
     registry.add("html", render_html, extension="html", media_type="text/html")
+    registry.add("fhir", render_fhir, extension="fhir.json", media_type="application/fhir+json")
