@@ -360,6 +360,8 @@ def _plan_defs(catalog: Catalog) -> dict[str, Any]:
                 "to_stage": {"$ref": "#/$defs/stage_id"},
                 "decision": {"enum": [d.value for d in Decision]},
                 "reasons": _strings(),
+                "assessed_on": {"type": "string", "format": "date"},
+                "changes": _strings(),
             },
             required=("from_stage", "to_stage", "decision", "reasons"),
         ),
@@ -376,6 +378,16 @@ def plan_schema(catalog: Catalog) -> dict[str, Any]:
         "assessed_on": {"type": ["string", "null"], "format": "date"},
         "status": {"enum": [s.value for s in PlanStatus]},
         "current_stage": {"$ref": "#/$defs/stage_id"},
+        "pain": {
+            **_object(
+                {
+                    key: {"type": ["integer", "null"], "minimum": 0, "maximum": 10}
+                    for key in ("current", "worst", "best")
+                },
+                required=("current", "worst", "best"),
+            ),
+            "description": "the assessment's pain (0-10), the baseline of the next reassessment",
+        },
         "alerts": {
             "type": "array",
             "items": _object(
@@ -479,7 +491,7 @@ def plan_schema(catalog: Catalog) -> dict[str, Any]:
             required=("engine_version", "backend", "plugins", "packs", "fingerprint"),
         ),
     }
-    optional = {"progression", "history"}
+    optional = {"pain", "progression", "history"}
     return {
         "$schema": DIALECT,
         "$id": "urn:careengine:plan:1",

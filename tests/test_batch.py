@@ -3,6 +3,7 @@ bad inputs reported while the rest are processed, worker processes, the progress
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import re
 import shutil
@@ -13,6 +14,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 import careengine.cli
+import careengine.plugins
 from careengine import Engine
 from careengine.batch import EngineSpec, collect_tasks, run_batch
 from careengine.cli import cli
@@ -27,8 +29,12 @@ SUMMARY = re.compile(r"batch: (\d+) plans, (\d+) failed, \d+\.\d plans/s")
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("CAREENGINE_PLUGINS", "CAREENGINE_DISABLE_PLUGINS", "CAREENGINE_DEBUG"):
+    for name in ("CAREENGINE_PLUGINS", "CAREENGINE_DEBUG"):
         monkeypatch.delenv(name, raising=False)
+    # Worker processes are spawned afresh and so do not see conftest's in-process hiding of
+    # installed plugins (``make test`` installs the example clinic plugin); block them by name.
+    installed = importlib.metadata.entry_points(group=careengine.plugins.ENTRY_POINT_GROUP)
+    monkeypatch.setenv("CAREENGINE_DISABLE_PLUGINS", ",".join(sorted(e.name for e in installed)))
 
 
 def run(*args: str) -> Result:

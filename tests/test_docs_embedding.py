@@ -31,9 +31,15 @@ def run(code: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_the_page_has_an_example_per_topic() -> None:
-    assert len(EXAMPLES) == 4
+    assert len(EXAMPLES) == 5
     text = "\n".join(EXAMPLES)
-    for needle in ("ThreadPoolExecutor", "with Engine()", "AssessmentError", "fingerprint"):
+    for needle in (
+        "ThreadPoolExecutor",
+        "with Engine()",
+        "reassess",
+        "AssessmentError",
+        "fingerprint",
+    ):
         assert needle in text
 
 
@@ -44,6 +50,10 @@ def build(out: list[str]) -> None:
 
 def threads(out: list[str]) -> None:
     assert out == ["10 plans, the same in threads"]
+
+
+def followup(out: list[str]) -> None:
+    assert out == ["advance mobilize -> strengthen"]
 
 
 def errors(out: list[str]) -> None:
@@ -60,7 +70,9 @@ def provenance(out: list[str]) -> None:
     assert out[3].startswith("relieve activity_advice ['lbp.education.")
 
 
-@pytest.mark.parametrize(("index", "check"), list(enumerate([build, threads, errors, provenance])))
+@pytest.mark.parametrize(
+    ("index", "check"), list(enumerate([build, threads, followup, errors, provenance]))
+)
 def test_documented_example_runs_and_prints_what_the_page_says(
     index: int, check: Callable[[list[str]], None]
 ) -> None:

@@ -70,7 +70,7 @@ def test_the_strategies_cover_the_whole_format() -> None:
     """Over enough examples every part of the format appears: the strategy is not narrow."""
     seen: set[str] = set()
 
-    @settings(max_examples=150, deadline=None, database=None)
+    @settings(max_examples=300, deadline=None, database=None, derandomize=True)
     @given(data=assessments(BUILT_INS, followup=True))
     def collect(data: dict[str, Any]) -> None:
         seen.update(data)
