@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from careengine.errors import AssessmentError, Problem, suggest
+from careengine.errors import AssessmentError, Problem, kind_of, suggest
 from careengine.model import (
     Assessment,
     Direction,
@@ -79,7 +79,7 @@ class _Reader:
         if data is None:
             return None
         if not isinstance(data, dict):
-            self.problem(path, f"must be an object, not {_kind(data)}")
+            self.problem(path, f"must be an object, not {kind_of(data)}")
             return None
         return data
 
@@ -92,7 +92,7 @@ class _Reader:
             if isinstance(data, float) and data.is_integer():
                 data = int(data)
             else:
-                shown = f"{data!r}" if isinstance(data, float) else _kind(data)
+                shown = f"{data!r}" if isinstance(data, float) else kind_of(data)
                 self.problem(path, f"must be a whole number, not {shown}")
                 return None
         return int(self._range(data, path, lo, hi))
@@ -103,7 +103,7 @@ class _Reader:
         if data is None:
             return None
         if isinstance(data, bool) or not isinstance(data, int | float) or not math.isfinite(data):
-            self.problem(path, f"must be a number, not {_kind(data)}")
+            self.problem(path, f"must be a number, not {kind_of(data)}")
             return None
         return self._range(data, path, lo, hi)
 
@@ -121,7 +121,7 @@ class _Reader:
         if data is None:
             return None
         if not isinstance(data, str) or not data.strip():
-            self.problem(path, f"must be a non-empty string, not {_kind(data)}")
+            self.problem(path, f"must be a non-empty string, not {kind_of(data)}")
             return None
         return data
 
@@ -142,7 +142,7 @@ class _Reader:
         if data is None:
             return None
         if not isinstance(data, bool):
-            self.problem(path, f"must be true or false, not {_kind(data)}")
+            self.problem(path, f"must be true or false, not {kind_of(data)}")
             return None
         return data
 
@@ -150,7 +150,7 @@ class _Reader:
         if data is None:
             return []
         if not isinstance(data, list):
-            self.problem(path, f"must be a list, not {_kind(data)}")
+            self.problem(path, f"must be a list, not {kind_of(data)}")
             return []
         if len(data) > MAX_LIST:
             self.problem(path, f"has {len(data)} entries; at most {MAX_LIST} are accepted")
@@ -158,25 +158,12 @@ class _Reader:
         out = []
         for i, code in enumerate(data):
             if not isinstance(code, str):
-                self.problem(f"{path}[{i}]", f"must be a string, not {_kind(code)}")
+                self.problem(f"{path}[{i}]", f"must be a string, not {kind_of(code)}")
             elif code not in valid:
                 self.problem(f"{path}[{i}]", f"unknown {what} {code!r}", suggest(code, valid))
             else:
                 out.append(code)
         return out
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    return {
-        bool: "a boolean",
-        int: "a number",
-        float: "a number",
-        str: "a string",
-        list: "a list",
-        dict: "an object",
-    }.get(type(value), type(value).__name__)
 
 
 def read_assessment(
@@ -254,7 +241,7 @@ def _date(r: _Reader, data: Any) -> str | None:
     import datetime
 
     if not isinstance(data, str):
-        r.problem("assessed_on", f"must be a date YYYY-MM-DD, not {_kind(data)}")
+        r.problem("assessed_on", f"must be a date YYYY-MM-DD, not {kind_of(data)}")
         return None
     try:
         if not DATE.fullmatch(data):  # fromisoformat also takes 20261120 and 2026-W47-5
@@ -315,7 +302,7 @@ def _findings(r: _Reader, data: Any) -> list[Finding]:
     if data is None:
         return []
     if not isinstance(data, list):
-        r.problem("findings", f"must be a list, not {_kind(data)}")
+        r.problem("findings", f"must be a list, not {kind_of(data)}")
         return []
     if len(data) > MAX_FINDINGS:
         r.problem("findings", f"has {len(data)} entries; at most {MAX_FINDINGS} are accepted")
@@ -334,7 +321,7 @@ def _findings(r: _Reader, data: Any) -> list[Finding]:
         if not isinstance(code, str):
             r.problem(
                 f"{path}.code",
-                "is required" if code is None else f"must be a string, not {_kind(code)}",
+                "is required" if code is None else f"must be a string, not {kind_of(code)}",
             )
             continue
         if code not in known:
@@ -346,7 +333,7 @@ def _findings(r: _Reader, data: Any) -> list[Finding]:
         term = r.catalog.term(TermKind.FINDING, code)
         unit = f.get("unit")
         if unit is not None and not isinstance(unit, str):
-            r.problem(f"{path}.unit", f"must be a string, not {_kind(unit)}")
+            r.problem(f"{path}.unit", f"must be a string, not {kind_of(unit)}")
             unit = None
         if term is not None and term.unit is not None and unit is not None and unit != term.unit:
             r.problem(f"{path}.unit", f"{code} is measured in {term.unit!r}, not {unit!r}")
@@ -430,7 +417,7 @@ def _answers(
     if data is None:
         return None
     if not isinstance(data, list):
-        r.problem(path, f"must be a list, not {_kind(data)}")
+        r.problem(path, f"must be a list, not {kind_of(data)}")
         return None
     if length is not None and len(data) != length:
         r.problem(path, f"must have exactly {length} entries, not {len(data)}")
@@ -520,7 +507,7 @@ def _fabq(r: _Reader, data: Any, path: str) -> dict[str, Any] | None:
 
 def _axspa_features(r: _Reader, data: Any, path: str) -> list[str] | None:
     if not isinstance(data, list):
-        r.problem(path, f"must be a list, not {_kind(data)}")
+        r.problem(path, f"must be a list, not {kind_of(data)}")
         return None
     features = r.codes(data, path, AXSPA_FEATURES, "axSpA feature")
     seen: set[str] = set()

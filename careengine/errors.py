@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from typing import Any
 
 import attrs
 
@@ -21,6 +22,7 @@ __all__ = [
     "Problem",
     "RuleExecutionError",
     "RulePackError",
+    "kind_of",
     "suggest",
 ]
 
@@ -155,3 +157,17 @@ class BackendError(CareEngineError):
     """The rule backend is unavailable or refused the compiled rules."""
 
     exit_code = 1
+
+
+def kind_of(value: Any) -> str:
+    """How a JSON value is named in messages ("a string", "a list", "null", ...)."""
+    if value is None:
+        return "null"
+    return {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "an object",
+    }.get(type(value), type(value).__name__)

@@ -18,7 +18,7 @@ import attrs
 from careengine.engine import Engine
 from careengine.model import Assessment, Because, Classification, Plan, PlanItem
 from careengine.render.text import dosage_line
-from careengine.serialize import because_dict, dosage_dict, thaw
+from careengine.serialize import because_dict, dosage_dict, plan_to_dict, thaw
 
 
 @attrs.frozen(kw_only=True)
@@ -62,6 +62,7 @@ def _classification_dict(c: Classification) -> dict[str, Any]:
 
 def explanation_to_dict(explanation: Explanation) -> dict[str, Any]:
     plan = explanation.plan
+    contract = plan_to_dict(plan)  # exclusions, deferrals and conflicts as the plan JSON has them
     return {
         "patient_id": plan.patient_id,
         "status": plan.status.value,
@@ -79,24 +80,7 @@ def explanation_to_dict(explanation: Explanation) -> dict[str, Any]:
             {"to": r.to, "urgency": r.urgency.value, "reason": r.reason} for r in plan.referrals
         ],
         "items": [_item_dict(stage, item) for stage, item in plan.items()],
-        "excluded": [
-            {"intervention": e.intervention, "reasons": list(e.reasons)} for e in plan.excluded
-        ],
-        "deferred": [
-            {"intervention": d.intervention, "stage": d.stage, "reason": d.reason}
-            for d in plan.deferred
-        ],
-        "conflicts": [
-            {
-                "kind": c.kind,
-                "interventions": list(c.interventions),
-                "stage": c.stage,
-                "resolution": c.resolution,
-                "winner": c.winner,
-                "details": list(c.details),
-            }
-            for c in plan.conflicts
-        ],
+        **{key: contract[key] for key in ("excluded", "deferred", "conflicts")},
         "classifications": {c.name: _classification_dict(c) for c in explanation.classifications},
         "unaddressed": list(plan.unaddressed),
         "unrecognized": list(plan.unrecognized),

@@ -26,7 +26,7 @@ from typing import Any
 import attrs
 import jsonschema
 
-from careengine.errors import Problem, suggest
+from careengine.errors import Problem, kind_of, suggest
 from careengine.registry import Catalog
 from careengine.schema import assessment_schema
 
@@ -43,20 +43,6 @@ _TYPE_NOUNS = {
 }
 _PATTERN_MESSAGES = {r"\S": "must be a non-empty string"}
 _SEGMENT = re.compile(r"\[(\d+)\]|\.?([^.\[\]]+)")
-
-
-def kind_of(value: Any) -> str:
-    """How a JSON value is named in messages ("a string", "a list", "null", ...)."""
-    if value is None:
-        return "null"
-    return {
-        bool: "a boolean",
-        int: "a number",
-        float: "a number",
-        str: "a string",
-        list: "a list",
-        dict: "an object",
-    }.get(type(value), type(value).__name__)
 
 
 def format_path(segments: Iterable[str | int]) -> str:
