@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -141,7 +141,7 @@ class _Reader:
             return None
         return data
 
-    def codes(self, data: Any, path: str, valid: Sequence[str], what: str) -> list[str]:
+    def codes(self, data: Any, path: str, valid: Collection[str], what: str) -> list[str]:
         if data is None:
             return []
         if not isinstance(data, list):
@@ -198,7 +198,7 @@ def read_assessment(
     pain = _pain(r, root.get("pain"))
     findings = _findings(r, root.get("findings"))
     red_flags = r.codes(
-        root.get("red_flags"), "red_flags", catalog.codes(TermKind.RED_FLAG), "red flag"
+        root.get("red_flags"), "red_flags", catalog.code_set(TermKind.RED_FLAG), "red flag"
     )
     questionnaires = _questionnaires(r, root.get("questionnaires"))
     measures = _measures(r, root.get("measures"))
@@ -255,10 +255,13 @@ def _patient(r: _Reader, data: Any) -> Patient | None:
     if sex is not None and sex not in ("female", "male", "other", "unknown"):
         r.problem("patient.sex", f"{sex!r} is not one of female, male, other, unknown")
     conditions = r.codes(
-        p.get("conditions"), "patient.conditions", r.catalog.codes(TermKind.CONDITION), "condition"
+        p.get("conditions"),
+        "patient.conditions",
+        r.catalog.code_set(TermKind.CONDITION),
+        "condition",
     )
     declines = r.codes(
-        p.get("declines"), "patient.declines", sorted(r.catalog.interventions), "intervention"
+        p.get("declines"), "patient.declines", r.catalog.interventions.keys(), "intervention"
     )
     if pid is None:
         return None
@@ -297,7 +300,7 @@ def _findings(r: _Reader, data: Any) -> list[Finding]:
     if len(data) > MAX_FINDINGS:
         r.problem("findings", f"has {len(data)} entries; at most {MAX_FINDINGS} are accepted")
         return []
-    known = r.catalog.codes(TermKind.FINDING)
+    known = r.catalog.code_set(TermKind.FINDING)
     out = []
     for i, raw in enumerate(data):
         path = f"findings[{i}]"
@@ -526,7 +529,7 @@ def _choice(r: _Reader, data: Any, path: str, values: Sequence[str]) -> str | No
 
 def _measures(r: _Reader, data: Any) -> dict[str, float]:
     m = r.obj(data, "measures") or {}
-    known = r.catalog.codes(TermKind.MEASURE)
+    known = r.catalog.code_set(TermKind.MEASURE)
     out = {}
     for key, value in m.items():
         path = f"measures.{key}"

@@ -12,9 +12,16 @@ from typing import Any
 
 import attrs
 
-from careengine.model import Assessment, DerivedFact
+from careengine.model import Assessment, DerivedFact, Finding
 
 Fact = dict[str, Any]
+
+_FINDING_FIELDS = tuple(field.name for field in attrs.fields(Finding))
+
+
+def _finding_order(finding: Finding) -> str:
+    """The sort key of a finding: its fields as JSON (what ``attrs.astuple`` gives, cheaper)."""
+    return json.dumps([getattr(finding, name) for name in _FINDING_FIELDS])
 
 
 def label(fact: Fact) -> str:
@@ -32,9 +39,7 @@ ASSESSED: Fact = {"id": "derived:assessed", "type": "derived", "code": "assessed
 
 def assessment_facts(assessment: Assessment) -> list[Fact]:
     facts: list[Fact] = [dict(ASSESSED)]
-    for index, finding in enumerate(
-        sorted(assessment.findings, key=lambda f: json.dumps(attrs.astuple(f)))
-    ):
+    for index, finding in enumerate(sorted(assessment.findings, key=_finding_order)):
         fact: Fact = {
             "id": f"finding:{finding.code}:{index}",
             "type": "finding",

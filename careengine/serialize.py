@@ -6,10 +6,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
+from careengine import indented_json
 from careengine.errors import AssessmentError, Problem
 from careengine.model import (
     Alert,
@@ -159,7 +159,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
 
 
 def dumps(plan: Plan) -> str:
-    return json.dumps(plan_to_dict(plan), indent=2, ensure_ascii=False) + "\n"
+    return indented_json.dumps(plan_to_dict(plan)) + "\n"
 
 
 # --- reading a stored plan back ------------------------------------------------------------

@@ -8,7 +8,7 @@ the rule, with a "did you mean" suggestion for misspelt codes.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from careengine.errors import Problem, RulePackError, suggest
 from careengine.model import Severity, TermKind
@@ -48,15 +48,16 @@ _NUMERIC_OPS = {Op.GT, Op.GTE, Op.LT, Op.LTE}
 PATTERN_KEY = {fact: key for key, fact in PATTERN_KEYS.items()}
 
 
-def known_codes(catalog: Catalog, fact: FactType) -> tuple[str, ...]:
+def known_codes(catalog: Catalog, fact: FactType) -> Collection[str]:
+    """The codes a pattern on ``fact`` may name (for membership tests and suggestions)."""
     if fact is FactType.PREFERENCE:
-        return tuple(catalog.interventions)
+        return catalog.interventions.keys()
     kind = _TERM_KIND.get(fact)
     if kind is None:
         return ()
-    codes = catalog.codes(kind)
+    codes = catalog.code_set(kind)
     if kind is TermKind.MEASURE:
-        codes = tuple(sorted({*codes, *CORE_MEASURES}))
+        codes = codes | frozenset(CORE_MEASURES)
     return codes
 
 
