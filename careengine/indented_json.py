@@ -44,11 +44,17 @@ def _key(key: Any) -> str:
     raise TypeError(f"keys must be str, int, float, bool or None, not {key.__class__.__name__}")
 
 
-def _encode(value: Any, newline: str) -> str:
+def encode(value: Any, newline: str) -> str:
+    """``value`` as indented JSON text when it starts on a line that ``newline`` begins (``"\\n"``
+    plus the indentation of that line)."""
     # exact types first (the common case); subclasses take the general path below
     kind = type(value)
     if kind is str:
         return encode_basestring(value)
+    if value is None:
+        return "null"
+    if kind is int:
+        return int.__repr__(value)
     if kind is dict:
         if not value:
             return "{}"
@@ -60,14 +66,14 @@ def _encode(value: Any, newline: str) -> str:
             elif item is None:
                 text = "null"
             else:
-                text = _encode(item, inner)
+                text = encode(item, inner)
             parts.append(encode_basestring(key if type(key) is str else _key(key)) + ": " + text)
         return "{" + inner + ("," + inner).join(parts) + newline + "}"
     if kind is list or kind is tuple:
         if not value:
             return "[]"
         inner = newline + _INDENT
-        items = [encode_basestring(v) if type(v) is str else _encode(v, inner) for v in value]
+        items = [encode_basestring(v) if type(v) is str else encode(v, inner) for v in value]
         return "[" + inner + ("," + inner).join(items) + newline + "]"
     return _general(value, newline)
 
@@ -87,12 +93,12 @@ def _general(value: Any, newline: str) -> str:
     if isinstance(value, float):
         return _float(value)
     if isinstance(value, list | tuple):
-        return _encode(list(value), newline)
+        return encode(list(value), newline)
     if isinstance(value, dict):
-        return _encode(dict(value), newline)
+        return encode(dict(value), newline)
     raise TypeError(f"Object of type {value.__class__.__name__} is not JSON serializable")
 
 
 def dumps(value: Any) -> str:
     """The text of ``json.dumps(value, indent=2, ensure_ascii=False)``."""
-    return _encode(value, "\n")
+    return encode(value, "\n")

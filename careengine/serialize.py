@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from careengine import indented_json
 from careengine.errors import AssessmentError, Problem
 from careengine.model import (
     Alert,
@@ -32,6 +31,7 @@ from careengine.model import (
     StagePlan,
     Urgency,
 )
+from careengine.plan_json import plan_json
 
 PLAN_SCHEMA = "careengine.plan/1"
 
@@ -159,7 +159,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
 
 
 def dumps(plan: Plan) -> str:
-    return indented_json.dumps(plan_to_dict(plan)) + "\n"
+    return plan_json(plan, schema=PLAN_SCHEMA, classifications=thaw(plan.classifications)) + "\n"
 
 
 # --- reading a stored plan back ------------------------------------------------------------
