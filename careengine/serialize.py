@@ -36,8 +36,13 @@ from careengine.plan_json import plan_json
 PLAN_SCHEMA = "careengine.plan/1"
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def thaw(value: Any) -> Any:
     """Frozen mappings and tuples back to plain dicts and lists."""
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, Mapping):
         return {k: thaw(v) for k, v in value.items()}
     if isinstance(value, tuple | list):
