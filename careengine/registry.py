@@ -52,6 +52,7 @@ class Catalog:
     #: codes per kind, computed once (loading and validation ask for them constantly)
     _codes: Mapping[TermKind, tuple[str, ...]] = attrs.field(init=False, repr=False, eq=False)
     _code_sets: Mapping[TermKind, frozenset[str]] = attrs.field(init=False, repr=False, eq=False)
+    _impairments: frozenset[str] = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         by_kind: dict[TermKind, list[str]] = {kind: [] for kind in TermKind}
@@ -59,6 +60,10 @@ class Catalog:
             by_kind[kind].append(code)
         object.__setattr__(self, "_codes", {k: tuple(sorted(v)) for k, v in by_kind.items()})
         object.__setattr__(self, "_code_sets", {k: frozenset(v) for k, v in by_kind.items()})
+        impairments = frozenset(
+            t.code for t in self.terms.values() if t.kind is TermKind.FINDING and t.impairment
+        )
+        object.__setattr__(self, "_impairments", impairments)
 
     def codes(self, kind: TermKind) -> tuple[str, ...]:
         """The codes of one kind, sorted."""
@@ -75,9 +80,7 @@ class Catalog:
         return tuple(s.id for s in self.stages)
 
     def impairments(self) -> frozenset[str]:
-        return frozenset(
-            t.code for t in self.terms.values() if t.kind is TermKind.FINDING and t.impairment
-        )
+        return self._impairments
 
 
 class CatalogRegistry(_Registry):
