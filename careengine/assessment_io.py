@@ -590,6 +590,26 @@ def parse_json(text: str | bytes, *, file: str | None = None) -> Any:
             file=file,
             problems=[Problem(file=file, path="$", message="is nested too deeply")],
         ) from exc
+    except ValueError as exc:  # not UTF-8, or a number too long to convert
+        raise AssessmentError(
+            "unreadable JSON",
+            file=file,
+            problems=[Problem(file=file, path="$", message=f"is not readable JSON: {exc}")],
+        ) from exc
+
+
+def read_bounded(path: Path) -> bytes:
+    """The bytes of a file, refusing (without reading it all) one larger than ``MAX_BYTES``."""
+    with path.open("rb") as handle:
+        data = handle.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        name = path.name
+        raise AssessmentError(
+            "input too large",
+            file=name,
+            problems=[Problem(file=name, path="$", message=f"is larger than {MAX_BYTES} bytes")],
+        )
+    return data
 
 
 def load_assessment(
@@ -598,9 +618,9 @@ def load_assessment(
     *,
     allow_unknown: bool = False,
     followup: bool = False,
-    reader: Callable[[Path], bytes] = Path.read_bytes,
+    reader: Callable[[Path], bytes] = read_bounded,
 ) -> Assessment:
-    """Read and validate an assessment file."""
+    """Read and validate an assessment file (at most ``MAX_BYTES`` of it are ever read)."""
     p = Path(path)
     name = p.name
     try:
