@@ -33,6 +33,8 @@ ASSESSMENT_SCHEMA = "careengine.assessment/1"
 MAX_BYTES = 5 * 1024 * 1024
 MAX_FINDINGS = 500
 MAX_LIST = 200
+#: whole numbers beyond this are refused (every number must convert to a float exactly enough)
+MAX_NUMBER = 10**15
 
 TOP_KEYS = {
     "schema",
@@ -97,8 +99,14 @@ class _Reader:
     ) -> float | None:
         if data is None:
             return None
-        if isinstance(data, bool) or not isinstance(data, int | float) or not math.isfinite(data):
+        if isinstance(data, bool) or not isinstance(data, int | float):
             self.problem(path, f"must be a number, not {_kind(data)}")
+            return None
+        if isinstance(data, int) and not -MAX_NUMBER <= data <= MAX_NUMBER:
+            self.problem(path, f"{_shown(data)} is too large: whole numbers must lie within ±10^15")
+            return None
+        if not math.isfinite(data):
+            self.problem(path, f"must be a finite number, not {data!r}")
             return None
         return self._range(data, path, lo, hi)
 
@@ -109,7 +117,7 @@ class _Reader:
                 if lo is not None and hi is not None
                 else (f"at least {lo:g}" if lo is not None else f"at most {hi:g}")
             )
-            self.problem(path, f"{value!r} is out of range ({bounds})")
+            self.problem(path, f"{_shown(value)} is out of range ({bounds})")
         return value
 
     def string(self, data: Any, path: str) -> str | None:
@@ -159,6 +167,12 @@ class _Reader:
             else:
                 out.append(code)
         return out
+
+
+def _shown(value: Any) -> str:
+    """A value for a message, shortened when it is very long."""
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:20]}...({len(text)} characters)"
 
 
 def _kind(value: Any) -> str:

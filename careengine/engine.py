@@ -42,7 +42,7 @@ from careengine.rules.compile import CompiledRule, Program, compile_packs
 from careengine.rules.model import Action, RulePack
 from careengine.rules.runner import RuleRunner
 from careengine.rules.toml_pack import load_paths
-from careengine.rules.validate import action_problems, validate_packs
+from careengine.rules.validate import action_problems, finite_value, validate_packs
 from careengine.version import __version__
 
 
@@ -163,6 +163,12 @@ class Engine:
         facts: list[DerivedFact] = []
         for plugin, item in self.host.derive_facts(assessment):
             if isinstance(item, DerivedFact):
+                if not finite_value(item.value):
+                    raise PluginError(
+                        f"derived {item.code!r} = {item.value!r}, which is not a finite number",
+                        plugin=plugin,
+                        hook="careengine_derive_facts",
+                    )
                 facts.append(item)
                 continue
             if item.name in owners:
@@ -175,6 +181,13 @@ class Engine:
             owners[item.name] = plugin
             classifications[item.name] = _classification_block(item)
             for key, value in item.values.items():
+                if not finite_value(value):
+                    raise PluginError(
+                        f"classification {item.name!r} has {key} = {value!r}, which is not a "
+                        "finite number",
+                        plugin=plugin,
+                        hook="careengine_derive_facts",
+                    )
                 if isinstance(value, bool | int | float | str):
                     facts.append(DerivedFact(code=f"{item.name}.{key}", value=value))
         return classifications, facts

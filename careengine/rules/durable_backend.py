@@ -46,16 +46,26 @@ NULL) before anything can delete the session.
 
 The C engine's ``update_state`` (which re-asserts the session state as a fact after every action)
 is never called: actions do not change the state, and no rule can match it.
+
+**Numbers.** durable-rules' JSON reader (``getNumber`` in ``json.c``) accepts an exponent only
+after a fraction: ``1e+16`` (Python's spelling of ``1e16``) stops the parse, which makes it drop
+that fact *and every fact after it in the batch* without an error, and in a session that already
+exists it returns an uninitialised state offset that segfaults the next call (all found by the
+differential tests). It also compares whole numbers as 64-bit integers, where the Python side
+compares floats. So :func:`durable_json` writes such floats as ``1.0e+16`` and whole numbers past
+2^53 as floats, and refuses non-finite numbers (validation keeps them out of facts and rules).
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import math
+import re
 import uuid
 import weakref
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -66,6 +76,51 @@ from careengine.model import Severity
 from careengine.rules.backend import Fact, RawMatch
 from careengine.rules.compile import CompiledPattern, CompiledRule, Shard
 from careengine.rules.model import Op, Test
+
+#: Text in which durable-rules could misread a number: an exponent, a long run of digits (past
+#: 2^53, or past its 64-bit integers), or a non-finite value. Matches inside strings only cost
+#: the careful path below, never correctness.
+_RISKY = re.compile(r"[eE][+-]?[0-9]|[0-9]{16}|NaN|Infinity")
+_EXACT = 2**53
+
+
+def durable_json(value: Any) -> str:
+    """JSON text that durable-rules reads back as the same values (see the module docstring)."""
+    text = json.dumps(value)
+    if _RISKY.search(text) is None:
+        return text
+    return _careful(value)
+
+
+def _careful(value: Any) -> str:
+    if value is None or isinstance(value, bool | str):
+        return json.dumps(value)
+    if isinstance(value, int):
+        if -_EXACT < value < _EXACT:
+            return str(value)
+        try:
+            return _float_text(float(value))
+        except OverflowError:
+            raise BackendError(f"durable-rules cannot represent the number {value}") from None
+    if isinstance(value, float):
+        return _float_text(value)
+    if isinstance(value, Mapping):
+        return (
+            "{" + ", ".join(f"{json.dumps(str(k))}: {_careful(v)}" for k, v in value.items()) + "}"
+        )
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_careful(v) for v in value) + "]"
+    raise BackendError(f"durable-rules cannot represent {value!r}")
+
+
+def _float_text(value: float) -> str:
+    if not math.isfinite(value):
+        raise BackendError(f"durable-rules cannot represent the number {value!r}")
+    text = repr(value)
+    mantissa, exponent_mark, exponent = text.partition("e")
+    if exponent_mark and "." not in mantissa:
+        return f"{mantissa}.0e{exponent}"
+    return text
 
 
 def _test(test: Test, pattern: CompiledPattern) -> dict[str, Any]:
@@ -142,7 +197,7 @@ class DurableSession:
         for fact in facts:
             live[str(fact["id"])] = fact
         try:
-            code, state_offset = _dre.assert_facts(self.handle, json.dumps(batch))
+            code, state_offset = _dre.assert_facts(self.handle, durable_json(batch))
         except Exception as exc:
             raise BackendError(f"durable-rules refused the facts: {exc}") from exc
         if code not in (0, 1, 2, 3):  # pragma: no cover - the C layer raises on real errors
@@ -219,7 +274,7 @@ class DurableBackend:
             name = f"{self._prefix}_{shard.name}"
             try:
                 self._handles[shard.name] = _dre.create_ruleset(
-                    name, json.dumps(ruleset_definition(shard.rules))
+                    name, durable_json(ruleset_definition(shard.rules))
                 )
             except Exception as exc:
                 self.close()

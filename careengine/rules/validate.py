@@ -8,8 +8,10 @@ the rule, with a "did you mean" suggestion for misspelt codes.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Collection, Sequence
 
+from careengine.assessment_io import MAX_NUMBER
 from careengine.errors import Problem, RulePackError, suggest
 from careengine.model import Severity, TermKind
 from careengine.registry import Catalog, check_unique
@@ -19,6 +21,7 @@ from careengine.rules.model import (
     Add,
     AddPrecaution,
     Call,
+    Derive,
     Exclude,
     FactType,
     Op,
@@ -118,7 +121,19 @@ def pattern_problems(
                     suggest(str(test.value), [s.value for s in Severity]),
                 )
             )
+        values = test.value if isinstance(test.value, tuple) else (test.value,)
+        if any(not finite_value(v) for v in values):
+            out.append((tpath, f"needs finite numbers, not {test.value!r}", None))
     return out
+
+
+def finite_value(value: object) -> bool:
+    """False for NaN, infinities and whole numbers too large for a float (TOML allows them)."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return abs(value) <= MAX_NUMBER
+    return True
 
 
 _VERBS = {Add: "add", Exclude: "exclude", AddPrecaution: "precaution"}
@@ -142,6 +157,8 @@ def action_problems(action: object, catalog: Catalog) -> list[tuple[str, str, st
                 suggest(action.intervention, interventions),
             )
         )
+    if isinstance(action, Derive) and not finite_value(action.value):
+        out.append(("value", f"must be a finite number, not {action.value!r}", None))
     if isinstance(action, Add | StartStage) and action.stage not in stages:
         out.append(
             (
