@@ -47,8 +47,8 @@ class Backend(Protocol):
 
 def durable_available() -> bool:
     """Whether durable-rules' C extension imports here (not on Python 3.13+, nor unbuilt)."""
-    try:
-        import durable_rules_engine  # noqa: F401
+    try:  # the adapter is the only module that imports durable-rules
+        import careengine.rules.durable_backend  # noqa: F401
     except ImportError:
         return False
     return True
