@@ -23,7 +23,12 @@ from typing import Any
 import attrs
 
 from careengine.assessment_io import load_assessment, read_assessment
-from careengine.errors import ConfigurationError, PluginError, RuleExecutionError
+from careengine.errors import (
+    CareEngineError,
+    ConfigurationError,
+    PluginError,
+    RuleExecutionError,
+)
 from careengine.facts import assessment_facts, derived_facts
 from careengine.merge import WITHHELD, MergeOptions, merge
 from careengine.model import (
@@ -141,7 +146,18 @@ class Engine:
             raise ConfigurationError(
                 f"unknown format {fmt!r}; available: {', '.join(sorted(self.renderers))}"
             )
-        return renderer.render(plan, RenderContext(catalog=self.catalog))
+        try:
+            return renderer.render(plan, RenderContext(catalog=self.catalog))
+        except CareEngineError:
+            raise
+        except Exception as exc:  # a plugin's renderer failing is the plugin's error
+            info = self.host.infos.get(renderer.plugin)
+            raise PluginError(
+                f"renderer {fmt!r} raised {type(exc).__name__}: {exc}",
+                plugin=renderer.plugin,
+                distribution=info.distribution if info else None,
+                hook="careengine_renderers",
+            ) from exc
 
     def close(self) -> None:
         """Free the backend's rulesets. The engine cannot evaluate afterwards."""
