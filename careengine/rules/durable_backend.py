@@ -77,10 +77,10 @@ from careengine.rules.backend import Fact, RawMatch
 from careengine.rules.compile import CompiledPattern, CompiledRule, Shard
 from careengine.rules.model import Op, Test
 
-#: Text in which durable-rules could misread a number: an exponent, a long run of digits (past
-#: 2^53, or past its 64-bit integers), or a non-finite value. Matches inside strings only cost
-#: the careful path below, never correctness.
-_RISKY = re.compile(r"[eE][+-]?[0-9]|[0-9]{16}|NaN|Infinity")
+#: Text in which durable-rules could misread a number: an exponent straight after the whole
+#: part, a whole number of 16 digits or more (past 2^53, or past its 64-bit integers), or a
+#: non-finite value. Matches inside strings only cost the careful path below, never correctness.
+_RISKY = re.compile(r"(?<![.0-9])[0-9]+[eE]|(?<![.0-9])[0-9]{16,}(?![.0-9eE])|NaN|Infinity")
 _EXACT = 2**53
 
 
