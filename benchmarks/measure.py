@@ -143,8 +143,10 @@ def measure_workload(workload: Workload, seconds: float) -> dict[str, Any]:
     return out
 
 
-def measure_drift(workload: Workload, evaluations: int, warmup: int = 2000) -> dict[str, Any]:
-    """RSS before and after ``evaluations`` evaluations on the default backend."""
+def measure_drift(workload: Workload, evaluations: int, warmup: int = 5000) -> dict[str, Any]:
+    """RSS before and after ``evaluations`` evaluations on the default backend, after a warm-up
+    (the allocator's arenas and the interpreter's caches fill during the first few thousand
+    evaluations), with samples at each quarter to show whether memory keeps growing."""
     engine = Engine(**workload.engine_args())
     assessments = [engine.load_assessment(path) for path in workload.inputs]
     pipeline = _pipeline(engine)
@@ -152,17 +154,23 @@ def measure_drift(workload: Workload, evaluations: int, warmup: int = 2000) -> d
         pipeline(assessments[n % len(assessments)])
     gc.collect()
     before = rss_mib()
+    samples = []
     start = time.perf_counter()
+    quarter = max(1, evaluations // 4)
     for n in range(evaluations):
         pipeline(assessments[n % len(assessments)])
+        if (n + 1) % quarter == 0:
+            samples.append(round(rss_mib(), 2))
     elapsed = time.perf_counter() - start
     gc.collect()
     after = rss_mib()
     return {
         "workload": workload.name,
         "backend": engine.backend_name,
+        "warmup": warmup,
         "evaluations": evaluations,
         "rss_before_mib": round(before, 2),
+        "rss_quarters_mib": samples,
         "rss_after_mib": round(after, 2),
         "drift_percent": round((after - before) / before * 100, 2),
         "per_second": round(evaluations / elapsed, 1),

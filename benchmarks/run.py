@@ -356,7 +356,9 @@ def report(results: dict[str, Any]) -> str:
             f"RSS drift ({drift['workload']}, {drift['backend']}): "
             f"{drift['rss_before_mib']} MiB -> "
             f"{drift['rss_after_mib']} MiB over {drift['evaluations']:,} evaluations "
-            f"({drift['drift_percent']:+.2f} %, {drift['per_second']:,.0f} plans/s)",
+            f"({drift['drift_percent']:+.2f} %, {drift['per_second']:,.0f} plans/s; "
+            f"after {drift['warmup']:,} warm-up evaluations; RSS at each quarter: "
+            f"{', '.join(str(q) for q in drift['rss_quarters_mib'])} MiB)",
         ]
     parts += ["", "Targets"]
     for check in results["targets"]:

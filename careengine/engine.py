@@ -6,9 +6,7 @@ every reviewer). The plan is a pure function of (assessment, loaded plugins and 
 
 Each engine owns its plugin host and its backend (durable-rules rulesets are created per engine
 and freed on :meth:`close`), so two engines in one process never see each other's rules. An engine
-is safe to share between threads: evaluations of the rule backend are serialised by a lock (the
-durable-rules C engine never releases the GIL, so a lock costs no parallelism; use processes to
-scale, as ``careengine batch --jobs`` does).
+is safe to share between threads (see :class:`Engine`).
 """
 
 from __future__ import annotations
@@ -53,6 +51,16 @@ from careengine.version import __version__
 
 class Engine:
     """Build once, evaluate many times.
+
+    **Threads.** One engine may be shared by any number of threads. Only the rule run touches
+    shared mutable state (the backend's sessions: durable-rules keeps one session per ruleset
+    open for reuse), and it runs under a lock held by :meth:`evaluate` and :meth:`close`; deriving
+    facts, merging, reviewing and rendering work on per-call data (plugins' hooks must not keep
+    mutable state either; the built-in ones are pure functions). The durable-rules C engine
+    never releases the GIL, so the lock costs no parallelism; to use several cores run several
+    processes (``careengine batch --jobs N``), each with its own engine. No thread is ever
+    started (durable-rules' ``Host`` and its dispatcher threads are not used), so nothing runs
+    behind an evaluation's back. See docs/performance.md.
 
     :param plugins: extra plugins (module names, ``.py`` paths or plugin objects).
     :param rules: extra directories or ``.toml`` files of rule packs.

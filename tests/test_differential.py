@@ -438,16 +438,23 @@ def in_child(check: Callable[[], None]) -> None:
 def test_the_adapter_writes_numbers_durable_rules_reads_back_unchanged() -> None:
     import durable_rules_engine
 
-    from careengine.rules.durable_backend import durable_json
+    from careengine.rules.durable_backend import durable_json, facts_json
 
     values = [1e16, 1e-05, 1e300, -2.5e-08, 5e-324, 0.1, 123.0, 7, -3, 2**53 - 1, 10**15]
-    ruleset = {"all": {"all": [{"m": {"type": "probe"}}]}}
-    handle = durable_rules_engine.create_ruleset("number_probe", json.dumps({"r": ruleset["all"]}))
+    values += [2**53 + 1, -(2**60)]  # read back as the floats Python compares them as
+    ruleset = {"r": {"all": [{"m": {"type": "probe"}}]}}
+    handle = durable_rules_engine.create_ruleset("number_probe", json.dumps(ruleset))
     try:
-        facts = [{"id": f"f{i}", "sid": "s", "type": "probe", "v": v} for i, v in enumerate(values)]
-        durable_rules_engine.assert_facts(handle, durable_json(facts))
-        stored = json.loads(durable_rules_engine.get_facts(handle, "s"))
-        assert {f["id"]: f["v"] for f in stored} == {f"f{i}": v for i, v in enumerate(values)}
+        for n, encode in enumerate((durable_json, facts_json)):
+            sid = f"s{n}"
+            facts = [
+                {"id": f"f{i}", "sid": sid, "type": "probe", "v": v} for i, v in enumerate(values)
+            ]
+            durable_rules_engine.assert_facts(handle, encode(facts))
+            stored = json.loads(durable_rules_engine.get_facts(handle, sid))
+            assert {f["id"]: f["v"] for f in stored} == {
+                f"f{i}": float(v) if abs(v) > 2**53 else v for i, v in enumerate(values)
+            }
     finally:
         durable_rules_engine.delete_ruleset(handle)
 

@@ -77,10 +77,10 @@ from careengine.rules.backend import Fact, RawMatch
 from careengine.rules.compile import CompiledPattern, CompiledRule, Shard
 from careengine.rules.model import Op, Test
 
-#: Text in which durable-rules could misread a number: an exponent straight after the whole
-#: part, a whole number of 16 digits or more (past 2^53, or past its 64-bit integers), or a
-#: non-finite value. Matches inside strings only cost the careful path below, never correctness.
-_RISKY = re.compile(r"(?<![.0-9])[0-9]+[eE]|(?<![.0-9])[0-9]{16,}(?![.0-9eE])|NaN|Infinity")
+#: Text in which durable-rules could misread a number: an exponent, a run of 16 digits (a whole
+#: number past 2^53, or past its 64-bit integers), or a non-finite value. Matches elsewhere (in
+#: strings, or an exponent after a fraction) only cost the careful path below, never correctness.
+_RISKY = re.compile(r"[0-9][eE]|[0-9]{16}|NaN|Infinity")
 _EXACT = 2**53
 
 
@@ -90,6 +90,21 @@ def durable_json(value: Any) -> str:
     if _RISKY.search(text) is None:
         return text
     return _careful(value)
+
+
+def facts_json(facts: Sequence[Fact]) -> str:
+    """:func:`durable_json` for flat fact records, checking the values instead of the text."""
+    for fact in facts:
+        for value in fact.values():
+            kind = type(value)
+            if kind is str or kind is bool or value is None:
+                continue
+            if kind is float and (1e-4 <= abs(value) < 1e16 or value == 0.0):
+                continue  # Python writes these without an exponent
+            if kind is int and -_EXACT < value < _EXACT:
+                continue
+            return _careful(list(facts))
+    return json.dumps(facts)
 
 
 def _careful(value: Any) -> str:
@@ -197,7 +212,7 @@ class DurableSession:
         for fact in facts:
             live[str(fact["id"])] = fact
         try:
-            code, state_offset = _dre.assert_facts(self.handle, durable_json(batch))
+            code, state_offset = _dre.assert_facts(self.handle, facts_json(batch))
         except Exception as exc:
             raise BackendError(f"durable-rules refused the facts: {exc}") from exc
         if code not in (0, 1, 2, 3):  # pragma: no cover - the C layer raises on real errors
