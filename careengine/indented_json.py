@@ -4,9 +4,9 @@ The standard library encodes with its C accelerator only when ``indent`` is ``No
 indent it falls back to a generator-based pure-Python encoder, which was half the time of a whole
 evaluation. This encoder writes exactly the same text (same separators, same key conversions,
 same float and string spelling: strings go through the standard library's own C
-``encode_basestring``) by joining the pieces of each container directly.
-``tests/test_indented_json.py`` holds it against ``json.dumps`` on random JSON values and on
-every example plan.
+``encode_basestring``) by joining the pieces of each container directly. The plan writer
+(:mod:`careengine.plan_json`) uses it for the free-form parts of a plan.
+``tests/test_indented_json.py`` holds it against ``json.dumps`` on random JSON-like values.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ neutralises the sharp edges listed in shared/reference/durable-rules.md:
 whose evaluation ended normally is kept open with its facts retracted (by ``id``; retraction
 leaves no pending activation because rulesets hold no negations) and serves the next evaluation on
 that ruleset. Kept sessions are bounded by :data:`KEEP_RULES` (the rules of all rulesets that keep
-one: a live session holds about 20 KiB per rule); past it the least recently used is deleted.
+one: a live session holds 20 to 60 KiB per rule); past it the least recently used is deleted.
 A session is deleted instead of kept whenever anything went wrong during its evaluation or its
 retraction. Every reported match is mapped back to the facts asserted *in the current
 evaluation*; a match naming any other fact raises :class:`BackendError` (it would mean a fact
@@ -169,7 +169,7 @@ SENTINEL_RULE = "__session_open"
 SENTINEL_FACT: Fact = {"id": "__session", "type": "__session", "code": "open"}
 _SENTINEL_PATTERN = {"$and": [{"type": "__session"}, {"code": "open"}]}
 
-#: Kept (reused) sessions hold at most this many rules' worth of state in all (~20 KiB a rule).
+#: Kept (reused) sessions hold at most this many rules' worth of state in all (20-60 KiB a rule).
 KEEP_RULES = 5000
 
 
@@ -217,26 +217,26 @@ class DurableSession:
             raise BackendError(f"durable-rules refused the facts: {exc}") from exc
         if code not in (0, 1, 2, 3):  # pragma: no cover - the C layer raises on real errors
             raise BackendError(f"durable-rules returned code {code}")
-        matches = self._drain(state_offset)
-        if not self._started:
-            self._started = True
-            if [key for key, _ in matches[:1]] != [SENTINEL_RULE]:  # pragma: no cover
-                raise BackendError(f"durable-rules did not open session {sid} cleanly")
-            del matches[0]
+        matches, opened = self._drain(state_offset)
+        if opened != (not self._started):  # pragma: no cover - a C-level invariant
+            raise BackendError(f"durable-rules did not open session {sid} cleanly")
+        self._started = True
         return matches
 
-    def _drain(self, state_offset: int) -> list[RawMatch]:
+    def _drain(self, state_offset: int) -> tuple[list[RawMatch], bool]:
+        """Every match the assert queued, and whether the sentinel rule was among them."""
         matches: list[RawMatch] = []
+        opened = False
         started = _dre.start_action_for_state(self.handle, state_offset)
         if not started:
-            return matches
+            return matches, opened
         message = started[1]
         live = self._live
         handle = self.handle
         while message:
             for key, matched in json.loads(message).items():
                 if key == SENTINEL_RULE:
-                    matches.append((key, {}))
+                    opened = True
                     continue
                 try:
                     bound = {name: live[str(fact["id"])] for name, fact in matched.items()}
@@ -247,7 +247,7 @@ class DurableSession:
                     ) from None
                 matches.append((key, bound))
             message = _dre.complete_and_start_action(handle, state_offset)
-        return matches
+        return matches, opened
 
     def reset(self) -> bool:
         """Retract this evaluation's facts so the session can serve the next one."""
