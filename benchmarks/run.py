@@ -339,6 +339,8 @@ def report(results: dict[str, Any]) -> str:
     header += [f"{n} p50/p99 ms" for n in names]
     parts = ["Throughput (full pipeline, one process; raw = same compiled rulesets, no careengine)"]
     parts.append(table(rows, header))
+    if not results["durable_rules"]:
+        parts.append("raw durable-rules: unavailable (durable-rules does not import here)")
 
     rows = []
     for figures in results["workloads"]:
