@@ -100,5 +100,7 @@ def test_closing_while_threads_evaluate_is_a_clear_error(backend: str) -> None:
     engine.close()
     for thread in threads:
         thread.join()
+    assert len(outcomes) == 4 * 200
     assert set(outcomes) <= {"same", "this engine is closed; build a new Engine"}
-    assert outcomes[-1] == "this engine is closed; build a new Engine"
+    with pytest.raises(ConfigurationError, match="this engine is closed"):
+        engine.evaluate(assessment)
