@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CLINIC := examples/clinic_plugin
 CLINIC_STAMP := $(VENV)/.clinic-installed
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo test lint format bench bench-quick clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (set PYTHON=...)" >&2; exit 2; }
@@ -32,12 +32,20 @@ test: $(CLINIC_STAMP) lint
 	$(BIN)/python -m pytest -q $(CLINIC)
 
 lint: $(STAMP)
-	$(BIN)/ruff check careengine plugins tests examples
-	$(BIN)/ruff format --check careengine plugins tests examples
+	$(BIN)/ruff check careengine plugins tests examples benchmarks
+	$(BIN)/ruff format --check careengine plugins tests examples benchmarks
 
 format: $(STAMP)
-	$(BIN)/ruff format careengine plugins tests examples
-	$(BIN)/ruff check --fix careengine plugins tests examples
+	$(BIN)/ruff format careengine plugins tests examples benchmarks
+	$(BIN)/ruff check --fix careengine plugins tests examples benchmarks
+
+# careengine against raw durable-rules, 50 to 20,000 rules (docs/performance.md); a few minutes
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run
+
+# shorter runs for iterating; results go to benchmarks/results-quick.json (not committed)
+bench-quick: $(STAMP)
+	BENCH_QUICK=1 $(BIN)/python -m benchmarks.run --out benchmarks/results-quick.json
 
 clean:
 	rm -rf $(VENV) build *.egg-info $(CLINIC)/build $(CLINIC)/*.egg-info

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +38,8 @@ DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 MAX_BYTES = 5 * 1024 * 1024
 MAX_FINDINGS = 500
 MAX_LIST = 200
+#: whole numbers beyond this are refused (every number must convert to a float exactly enough)
+MAX_NUMBER = 10**15
 
 TOP_KEYS = {
     "schema",
@@ -102,8 +104,14 @@ class _Reader:
     ) -> float | None:
         if data is None:
             return None
-        if isinstance(data, bool) or not isinstance(data, int | float) or not math.isfinite(data):
+        if isinstance(data, bool) or not isinstance(data, int | float):
             self.problem(path, f"must be a number, not {kind_of(data)}")
+            return None
+        if isinstance(data, int) and not -MAX_NUMBER <= data <= MAX_NUMBER:
+            self.problem(path, f"{_shown(data)} is too large: whole numbers must lie within ±10^15")
+            return None
+        if not math.isfinite(data):
+            self.problem(path, f"must be a finite number, not {data!r}")
             return None
         return self._range(data, path, lo, hi)
 
@@ -114,7 +122,7 @@ class _Reader:
                 if lo is not None and hi is not None
                 else (f"at least {lo:g}" if lo is not None else f"at most {hi:g}")
             )
-            self.problem(path, f"{value!r} is out of range ({bounds})")
+            self.problem(path, f"{_shown(value)} is out of range ({bounds})")
         return value
 
     def string(self, data: Any, path: str) -> str | None:
@@ -146,7 +154,7 @@ class _Reader:
             return None
         return data
 
-    def codes(self, data: Any, path: str, valid: Sequence[str], what: str) -> list[str]:
+    def codes(self, data: Any, path: str, valid: Collection[str], what: str) -> list[str]:
         if data is None:
             return []
         if not isinstance(data, list):
@@ -164,6 +172,12 @@ class _Reader:
             else:
                 out.append(code)
         return out
+
+
+def _shown(value: Any) -> str:
+    """A value for a message, shortened when it is very long."""
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:20]}...({len(text)} characters)"
 
 
 def read_assessment(
@@ -206,7 +220,7 @@ def read_assessment(
     pain = _pain(r, root.get("pain"))
     findings = _findings(r, root.get("findings"))
     red_flags = r.codes(
-        root.get("red_flags"), "red_flags", catalog.codes(TermKind.RED_FLAG), "red flag"
+        root.get("red_flags"), "red_flags", catalog.code_set(TermKind.RED_FLAG), "red flag"
     )
     questionnaires = _questionnaires(r, root.get("questionnaires"))
     measures = _measures(r, root.get("measures"))
@@ -265,10 +279,13 @@ def _patient(r: _Reader, data: Any) -> Patient | None:
     if sex is not None and sex not in ("female", "male", "other", "unknown"):
         r.problem("patient.sex", f"{sex!r} is not one of female, male, other, unknown")
     conditions = r.codes(
-        p.get("conditions"), "patient.conditions", r.catalog.codes(TermKind.CONDITION), "condition"
+        p.get("conditions"),
+        "patient.conditions",
+        r.catalog.code_set(TermKind.CONDITION),
+        "condition",
     )
     declines = r.codes(
-        p.get("declines"), "patient.declines", sorted(r.catalog.interventions), "intervention"
+        p.get("declines"), "patient.declines", r.catalog.interventions.keys(), "intervention"
     )
     if pid is None:
         return None
@@ -307,7 +324,7 @@ def _findings(r: _Reader, data: Any) -> list[Finding]:
     if len(data) > MAX_FINDINGS:
         r.problem("findings", f"has {len(data)} entries; at most {MAX_FINDINGS} are accepted")
         return []
-    known = r.catalog.codes(TermKind.FINDING)
+    known = r.catalog.code_set(TermKind.FINDING)
     out = []
     for i, raw in enumerate(data):
         path = f"findings[{i}]"
@@ -538,7 +555,7 @@ def _choice(r: _Reader, data: Any, path: str, values: Sequence[str]) -> str | No
 
 def _measures(r: _Reader, data: Any) -> dict[str, float]:
     m = r.obj(data, "measures") or {}
-    known = r.catalog.codes(TermKind.MEASURE)
+    known = r.catalog.code_set(TermKind.MEASURE)
     out = {}
     for key, value in m.items():
         path = f"measures.{key}"
@@ -599,6 +616,38 @@ def parse_json(text: str | bytes, *, file: str | None = None) -> Any:
             file=file,
             problems=[Problem(file=file, path="$", message="is nested too deeply")],
         ) from exc
+    except ValueError as exc:  # not UTF-8, or a number too long to convert
+        raise AssessmentError(
+            "unreadable JSON",
+            file=file,
+            problems=[Problem(file=file, path="$", message=f"is not readable JSON: {exc}")],
+        ) from exc
+
+
+def read_bounded(path: Path) -> bytes:
+    """The bytes of a file, refusing (without reading it all) one larger than ``MAX_BYTES``."""
+    with path.open("rb") as handle:
+        data = handle.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        name = path.name
+        raise AssessmentError(
+            "input too large",
+            file=name,
+            problems=[Problem(file=name, path="$", message=f"is larger than {MAX_BYTES} bytes")],
+        )
+    return data
+
+
+def read_input(path: Path, reader: Callable[[Path], bytes] = read_bounded) -> bytes:
+    """The bytes of an input file (at most ``MAX_BYTES``); an unreadable file is an input error."""
+    try:
+        return reader(path)
+    except OSError as exc:
+        raise AssessmentError(
+            "cannot read",
+            file=path.name,
+            problems=[Problem(file=path.name, path="$", message=f"cannot read: {exc.strerror}")],
+        ) from exc
 
 
 def load_assessment(
@@ -607,21 +656,13 @@ def load_assessment(
     *,
     allow_unknown: bool = False,
     followup: bool = False,
-    reader: Callable[[Path], bytes] = Path.read_bytes,
+    reader: Callable[[Path], bytes] = read_bounded,
     checker: SchemaChecker | None = None,
 ) -> Assessment:
-    """Read and validate an assessment file."""
+    """Read and validate an assessment file (at most ``MAX_BYTES`` of it are ever read)."""
     p = Path(path)
     name = p.name
-    try:
-        raw = reader(p)
-    except OSError as exc:
-        raise AssessmentError(
-            "cannot read",
-            file=name,
-            problems=[Problem(file=name, path="$", message=f"cannot read: {exc.strerror}")],
-        ) from exc
-    data = parse_json(raw, file=name)
+    data = parse_json(read_input(p, reader), file=name)
     return read_assessment(
         data, catalog, file=name, allow_unknown=allow_unknown, followup=followup, checker=checker
     )

@@ -66,7 +66,14 @@ def merge_because(entries: Iterable[Because]) -> tuple[Because, ...]:
 
 
 def dosage_text(dosage: Dosage) -> str:
-    parts = [f"{name}={value}" for name, value in attrs.asdict(dosage).items() if value is not None]
+    fields = (
+        ("sets", dosage.sets),
+        ("reps", dosage.reps),
+        ("hold_seconds", dosage.hold_seconds),
+        ("minutes", dosage.minutes),
+        ("per_week", dosage.per_week),
+    )
+    parts = [f"{name}={value}" for name, value in fields if value is not None]
     return ", ".join(parts) or "no dosage"
 
 
@@ -196,14 +203,14 @@ class Merger:
         self, intervention_id: str, stage: str, group: list[Contribution]
     ) -> tuple[PlanItem, Conflict | None]:
         intervention = self.catalog.interventions[intervention_id]
-        candidates = sorted(
-            ((c.priority, c.dosage or intervention.dosage, c) for c in group),
-            key=lambda t: (-t[0], t[1].weekly_volume(), dosage_text(t[1]), t[2].because.rule),
-        )
+        candidates = [(c.priority, c.dosage or intervention.dosage, c) for c in group]
+        if len(candidates) > 1:
+            candidates.sort(
+                key=lambda t: (-t[0], t[1].weekly_volume(), dosage_text(t[1]), t[2].because.rule)
+            )
         winner_priority, winner_dosage, winner = candidates[0]
         conflict = None
-        distinct = {dosage_text(d) for _, d, _ in candidates}
-        if len(distinct) > 1:
+        if len(candidates) > 1 and len({dosage_text(d) for _, d, _ in candidates}) > 1:
             conflict = Conflict(
                 kind="dosage",
                 interventions=(intervention_id,),

@@ -29,8 +29,21 @@ def _tuple(value: Any) -> tuple[Any, ...]:
     return tuple(value) if value is not None else ()
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def freeze(value: Any) -> Any:
     """Deep-freeze plain JSON-like data: dicts become read-only mappings, lists tuples."""
+    kind = type(value)
+    if kind in _SCALARS:  # the common cases first, without the (slow) abstract-class checks
+        return value
+    if kind is dict or kind is MappingProxyType:
+        return MappingProxyType({k: freeze(v) for k, v in value.items()})
+    if kind is tuple or kind is list:
+        frozen = tuple([freeze(v) for v in value])
+        if kind is tuple and all(a is b for a, b in zip(frozen, value, strict=True)):
+            return value  # already frozen: keep the same tuple
+        return frozen
     if isinstance(value, Mapping):
         return MappingProxyType({k: freeze(v) for k, v in value.items()})
     if isinstance(value, list | tuple):
@@ -48,7 +61,8 @@ class Severity(enum.StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(Severity).index(self) + 1
+        """1 for mild up to 3 for severe."""
+        return _SEVERITY_RANK[self]
 
 
 class Side(enum.StrEnum):
@@ -102,7 +116,7 @@ class AlertLevel(enum.StrEnum):
     @property
     def rank(self) -> int:
         """0 for emergency (most severe) up to 3 for info."""
-        return list(AlertLevel).index(self)
+        return _ALERT_RANK[self]
 
 
 class Urgency(enum.StrEnum):
@@ -112,7 +126,15 @@ class Urgency(enum.StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(Urgency).index(self)
+        """0 for emergency (most urgent) up to 2 for routine."""
+        return _URGENCY_RANK[self]
+
+
+# the rank of each ordered vocabulary's members (their position; severities count from 1),
+# one mapping per vocabulary: members of different vocabularies may compare equal as strings
+_SEVERITY_RANK = MappingProxyType({m: i for i, m in enumerate(Severity, start=1)})
+_ALERT_RANK = MappingProxyType({m: i for i, m in enumerate(AlertLevel)})
+_URGENCY_RANK = MappingProxyType({m: i for i, m in enumerate(Urgency)})
 
 
 class PlanStatus(enum.StrEnum):

@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from careengine.assessment_io import parse_json
+from careengine.assessment_io import parse_json, read_input
 from careengine.errors import AssessmentError, Problem, suggest
 from careengine.model import AlertLevel, Decision, InterventionKind, Plan, PlanStatus, Urgency
 from careengine.registry import Catalog
@@ -267,12 +267,4 @@ def load_plan(source: str | Path | Mapping[str, Any], catalog: Catalog) -> Plan:
     if isinstance(source, Mapping):
         return read_plan(source, catalog)
     p = Path(source)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise AssessmentError(
-            "cannot read",
-            file=p.name,
-            problems=[Problem(file=p.name, path="$", message=f"cannot read: {exc.strerror}")],
-        ) from exc
-    return read_plan(parse_json(raw, file=p.name), catalog, file=p.name)
+    return read_plan(parse_json(read_input(p), file=p.name), catalog, file=p.name)

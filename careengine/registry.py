@@ -49,9 +49,29 @@ class Catalog:
     interventions: Mapping[str, Intervention]
     stages: tuple[Stage, ...]
     owners: Mapping[tuple[str, str], str]
+    #: codes per kind, computed once (loading and validation ask for them constantly)
+    _codes: Mapping[TermKind, tuple[str, ...]] = attrs.field(init=False, repr=False, eq=False)
+    _code_sets: Mapping[TermKind, frozenset[str]] = attrs.field(init=False, repr=False, eq=False)
+    _impairments: frozenset[str] = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        by_kind: dict[TermKind, list[str]] = {kind: [] for kind in TermKind}
+        for kind, code in self.terms:
+            by_kind[kind].append(code)
+        object.__setattr__(self, "_codes", {k: tuple(sorted(v)) for k, v in by_kind.items()})
+        object.__setattr__(self, "_code_sets", {k: frozenset(v) for k, v in by_kind.items()})
+        impairments = frozenset(
+            t.code for t in self.terms.values() if t.kind is TermKind.FINDING and t.impairment
+        )
+        object.__setattr__(self, "_impairments", impairments)
 
     def codes(self, kind: TermKind) -> tuple[str, ...]:
-        return tuple(sorted(code for (k, code) in self.terms if k is kind))
+        """The codes of one kind, sorted."""
+        return self._codes[kind]
+
+    def code_set(self, kind: TermKind) -> frozenset[str]:
+        """The codes of one kind, for membership tests."""
+        return self._code_sets[kind]
 
     def term(self, kind: TermKind, code: str) -> Term | None:
         return self.terms.get((kind, code))
@@ -60,9 +80,7 @@ class Catalog:
         return tuple(s.id for s in self.stages)
 
     def impairments(self) -> frozenset[str]:
-        return frozenset(
-            t.code for t in self.terms.values() if t.kind is TermKind.FINDING and t.impairment
-        )
+        return self._impairments
 
 
 class CatalogRegistry(_Registry):

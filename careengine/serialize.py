@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -33,12 +32,18 @@ from careengine.model import (
     StagePlan,
     Urgency,
 )
+from careengine.plan_json import plan_json
 
 PLAN_SCHEMA = "careengine.plan/1"
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def thaw(value: Any) -> Any:
     """Frozen mappings and tuples back to plain dicts and lists."""
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, Mapping):
         return {k: thaw(v) for k, v in value.items()}
     if isinstance(value, tuple | list):
@@ -170,7 +175,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
 
 
 def dumps(plan: Plan) -> str:
-    return json.dumps(plan_to_dict(plan), indent=2, ensure_ascii=False) + "\n"
+    return plan_json(plan, schema=PLAN_SCHEMA, classifications=thaw(plan.classifications)) + "\n"
 
 
 # --- reading a stored plan back ------------------------------------------------------------

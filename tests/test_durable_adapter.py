@@ -87,11 +87,21 @@ def durable_sessions(engine: Engine) -> list[tuple[int, str]]:
 
 
 def assert_no_live_session(engine: Engine) -> None:
+    """Every session is deleted, except the one per ruleset kept for reuse, which holds no fact
+    of any past evaluation (only the sentinel that opened it)."""
+    import json
+
     import durable_rules_engine
 
     sessions = durable_sessions(engine)
     assert sessions, "the engine opened no session"
+    kept = set(engine._backend.live_sessions())  # type: ignore[attr-defined]
+    assert len({handle for handle, _ in kept}) == len(kept), "two live sessions on one ruleset"
     for handle, sid in sessions:
+        if (handle, sid) in kept:
+            facts = json.loads(durable_rules_engine.get_facts(handle, sid))
+            assert [f["id"] for f in facts] == ["__session"], facts
+            continue
         with pytest.raises(durable_rules_engine.error, match="309"):
             durable_rules_engine.get_state(handle, sid)
 

@@ -21,8 +21,8 @@ from typing import Any
 
 import attrs
 
-from careengine.assessment_io import parse_json, read_assessment
-from careengine.errors import AssessmentError, Problem
+from careengine.assessment_io import parse_json, read_assessment, read_input
+from careengine.errors import AssessmentError
 from careengine.fhir import codes as c
 from careengine.fhir.input_state import (
     Resource,
@@ -415,14 +415,7 @@ def load_bundle(
 ) -> Assessment:
     """Read a FHIR Bundle file (JSON) and map it onto an assessment."""
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise AssessmentError(
-            "cannot read",
-            file=p.name,
-            problems=[Problem(file=p.name, path="$", message=f"cannot read: {exc.strerror}")],
-        ) from exc
+    raw = read_input(p)
     return read_bundle(
         parse_json(raw, file=p.name),
         catalog,

@@ -47,8 +47,8 @@ class Backend(Protocol):
 
 def durable_available() -> bool:
     """Whether durable-rules' C extension imports here (not on Python 3.13+, nor unbuilt)."""
-    try:
-        import durable_rules_engine  # noqa: F401
+    try:  # the adapter is the only module that imports durable-rules
+        import careengine.rules.durable_backend  # noqa: F401
     except ImportError:
         return False
     return True
@@ -67,12 +67,16 @@ def resolve_backend_name(name: str) -> str:
     return name
 
 
-def make_backend(name: str, shards: Sequence[Shard]) -> Backend:
-    """Build the named backend (already resolved) over every shard of a program."""
-    if name == "durable":
-        from careengine.rules.durable_backend import DurableBackend
+def make_backend(name: str, shards: Sequence[Shard], *, reuse_sessions: bool = False) -> Backend:
+    """Build the named backend (already resolved) over every shard of a program.
 
-        return DurableBackend(shards)
+    :param reuse_sessions: durable-rules keeps a session per ruleset for the next evaluation
+        instead of deleting it (the python backend has no sessions and ignores it).
+    """
+    if name == "durable":
+        from careengine.rules.durable_backend import KEEP_RULES, DurableBackend
+
+        return DurableBackend(shards, keep_rules=KEEP_RULES if reuse_sessions else 0)
     from careengine.rules.python_backend import PythonBackend
 
     return PythonBackend(shards)

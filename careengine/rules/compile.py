@@ -45,9 +45,11 @@ class CompiledPattern:
     tests: tuple[Test, ...]
     #: name of the first positive pattern, for ``same_as_first`` tests
     first: str
+    #: (fact type, code): the facts this pattern can match
+    key: FactKey = attrs.field(init=False)
 
-    @property
-    def key(self) -> FactKey:
+    @key.default
+    def _key(self) -> FactKey:
         return (self.fact.value, self.code)
 
     def signature(self) -> tuple[object, ...]:
@@ -61,10 +63,15 @@ class CompiledRule:
     pack: RulePack
     patterns: tuple[CompiledPattern, ...]
     negations: tuple[CompiledPattern, ...]
+    fact_keys: frozenset[FactKey] = attrs.field(init=False)
+
+    @fact_keys.default
+    def _fact_keys(self) -> frozenset[FactKey]:
+        return frozenset(p.key for p in self.patterns)
 
     def keys(self) -> frozenset[FactKey]:
         """The facts this rule's positive patterns can match (what a backend must see)."""
-        return frozenset(p.key for p in self.patterns)
+        return self.fact_keys
 
 
 @frozen
@@ -180,13 +187,27 @@ def _variants(rule: CompiledRule, pattern: CompiledPattern) -> set[object]:
 
 
 def _shard(rules: Sequence[CompiledRule], level: int) -> list[Shard]:
-    """Greedy split that keeps each shard inside the limits, grouping rules by fact keys."""
-    ordered = sorted(rules, key=lambda r: (min(r.keys()) if r.keys() else ("", ""), r.key))
+    """Greedy split that keeps each shard inside the limits, grouping rules by fact keys.
+
+    Rules are grouped by their most widely used fact key: a fact then reaches few shards (an
+    evaluation opens sessions only on shards some fact concerns), because the rules that test a
+    popular code sit together instead of being spread over every shard.
+    """
+    popularity: Counter[FactKey] = Counter(k for r in rules for k in r.fact_keys)
+
+    def group(rule: CompiledRule) -> tuple[int, FactKey, str]:
+        if not rule.fact_keys:
+            return (0, ("", ""), rule.key)
+        top = max(rule.fact_keys, key=lambda k: (popularity[k], k))
+        return (-popularity[top], top, rule.key)
+
+    ordered = sorted(rules, key=group)
     shards: list[list[CompiledRule]] = []
     current: list[CompiledRule] = []
     signatures: Counter[tuple[object, ...]] = Counter()
     codes: dict[str, set[str]] = defaultdict(set)
     variants: dict[FactKey, set[object]] = defaultdict(set)
+    pattern_variants = {(r.key, p.name): _variants(r, p) for r in ordered for p in r.patterns}
 
     def fits(rule: CompiledRule) -> bool:
         if len(current) >= MAX_RULES_PER_SHARD:
@@ -194,9 +215,12 @@ def _shard(rules: Sequence[CompiledRule], level: int) -> list[Shard]:
         for p in rule.patterns:
             if signatures[p.signature()] + 1 > MAX_IDENTICAL_PATTERNS:
                 return False
-            if len(codes[p.fact.value] | {p.code}) > MAX_CODES_PER_TYPE:
+            known = codes[p.fact.value]
+            if p.code not in known and len(known) + 1 > MAX_CODES_PER_TYPE:
                 return False
-            if len(variants[p.key] | _variants(rule, p)) > MAX_VARIANTS_PER_CODE:
+            seen = variants[p.key]
+            added = pattern_variants[(rule.key, p.name)] - seen
+            if len(seen) + len(added) > MAX_VARIANTS_PER_CODE:
                 return False
         return True
 
@@ -208,7 +232,7 @@ def _shard(rules: Sequence[CompiledRule], level: int) -> list[Shard]:
         for p in rule.patterns:
             signatures[p.signature()] += 1
             codes[p.fact.value].add(p.code)
-            variants[p.key] |= _variants(rule, p)
+            variants[p.key] |= pattern_variants[(rule.key, p.name)]
     if current:
         shards.append(current)
     return [

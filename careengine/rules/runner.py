@@ -14,14 +14,14 @@ The same driver runs over every backend, so both give the same contributions:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import ExitStack
 from typing import Any
 
 import attrs
 
 from careengine.errors import CareEngineError, RuleExecutionError
-from careengine.facts import Fact, derived_fact, label
+from careengine.facts import Fact, derived_fact
 from careengine.model import Because, Contribution, DerivedFact
 from careengine.rules.backend import Backend, BackendSession, RawMatch
 from careengine.rules.compile import CompiledRule, FactKey, Program, Stratum
@@ -56,6 +56,66 @@ def _key(fact: Mapping[str, Any]) -> FactKey:
     return (str(fact["type"]), str(fact["code"]))
 
 
+def _match_order(match: RawMatch) -> tuple[str, list[tuple[str, str]]]:
+    return (match[0], sorted((n, str(f["id"])) for n, f in match[1].items()))
+
+
+@attrs.frozen(kw_only=True)
+class _Step:
+    """One action of a rule, prepared once: a contribution's fields, a derived fact or a call."""
+
+    fields: Mapping[str, Any] | None = None  # Contribution fields but ``because``
+    wants_findings: bool = False  # an ``add`` without ``addresses``: the matched findings
+    derived: Fact | None = None
+    derive_code: str | None = None
+    call: Call | None = None
+
+
+@attrs.frozen(kw_only=True)
+class _Prepared:
+    """What firing a rule needs that does not depend on the match."""
+
+    rule_id: str
+    because: Mapping[str, Any]  # Because fields but ``matched``
+    steps: tuple[_Step, ...]
+
+
+def _prepare(rule: CompiledRule) -> _Prepared:
+    steps = []
+    for action in rule.rule.then:
+        if isinstance(action, Call):
+            steps.append(_Step(call=action))
+        elif isinstance(action, Derive):
+            steps.append(
+                _Step(
+                    derived=derived_fact(DerivedFact(code=action.code, value=action.value)),
+                    derive_code=action.code,
+                )
+            )
+        else:
+            wants = isinstance(action, Add) and action.addresses is None
+            template = _contribution(action, rule, _NO_BECAUSE, ())
+            fields = {
+                f.name: getattr(template, f.name)
+                for f in attrs.fields(Contribution)
+                if f.name not in ("because", "addresses")
+            }
+            if not wants:
+                fields["addresses"] = template.addresses
+            steps.append(_Step(fields=fields, wants_findings=wants))
+    return _Prepared(
+        rule_id=rule.rule.id,
+        because={
+            "rule": rule.rule.id,
+            "pack": rule.pack.id,
+            "pack_version": rule.pack.version,
+            "plugin": rule.pack.plugin,
+            "rationale": rule.rule.because,
+        },
+        steps=tuple(steps),
+    )
+
+
 class RuleRunner:
     def __init__(self, program: Program, backend: Backend, check: ActionCheck | None = None):
         self.program = program
@@ -70,6 +130,15 @@ class RuleRunner:
                         if p.fact is FactType.DERIVED:
                             level = min(self._negated_at.get(p.code, stratum.level), stratum.level)
                             self._negated_at[p.code] = level
+        self._prepared = {key: _prepare(rule) for key, rule in program.rules.items()}
+        # per stratum: fact key -> indices of the shards whose rules test it
+        self._routes: list[dict[FactKey, tuple[int, ...]]] = []
+        for stratum in program.strata:
+            routes: dict[FactKey, list[int]] = defaultdict(list)
+            for index, shard in enumerate(stratum.shards):
+                for key in shard.keys:
+                    routes[key].append(index)
+            self._routes.append({k: tuple(v) for k, v in routes.items()})
 
     def run(self, facts: Sequence[Fact]) -> RunResult:
         known: dict[str, Fact] = {str(f["id"]): f for f in facts}
@@ -79,8 +148,8 @@ class RuleRunner:
         contributions: list[Contribution] = []
         derived: list[Fact] = []
         fired: set[str] = set()
-        for stratum in self.program.strata:
-            self._run_stratum(stratum, known, by_key, contributions, derived, fired)
+        for stratum, routes in zip(self.program.strata, self._routes, strict=True):
+            self._run_stratum(stratum, routes, known, by_key, contributions, derived, fired)
         return RunResult(
             contributions=tuple(contributions),
             derived=tuple(sorted(derived, key=lambda f: str(f["id"]))),
@@ -90,29 +159,36 @@ class RuleRunner:
     def _run_stratum(
         self,
         stratum: Stratum,
+        routes: Mapping[FactKey, tuple[int, ...]],
         known: dict[str, Fact],
         by_key: dict[FactKey, list[Fact]],
         contributions: list[Contribution],
         derived: list[Fact],
         fired: set[str],
     ) -> None:
+        shards = stratum.shards
+        rules = self.program.rules
         with ExitStack() as stack:
-            sessions: dict[str, BackendSession] = {}
+            sessions: dict[int, BackendSession] = {}
             pending = sorted(known.values(), key=lambda f: str(f["id"]))
             while pending:
+                routed: dict[int, list[Fact]] = defaultdict(list)
+                for fact in pending:
+                    for index in routes.get(_key(fact), ()):
+                        routed[index].append(fact)
                 raw: list[RawMatch] = []
-                for shard in stratum.shards:
-                    relevant = [f for f in pending if _key(f) in shard.keys]
-                    if not relevant:
-                        continue
-                    if shard.name not in sessions:
-                        sessions[shard.name] = stack.enter_context(self.backend.session(shard))
-                    raw.extend(sessions[shard.name].assert_facts(relevant))
+                for index in sorted(routed):
+                    session = sessions.get(index)
+                    if session is None:
+                        session = stack.enter_context(self.backend.session(shards[index]))
+                        sessions[index] = session
+                    raw.extend(session.assert_facts(routed[index]))
                 pending = []
-                raw.sort(key=lambda m: (m[0], sorted((n, str(f["id"])) for n, f in m[1].items())))
+                if len(raw) > 1:
+                    raw.sort(key=_match_order)
                 for rule_key, bound in raw:
-                    rule = self.program.rules[rule_key]
-                    if self._blocked(rule, bound, by_key):
+                    rule = rules[rule_key]
+                    if rule.negations and self._blocked(rule, bound, by_key):
                         continue
                     fired.add(rule.rule.id)
                     for fact in self._fire(rule, bound, stratum.level, contributions):
@@ -140,71 +216,86 @@ class RuleRunner:
         level: int,
         contributions: list[Contribution],
     ) -> list[Fact]:
-        matched = sorted({label(f) for f in bound.values()})
+        prepared = self._prepared[rule.key]
+        facts = bound.values()
         because = Because(
-            rule=rule.rule.id,
-            pack=rule.pack.id,
-            pack_version=rule.pack.version,
-            plugin=rule.pack.plugin,
-            matched=matched,
-            rationale=rule.rule.because,
+            **prepared.because, matched=sorted({f"{f['type']}:{f['code']}" for f in facts})
         )
-        findings = sorted(
-            {
-                str(f["code"])
-                for f in bound.values()
-                if f["type"] == "finding" and f.get("present", True) is True
-            }
-        )
+        findings: list[str] | None = None
         new_facts: list[Fact] = []
-        for action in self._expand(rule, bound):
-            if isinstance(action, Derive):
-                record = derived_fact(DerivedFact(code=action.code, value=action.value))
-                if record is not None:
-                    if self._negated_at.get(action.code, level + 1) <= level:
-                        raise RuleExecutionError(
-                            f"derives {action.code!r}, which a rule negates in the same or an "
-                            "earlier stratum; declare it in Call(derives=...)",
-                            rule_id=rule.rule.id,
-                        )
-                    new_facts.append(record)
-                continue
-            contributions.append(_contribution(action, rule, because, findings))
+        for step in prepared.steps:
+            if step.fields is not None:
+                if step.wants_findings:
+                    if findings is None:
+                        findings = _findings(facts)
+                    contributions.append(
+                        Contribution(**step.fields, because=because, addresses=findings)
+                    )
+                else:
+                    contributions.append(Contribution(**step.fields, because=because))
+            elif step.derive_code is not None:
+                self._derive(rule, step.derive_code, step.derived, level, new_facts)
+            elif step.call is not None:
+                if findings is None:
+                    findings = _findings(facts)
+                for action in self._call(rule, step.call, bound):
+                    if isinstance(action, Derive):
+                        record = derived_fact(DerivedFact(code=action.code, value=action.value))
+                        self._derive(rule, action.code, record, level, new_facts)
+                    else:
+                        contributions.append(_contribution(action, rule, because, findings))
         return new_facts
 
-    def _expand(self, rule: CompiledRule, bound: Mapping[str, Fact]) -> list[Action]:
-        out: list[Action] = []
-        for action in rule.rule.then:
-            if not isinstance(action, Call):
-                out.append(action)
-                continue
-            try:
-                produced = list(action.fn(Match(rule_id=rule.rule.id, facts=dict(bound))) or ())
-            except CareEngineError:
-                raise
-            except Exception as exc:
+    def _derive(
+        self, rule: CompiledRule, code: str, record: Fact | None, level: int, out: list[Fact]
+    ) -> None:
+        if record is None:
+            return
+        if self._negated_at.get(code, level + 1) <= level:
+            raise RuleExecutionError(
+                f"derives {code!r}, which a rule negates in the same or an "
+                "earlier stratum; declare it in Call(derives=...)",
+                rule_id=rule.rule.id,
+            )
+        out.append(dict(record))
+
+    def _call(self, rule: CompiledRule, action: Call, bound: Mapping[str, Fact]) -> list[Action]:
+        try:
+            # copies: an action that changes what it was given cannot change the evaluation
+            facts = {name: dict(fact) for name, fact in bound.items()}
+            produced = list(action.fn(Match(rule_id=rule.rule.id, facts=facts)) or ())
+        except CareEngineError:
+            raise
+        except Exception as exc:
+            raise RuleExecutionError(
+                f"action {action.name} raised {type(exc).__name__}: {exc}",
+                rule_id=rule.rule.id,
+            ) from exc
+        for item in produced:
+            if isinstance(item, Call) or not isinstance(item, _ACTION_TYPES):
                 raise RuleExecutionError(
-                    f"action {action.name} raised {type(exc).__name__}: {exc}",
+                    f"action {action.name} returned {item!r}, which is not an action",
                     rule_id=rule.rule.id,
-                ) from exc
-            for item in produced:
-                if isinstance(item, Call) or not isinstance(item, _ACTION_TYPES):
-                    raise RuleExecutionError(
-                        f"action {action.name} returned {item!r}, which is not an action",
-                        rule_id=rule.rule.id,
-                    )
-                if isinstance(item, Derive) and item.code not in action.derives:
-                    raise RuleExecutionError(
-                        f"action {action.name} derived {item.code!r} without declaring it "
-                        "in Call(derives=...)",
-                        rule_id=rule.rule.id,
-                    )
-                if self._check is not None:
-                    self._check(rule, item)
-                out.append(item)
-        return out
+                )
+            if isinstance(item, Derive) and item.code not in action.derives:
+                raise RuleExecutionError(
+                    f"action {action.name} derived {item.code!r} without declaring it "
+                    "in Call(derives=...)",
+                    rule_id=rule.rule.id,
+                )
+            if self._check is not None:
+                self._check(rule, item)
+        return produced
 
 
+def _findings(facts: Iterable[Fact]) -> list[str]:
+    """The present findings a match names: what an ``add`` addresses by default."""
+    return sorted(
+        {str(f["code"]) for f in facts if f["type"] == "finding" and f.get("present", True) is True}
+    )
+
+
+_NO_BECAUSE = Because(rule="", pack="", pack_version="", plugin="")
 _ACTION_TYPES = (Add, Exclude, AddPrecaution, RaiseAlert, Refer, Derive, StartStage)
 
 

@@ -8,8 +8,10 @@ the rule, with a "did you mean" suggestion for misspelt codes.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+import math
+from collections.abc import Collection, Sequence
 
+from careengine.assessment_io import MAX_NUMBER
 from careengine.errors import Problem, RulePackError, suggest
 from careengine.model import Severity, TermKind
 from careengine.registry import Catalog, check_unique
@@ -19,6 +21,7 @@ from careengine.rules.model import (
     Add,
     AddPrecaution,
     Call,
+    Derive,
     Exclude,
     FactType,
     Op,
@@ -48,15 +51,16 @@ _NUMERIC_OPS = {Op.GT, Op.GTE, Op.LT, Op.LTE}
 PATTERN_KEY = {fact: key for key, fact in PATTERN_KEYS.items()}
 
 
-def known_codes(catalog: Catalog, fact: FactType) -> tuple[str, ...]:
+def known_codes(catalog: Catalog, fact: FactType) -> Collection[str]:
+    """The codes a pattern on ``fact`` may name (for membership tests and suggestions)."""
     if fact is FactType.PREFERENCE:
-        return tuple(catalog.interventions)
+        return catalog.interventions.keys()
     kind = _TERM_KIND.get(fact)
     if kind is None:
         return ()
-    codes = catalog.codes(kind)
+    codes = catalog.code_set(kind)
     if kind is TermKind.MEASURE:
-        codes = tuple(sorted({*codes, *CORE_MEASURES}))
+        codes = codes | frozenset(CORE_MEASURES)
     return codes
 
 
@@ -117,7 +121,19 @@ def pattern_problems(
                     suggest(str(test.value), [s.value for s in Severity]),
                 )
             )
+        values = test.value if isinstance(test.value, tuple) else (test.value,)
+        if any(not finite_value(v) for v in values):
+            out.append((tpath, f"needs finite numbers, not {test.value!r}", None))
     return out
+
+
+def finite_value(value: object) -> bool:
+    """False for NaN, infinities and whole numbers too large for a float (TOML allows them)."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return abs(value) <= MAX_NUMBER
+    return True
 
 
 _VERBS = {Add: "add", Exclude: "exclude", AddPrecaution: "precaution"}
@@ -141,6 +157,8 @@ def action_problems(action: object, catalog: Catalog) -> list[tuple[str, str, st
                 suggest(action.intervention, interventions),
             )
         )
+    if isinstance(action, Derive) and not finite_value(action.value):
+        out.append(("value", f"must be a finite number, not {action.value!r}", None))
     if isinstance(action, Add | StartStage) and action.stage not in stages:
         out.append(
             (

@@ -1,0 +1,192 @@
+"""In-process measurements, run in a child process per workload (``python -m benchmarks.run
+--child ...``), so that every size starts from a fresh interpreter and its memory is its own.
+
+Throughput is measured *interleaved*: careengine on each backend and raw durable-rules take turns
+over the same assessments, so background load on the machine slows all of them alike and the
+ratio careengine / raw stays meaningful on a noisy machine.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import resource
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from benchmarks.workload import Workload
+from careengine import Engine
+from careengine.facts import assessment_facts, derived_facts
+from careengine.model import Assessment
+from careengine.rules.backend import durable_available
+from careengine.serialize import dumps
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def rss_mib() -> float:
+    """The resident set size of this process now."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * PAGE / 2**20
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def backends() -> list[str]:
+    return ["durable", "python"] if durable_available() else ["python"]
+
+
+def contenders() -> list[str]:
+    """The engine configurations measured side by side: each backend, and durable-rules with
+    sessions reused between evaluations (``Engine(reuse_sessions=True)``)."""
+    return ["durable", "durable_reuse", "python"] if durable_available() else ["python"]
+
+
+def build_engine(contender: str, **engine_args: Any) -> Engine:
+    backend, _, mode = contender.partition("_")
+    return Engine(backend=backend, reuse_sessions=mode == "reuse", **engine_args)
+
+
+def _stats(latencies_ns: Sequence[int]) -> dict[str, float]:
+    ordered = sorted(latencies_ns)
+    total = sum(ordered) / 1e9
+    return {
+        "evaluations": len(ordered),
+        "per_second": round(len(ordered) / total, 1) if total else 0.0,
+        "p50_ms": round(ordered[len(ordered) // 2] / 1e6, 3),
+        "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] / 1e6, 3),
+        "mean_ms": round(statistics.fmean(ordered) / 1e6, 3),
+    }
+
+
+def _pipeline(engine: Engine) -> Callable[[Assessment], str]:
+    """careengine's full pipeline: derived facts, rules, merge, review, JSON text."""
+
+    def run(assessment: Assessment) -> str:
+        return dumps(engine.evaluate(assessment))
+
+    return run
+
+
+def measure_workload(workload: Workload, seconds: float) -> dict[str, Any]:
+    """Load times, interleaved throughput and latency of each backend and of raw durable-rules,
+    and a check that they all agree."""
+    out: dict[str, Any] = {"workload": workload.name, "inputs": len(workload.inputs)}
+    engines: dict[str, Engine] = {}
+    load: dict[str, float] = {}
+    for backend in contenders():
+        gc.collect()
+        start = time.perf_counter()
+        engines[backend] = build_engine(backend, **workload.engine_args())
+        load[backend] = round(time.perf_counter() - start, 3)
+    reference = engines[contenders()[0]]
+    out["rules"] = reference.program.rule_count
+    shards = [s for st in reference.program.strata for s in st.shards]
+    out["rulesets"] = len(shards)
+    out["load_seconds"] = load
+
+    assessments = [reference.load_assessment(path) for path in workload.inputs]
+    runs: dict[str, Callable[[int], object]] = {}
+    for backend, engine in engines.items():
+        pipeline = _pipeline(engine)
+        runs[f"careengine_{backend}"] = lambda i, p=pipeline: p(assessments[i])
+
+    plans = {
+        name: [
+            plan.replace(f'"backend": "{engine.backend_name}"', '"backend": "-"')
+            for plan in (_pipeline(engine)(a) for a in assessments)
+        ]
+        for name, engine in engines.items()
+    }
+    out["backends_agree"] = len({tuple(p) for p in plans.values()}) == 1
+
+    if durable_available():
+        from benchmarks.raw_durable import RawDurable
+
+        facts = [assessment_facts(a) + derived_facts(reference._derive(a)[1]) for a in assessments]
+        start = time.perf_counter()
+        raw = RawDurable(shards, prefix=f"raw{os.getpid()}")
+        load["raw_durable"] = round(time.perf_counter() - start, 3)
+        runs["raw_durable"] = lambda i: raw.evaluate(facts[i])
+        # raw durable-rules has no negation (careengine checks it outside durable-rules), so it
+        # fires a superset of the rules careengine fires
+        program = reference.program
+        subset = True
+        for fs in facts:
+            raw_ids = {program.rules[key].rule.id for key in raw.evaluate(fs)}
+            fired = set(reference._runner.run(fs).fired)
+            subset = subset and fired <= raw_ids
+            if not subset:
+                break
+        out["raw_fires_superset"] = subset
+
+    # warm up, then take turns until the time is up
+    for run in runs.values():
+        for i in range(len(assessments)):
+            run(i)
+    latencies: dict[str, list[int]] = {name: [] for name in runs}
+    chunk = max(1, min(len(assessments), 20))
+    deadline = time.perf_counter() + seconds
+    position = 0
+    clock = time.perf_counter_ns
+    while time.perf_counter() < deadline:
+        indices = [(position + k) % len(assessments) for k in range(chunk)]
+        position += chunk
+        for name, run in runs.items():
+            record = latencies[name]
+            for i in indices:
+                start_ns = clock()
+                run(i)
+                record.append(clock() - start_ns)
+    out["throughput"] = {name: _stats(lat) for name, lat in latencies.items()}
+    if "raw_durable" in latencies:
+        raw_rate = out["throughput"]["raw_durable"]["per_second"]
+        out["ratio_vs_raw"] = {
+            backend: round(out["throughput"][f"careengine_{backend}"]["per_second"] / raw_rate, 2)
+            for backend in engines
+        }
+    out["peak_rss_mib_all_contenders"] = round(peak_rss_mib(), 1)
+    return out
+
+
+def measure_drift(workload: Workload, evaluations: int, warmup: int = 5000) -> dict[str, Any]:
+    """RSS before and after ``evaluations`` evaluations on the default backend, after a warm-up
+    (the allocator's arenas and the interpreter's caches fill during the first few thousand
+    evaluations), with samples at each quarter to show whether memory keeps growing."""
+    engine = Engine(**workload.engine_args())
+    assessments = [engine.load_assessment(path) for path in workload.inputs]
+    pipeline = _pipeline(engine)
+    for n in range(warmup):
+        pipeline(assessments[n % len(assessments)])
+    gc.collect()
+    before = rss_mib()
+    samples = []
+    start = time.perf_counter()
+    quarter = max(1, evaluations // 4)
+    for n in range(evaluations):
+        pipeline(assessments[n % len(assessments)])
+        if (n + 1) % quarter == 0:
+            samples.append(round(rss_mib(), 2))
+    elapsed = time.perf_counter() - start
+    gc.collect()
+    after = rss_mib()
+    return {
+        "workload": workload.name,
+        "backend": engine.backend_name,
+        "warmup": warmup,
+        "evaluations": evaluations,
+        "rss_before_mib": round(before, 2),
+        "rss_quarters_mib": samples,
+        "rss_after_mib": round(after, 2),
+        "drift_percent": round((after - before) / before * 100, 2),
+        "per_second": round(evaluations / elapsed, 1),
+    }
+
+
+def inputs_in(directory: Path) -> tuple[Path, ...]:
+    return tuple(sorted(directory.glob("*.json")))
