@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import attrs
+
 from careengine.indented_json import encode as _value
 from careengine.model import (
     Because,
@@ -135,15 +137,17 @@ def _conflict(c: Conflict, nl: str) -> str:
 
 def _progression(p: Progression, nl: str) -> str:
     inner = nl + _STEP
-    return _object(
-        (
-            ("from_stage", _value(p.from_stage, inner)),
-            ("to_stage", _value(p.to_stage, inner)),
-            ("decision", _value(p.decision.value, inner)),
-            ("reasons", _strings(p.reasons, inner)),
-        ),
-        nl,
-    )
+    pairs = [
+        ("from_stage", _value(p.from_stage, inner)),
+        ("to_stage", _value(p.to_stage, inner)),
+        ("decision", _value(p.decision.value, inner)),
+        ("reasons", _strings(p.reasons, inner)),
+    ]
+    if p.assessed_on is not None:
+        pairs.append(("assessed_on", _value(p.assessed_on, inner)))
+    if p.changes:
+        pairs.append(("changes", _strings(p.changes, inner)))
+    return _object(pairs, nl)
 
 
 def _provenance(p: Provenance, nl: str) -> str:
@@ -174,6 +178,7 @@ def plan_json(plan: Plan, *, schema: str, classifications: Mapping[str, Any]) ->
         ("assessed_on", _value(plan.assessed_on, inner)),
         ("status", _value(plan.status.value, inner)),
         ("current_stage", _value(plan.current_stage, inner)),
+        *([("pain", _value(attrs.asdict(plan.pain), inner))] if plan.pain is not None else []),
         (
             "alerts",
             _array(

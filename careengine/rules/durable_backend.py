@@ -31,8 +31,9 @@ session builds state over the whole rule network (about 1.4 ms for a 500-rule ru
 which is most of the cost of an evaluation. An engine built with ``reuse_sessions=True`` (a
 backend with ``keep_rules`` > 0) therefore keeps a session whose evaluation ended normally open,
 with its facts retracted (by ``id``; retraction leaves no pending activation because rulesets
-hold no negations), to serve the next evaluation on that ruleset. Kept sessions are bounded by :data:`KEEP_RULES` (the rules of all rulesets that keep
-one: a live session holds 20 to 60 KiB per rule); past it the least recently used is deleted.
+hold no negations), to serve the next evaluation on that ruleset. Kept sessions are bounded by
+:data:`KEEP_RULES` (the rules of all rulesets that keep one: a live session holds 20 to 60 KiB
+per rule); past it the least recently used is deleted.
 A session is deleted instead of kept whenever anything went wrong during its evaluation or its
 retraction. Every reported match is mapped back to the facts asserted *in the current
 evaluation*; a match naming any other fact raises :class:`BackendError` (it would mean a fact
