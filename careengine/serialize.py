@@ -1,11 +1,14 @@
 """The plan's contract JSON (DESIGN section 6.3), both ways. Kept apart from the model.
 
-``plan_to_dict`` fixes the key order, so the same plan always gives byte-identical JSON through
-:func:`dumps`. ``plan_from_dict`` reads a plan back (reassessment starts from a stored plan).
+:func:`dumps` writes it (through :mod:`careengine.plan_json`, which fixes the key order, so the
+same plan always gives byte-identical JSON); :func:`plan_to_dict` is that text read back, for
+callers that want plain data. ``plan_from_dict`` reads a plan back (reassessment starts from a
+stored plan).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -72,109 +75,16 @@ def because_dict(b: Because) -> dict[str, Any]:
     }
 
 
-def item_dict(item: PlanItem) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "intervention": item.intervention,
-        "kind": item.kind.value,
-        "name": item.name,
-        "dosage": dosage_dict(item.dosage),
-        "priority": item.priority,
-        "addresses": list(item.addresses),
-        "precautions": [{"text": p.text, "source": p.source} for p in item.precautions],
-        "because": [because_dict(b) for b in item.because],
-    }
-    if item.progressed_from is not None:
-        out["progressed_from"] = item.progressed_from
-    return out
-
-
-def progression_dict(p: Progression) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "from_stage": p.from_stage,
-        "to_stage": p.to_stage,
-        "decision": p.decision.value,
-        "reasons": list(p.reasons),
-    }
-    if p.assessed_on is not None:
-        out["assessed_on"] = p.assessed_on
-    if p.changes:
-        out["changes"] = list(p.changes)
-    return out
-
-
-def pain_dict(p: Pain) -> dict[str, int | None]:
-    return {"current": p.current, "worst": p.worst, "best": p.best}
-
-
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "schema": PLAN_SCHEMA,
-        "patient_id": plan.patient_id,
-        "assessed_on": plan.assessed_on,
-        "status": plan.status.value,
-        "current_stage": plan.current_stage,
-        **({"pain": pain_dict(plan.pain)} if plan.pain is not None else {}),
-        "alerts": [
-            {
-                "code": a.code,
-                "level": a.level.value,
-                "message": a.message,
-                "because": [because_dict(b) for b in a.because],
-            }
-            for a in plan.alerts
-        ],
-        "referrals": [
-            {"to": r.to, "urgency": r.urgency.value, "reason": r.reason} for r in plan.referrals
-        ],
-        "classifications": thaw(plan.classifications),
-        "stages": [
-            {
-                "id": s.id,
-                "title": s.title,
-                "goals": list(s.goals),
-                "progress_when": list(s.progress_when),
-                "items": [item_dict(i) for i in s.items],
-            }
-            for s in plan.stages
-        ],
-        "excluded": [
-            {"intervention": e.intervention, "reasons": list(e.reasons)} for e in plan.excluded
-        ],
-        "deferred": [
-            {"intervention": d.intervention, "stage": d.stage, "reason": d.reason}
-            for d in plan.deferred
-        ],
-        "conflicts": [
-            {
-                "kind": c.kind,
-                "interventions": list(c.interventions),
-                "stage": c.stage,
-                "resolution": c.resolution,
-                "winner": c.winner,
-                "details": list(c.details),
-            }
-            for c in plan.conflicts
-        ],
-        "unaddressed": list(plan.unaddressed),
-        "unrecognized": list(plan.unrecognized),
-    }
-    if plan.progression is not None:
-        out["progression"] = progression_dict(plan.progression)
-    if plan.history:
-        out["history"] = [progression_dict(p) for p in plan.history]
-    out["provenance"] = {
-        "engine_version": plan.provenance.engine_version,
-        "backend": plan.provenance.backend,
-        "plugins": dict(plan.provenance.plugins),
-        "packs": {
-            k: {"version": v.version, "sha256": v.sha256} for k, v in plan.provenance.packs.items()
-        },
-        "fingerprint": plan.provenance.fingerprint,
-    }
-    return out
+    """The plan's contract JSON as plain data: exactly what :func:`dumps` writes, read back (one
+    writer, :mod:`careengine.plan_json`, so the two can never disagree)."""
+    result: dict[str, Any] = json.loads(dumps(plan))
+    return result
 
 
 def dumps(plan: Plan) -> str:
+    """The plan's JSON text: ``json.dumps(..., indent=2, ensure_ascii=False)`` plus a newline,
+    keys in the contract's order."""
     return plan_json(plan, schema=PLAN_SCHEMA, classifications=thaw(plan.classifications)) + "\n"
 
 
