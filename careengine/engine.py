@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -152,9 +152,7 @@ class Engine:
     def evaluate(self, assessment: Assessment) -> Plan:
         """The care plan for one assessment."""
         plan, _ = self._merge(assessment)
-        return self.host.review_plan(
-            plan, assessment, check=self._make_review_check(plan, assessment)
-        )
+        return self.host.review_plan(plan, assessment, check=self._review_check(plan, assessment))
 
     def load_plan(self, source: str | Path | Mapping[str, Any]) -> Plan:
         """Read and check a stored plan (a file path or parsed JSON) against this catalog."""
@@ -186,11 +184,12 @@ class Engine:
             catalog=self.catalog,
             gates=self.gates,
         )
-        problems = self._invariant_problems(merged, plan, followup)
+        invariants = self._invariant_check(merged, followup)
+        problems = invariants(plan)
         if problems:  # a defect in the progression code, never the input's fault
             raise CareEngineError("reassessment broke a safety invariant: " + "; ".join(problems))
         return self.host.review_plan(
-            plan, followup, check=self._make_review_check(merged, followup)
+            plan, followup, check=self._review_check(merged, followup, invariants)
         )
 
     def _merge(self, assessment: Assessment) -> tuple[Plan, tuple[Contribution, ...]]:
@@ -290,43 +289,58 @@ class Engine:
         for _, message, _ in action_problems(action, self.catalog):
             raise RuleExecutionError(message, rule_id=rule.rule.id)
 
-    def _invariant_problems(self, merged: Plan, plan: Plan, assessment: Assessment) -> list[str]:
-        """How ``plan`` breaks the safety invariants of the merged plan it came from: vetoed
+    def _invariant_check(self, merged: Plan, assessment: Assessment) -> Callable[[Plan], list[str]]:
+        """How a plan breaks the safety invariants of the merged plan it came from: vetoed
         items (excluded by the merge, declined, or absolutely contraindicated by a condition of
-        the patient) never placed, withheld plans stay withheld, exclusions and alerts kept."""
+        the patient) never placed, withheld plans stay withheld, exclusions and alerts kept.
+        What the invariants forbid is worked out once; the check runs on every reviewed plan."""
         vetoed = {e.intervention for e in merged.excluded if any(r != WITHHELD for r in e.reasons)}
-        conditions = set(assessment.patient.conditions)
-        forbidden = vetoed | set(assessment.patient.declines)
-        forbidden |= {
-            i.id
-            for i in self.catalog.interventions.values()
-            if conditions & set(i.contraindications_absolute)
-        }
+        forbidden = (
+            vetoed
+            | set(assessment.patient.declines)
+            | self.catalog.absolutely_contraindicated(assessment.patient.conditions)
+        )
         withheld = merged.status is PlanStatus.REFERRAL
-        problems = []
-        if withheld and plan.status is not PlanStatus.REFERRAL:
-            problems.append("changed the status of a plan whose red flags withhold treatment")
-        for stage_id, item in plan.items():
-            if withheld:
-                problems.append(
-                    f"placed {item.intervention} in {stage_id} while treatment is withheld"
-                )
-            if item.intervention in forbidden:
-                problems.append(
-                    f"placed vetoed intervention {item.intervention} in stage {stage_id}"
-                )
-            if item.intervention not in self.catalog.interventions:
-                problems.append(f"placed unknown intervention {item.intervention}")
-        kept = {e.intervention for e in plan.excluded}
-        if not vetoed <= kept:
-            problems.append(f"removed exclusions {sorted(vetoed - kept)}")
-        if {a.code for a in merged.alerts} - {a.code for a in plan.alerts}:
-            problems.append("removed alerts")
-        return problems
+        alerts = {a.code for a in merged.alerts}
 
-    def _make_review_check(self, merged: Plan, assessment: Assessment) -> Any:
+        def problems_of(plan: Plan) -> list[str]:
+            problems = []
+            if withheld and plan.status is not PlanStatus.REFERRAL:
+                problems.append("changed the status of a plan whose red flags withhold treatment")
+            for stage_id, item in plan.items():
+                if withheld:
+                    problems.append(
+                        f"placed {item.intervention} in {stage_id} while treatment is withheld"
+                    )
+                if item.intervention in forbidden:
+                    problems.append(
+                        f"placed vetoed intervention {item.intervention} in stage {stage_id}"
+                    )
+                if item.intervention not in self.catalog.interventions:
+                    problems.append(f"placed unknown intervention {item.intervention}")
+            kept = {e.intervention for e in plan.excluded}
+            if not vetoed <= kept:
+                problems.append(f"removed exclusions {sorted(vetoed - kept)}")
+            if alerts - {a.code for a in plan.alerts}:
+                problems.append("removed alerts")
+            return problems
+
+        return problems_of
+
+    def _review_check(
+        self,
+        merged: Plan,
+        assessment: Assessment,
+        invariants: Callable[[Plan], list[str]] | None = None,
+    ) -> Any:
+        """The review hook's check; the invariants are worked out when a reviewer first returns
+        a plan (most evaluations have none), unless the caller already has them."""
+
         def check(plan: Plan, plugin: str) -> None:
-            problems = self._invariant_problems(merged, plan, assessment)
+            nonlocal invariants
+            if invariants is None:
+                invariants = self._invariant_check(merged, assessment)
+            problems = invariants(plan)
             if problems:
                 info = self.host.infos.get(plugin)
                 raise PluginError(

@@ -53,6 +53,7 @@ class Catalog:
     _codes: Mapping[TermKind, tuple[str, ...]] = attrs.field(init=False, repr=False, eq=False)
     _code_sets: Mapping[TermKind, frozenset[str]] = attrs.field(init=False, repr=False, eq=False)
     _impairments: frozenset[str] = attrs.field(init=False, repr=False, eq=False)
+    _vetoed_by: Mapping[str, frozenset[str]] = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         by_kind: dict[TermKind, list[str]] = {kind: [] for kind in TermKind}
@@ -64,6 +65,11 @@ class Catalog:
             t.code for t in self.terms.values() if t.kind is TermKind.FINDING and t.impairment
         )
         object.__setattr__(self, "_impairments", impairments)
+        vetoed_by: dict[str, set[str]] = {}
+        for intervention in self.interventions.values():
+            for condition in intervention.contraindications_absolute:
+                vetoed_by.setdefault(condition, set()).add(intervention.id)
+        object.__setattr__(self, "_vetoed_by", {k: frozenset(v) for k, v in vetoed_by.items()})
 
     def codes(self, kind: TermKind) -> tuple[str, ...]:
         """The codes of one kind, sorted."""
@@ -81,6 +87,10 @@ class Catalog:
 
     def impairments(self) -> frozenset[str]:
         return self._impairments
+
+    def absolutely_contraindicated(self, conditions: Iterable[str]) -> frozenset[str]:
+        """The interventions an absolute contraindication rules out for these conditions."""
+        return frozenset().union(*(self._vetoed_by.get(c, ()) for c in conditions))
 
 
 class CatalogRegistry(_Registry):
