@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import attrs
 
-from careengine.model import Dosage
+from careengine.model import DOSAGE_FIELDS, Dosage
 from careengine.progression import DosageSteps
 
-FIELDS = ("sets", "reps", "hold_seconds", "minutes", "per_week")
 UP_ORDER = ("reps", "hold_seconds", "minutes", "sets")
 DOWN_ORDER = ("sets", "reps", "hold_seconds", "minutes")
 _LABELS = {
@@ -58,7 +57,7 @@ def lower_dosage(dosage: Dosage, steps: DosageSteps) -> tuple[Dosage, str | None
 def regressed_dosage(default: Dosage, previous: Dosage) -> Dosage:
     """The easier exercise's catalog dosage, capped field by field at the previous dosage."""
     fields = {}
-    for name in FIELDS:
+    for name in DOSAGE_FIELDS:
         new, old = getattr(default, name), getattr(previous, name)
         fields[name] = new if new is None or old is None else min(new, old)
     return Dosage(**fields)
@@ -67,7 +66,7 @@ def regressed_dosage(default: Dosage, previous: Dosage) -> Dosage:
 def cap_dosage(dosage: Dosage, ceiling: Dosage) -> Dosage:
     """Field by field no higher than ``ceiling``; a field ``ceiling`` leaves unset is unset."""
     fields = {}
-    for name in FIELDS:
+    for name in DOSAGE_FIELDS:
         new, top = getattr(dosage, name), getattr(ceiling, name)
         fields[name] = None if new is None or top is None else min(new, top)
     return Dosage(**fields)

@@ -23,6 +23,7 @@ from typing import Any
 import attrs
 
 from careengine.model import (
+    DOSAGE_FIELDS,
     Alert,
     Assessment,
     Because,
@@ -66,14 +67,8 @@ def merge_because(entries: Iterable[Because]) -> tuple[Because, ...]:
 
 
 def dosage_text(dosage: Dosage) -> str:
-    fields = (
-        ("sets", dosage.sets),
-        ("reps", dosage.reps),
-        ("hold_seconds", dosage.hold_seconds),
-        ("minutes", dosage.minutes),
-        ("per_week", dosage.per_week),
-    )
-    parts = [f"{name}={value}" for name, value in fields if value is not None]
+    values = [(name, getattr(dosage, name)) for name in DOSAGE_FIELDS]
+    parts = [f"{name}={value}" for name, value in values if value is not None]
     return ", ".join(parts) or "no dosage"
 
 

@@ -246,6 +246,10 @@ class Dosage:
         return per_session * float(self.per_week or 1)
 
 
+#: the dosage fields in the contract's order (DESIGN 6.3)
+DOSAGE_FIELDS: tuple[str, ...] = tuple(f.name for f in attrs.fields(Dosage))
+
+
 @frozen
 class Stage:
     id: str

@@ -16,11 +16,17 @@ from typing import Any
 
 from careengine.assessment_io import parse_json, read_input
 from careengine.errors import AssessmentError, Problem, suggest
-from careengine.model import AlertLevel, Decision, InterventionKind, Plan, PlanStatus, Urgency
+from careengine.model import (
+    DOSAGE_FIELDS,
+    AlertLevel,
+    Decision,
+    InterventionKind,
+    Plan,
+    PlanStatus,
+    Urgency,
+)
 from careengine.registry import Catalog
 from careengine.serialize import PLAN_SCHEMA, plan_from_dict
-
-DOSAGE_FIELDS = ("sets", "reps", "hold_seconds", "minutes", "per_week")
 
 
 class _Walker:
