@@ -211,7 +211,9 @@ def evaluate(
         if input_format == "fhir":
             from careengine.fhir import load_bundle
 
-            assessment = load_bundle(path, engine.catalog, allow_unknown=allow_unknown)
+            assessment = load_bundle(
+                path, engine.catalog, allow_unknown=allow_unknown, checker=engine.schema_checker
+            )
         else:
             assessment = engine.load_assessment(path, allow_unknown=allow_unknown)
         plan = engine.evaluate(assessment)
