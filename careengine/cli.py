@@ -24,6 +24,7 @@ from careengine.engine import Engine
 from careengine.errors import CareEngineError, ConfigurationError
 from careengine.explain import explain, explanation_to_dict, render_explanation
 from careengine.plugins import PluginInfo, get_plugin_manager
+from careengine.registry import Renderer
 from careengine.rules.backend import BACKENDS
 from careengine.schema import assessment_schema, plan_schema
 from careengine.version import __version__
@@ -33,6 +34,15 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def _env_list(name: str) -> list[str]:
     return [p.strip() for p in os.environ.get(name, "").split(",") if p.strip()]
+
+
+def plugin_filters() -> dict[str, Any]:
+    """``allow`` and ``block`` of the plugin host, from CAREENGINE_PLUGINS and
+    CAREENGINE_DISABLE_PLUGINS (comma-separated names)."""
+    return {
+        "allow": tuple(_env_list("CAREENGINE_PLUGINS")) or None,
+        "block": tuple(_env_list("CAREENGINE_DISABLE_PLUGINS")),
+    }
 
 
 def fail(exc: CareEngineError) -> None:
@@ -87,18 +97,31 @@ def engine_options(fn: F) -> F:
     return fn
 
 
+allow_unknown_option = click.option(
+    "--allow-unknown", is_flag=True, help="List unknown finding codes instead of failing."
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+format_option = click.option(
+    "--format", "fmt", default="json", show_default=True, help="Output format."
+)
+
+
 def build_engine(
     rules: Sequence[Path] = (), plugins: Sequence[str] = (), backend: str = "auto", **extra: Any
 ) -> Engine:
-    allow = _env_list("CAREENGINE_PLUGINS") or None
     return Engine(
-        rules=list(rules),
-        plugins=list(plugins),
-        backend=backend,
-        allow=allow,
-        block=_env_list("CAREENGINE_DISABLE_PLUGINS"),
-        **extra,
+        rules=list(rules), plugins=list(plugins), backend=backend, **plugin_filters(), **extra
     )
+
+
+def renderer_for(engine: Engine, fmt: str) -> Renderer:
+    """The renderer of ``fmt``, looked up before any input is read."""
+    renderer = engine.renderers.get(fmt)
+    if renderer is None:
+        raise ConfigurationError(
+            f"unknown format {fmt!r}; available: {', '.join(sorted(engine.renderers))}"
+        )
+    return renderer
 
 
 def _version_callback(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -128,11 +151,7 @@ class CareEngineGroup(click.Group):
             return
         self._plugins_loaded = True
         try:
-            host = get_plugin_manager(
-                allow=_env_list("CAREENGINE_PLUGINS") or None,
-                block=_env_list("CAREENGINE_DISABLE_PLUGINS"),
-            )
-            host.commands(self)
+            get_plugin_manager(**plugin_filters()).commands(self)
         except CareEngineError as exc:
             fail(exc)
 
@@ -160,11 +179,9 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", default="json", show_default=True, help="Output format.")
+@format_option
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="File (or directory).")
-@click.option(
-    "--allow-unknown", is_flag=True, help="List unknown finding codes instead of failing."
-)
+@allow_unknown_option
 @click.option(
     "--input-format",
     type=click.Choice(["json", "fhir"]),
@@ -186,11 +203,7 @@ def evaluate(
 ) -> None:
     """Evaluate assessment FILE(s) and print (or write) the plan."""
     engine = build_engine(rules, plugins, backend)
-    if fmt not in engine.renderers:
-        raise ConfigurationError(
-            f"unknown format {fmt!r}; available: {', '.join(sorted(engine.renderers))}"
-        )
-    renderer = engine.renderers[fmt]
+    renderer = renderer_for(engine, fmt)
     to_dir = output is not None and (len(files) > 1 or output.is_dir())
     if to_dir and output is not None:
         output.mkdir(parents=True, exist_ok=True)
@@ -198,7 +211,9 @@ def evaluate(
         if input_format == "fhir":
             from careengine.fhir import load_bundle
 
-            assessment = load_bundle(path, engine.catalog, allow_unknown=allow_unknown)
+            assessment = load_bundle(
+                path, engine.catalog, allow_unknown=allow_unknown, checker=engine.schema_checker
+            )
         else:
             assessment = engine.load_assessment(path, allow_unknown=allow_unknown)
         plan = engine.evaluate(assessment)
@@ -217,8 +232,7 @@ def engine_spec(rules: Sequence[Path], plugins: Sequence[str], backend: str) -> 
         rules=tuple(str(r) for r in rules),
         plugins=tuple(plugins),
         backend=backend,
-        allow=tuple(_env_list("CAREENGINE_PLUGINS")) or None,
-        block=tuple(_env_list("CAREENGINE_DISABLE_PLUGINS")),
+        **plugin_filters(),
     )
 
 
@@ -245,9 +259,7 @@ def _stderr_is_tty() -> bool:
     show_default=True,
     help="Worker processes.",
 )
-@click.option(
-    "--allow-unknown", is_flag=True, help="List unknown finding codes instead of failing."
-)
+@allow_unknown_option
 @engine_options
 @guarded
 def batch(
@@ -293,10 +305,8 @@ def batch(
 
 @cli.command("explain")
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.option(
-    "--allow-unknown", is_flag=True, help="List unknown finding codes instead of failing."
-)
+@json_option
+@allow_unknown_option
 @engine_options
 @guarded
 def explain_command(
@@ -318,7 +328,7 @@ def explain_command(
 
 @cli.command("catalog")
 @click.argument("kind", required=False)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @engine_options
 @guarded
 def catalog_command(
@@ -391,7 +401,7 @@ def _info_dict(info: PluginInfo) -> dict[str, Any]:
 
 
 @plugins.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @click.option("--all", "show_all", is_flag=True, help="Include built-in plugins.")
 @engine_options
 @guarded
@@ -422,7 +432,7 @@ def rules() -> None:
 
 @rules.command("lint")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("--plugin", "plugins", multiple=True, metavar="MODULE_OR_PATH", help="Extra plugin.")
 @guarded
@@ -432,12 +442,7 @@ def rules_lint(
     """Lint the packs at PATH(s) together with every installed pack."""
     from careengine.rules.lint import lint_installed
 
-    findings = lint_installed(
-        list(paths),
-        plugins=list(plugins),
-        allow=_env_list("CAREENGINE_PLUGINS") or None,
-        block=_env_list("CAREENGINE_DISABLE_PLUGINS"),
-    )
+    findings = lint_installed(list(paths), plugins=list(plugins), **plugin_filters())
     errors = sum(f.severity == "error" for f in findings)
     warnings = len(findings) - errors
     if as_json:
@@ -491,7 +496,7 @@ def rules_test(
 @cli.command()
 @click.argument("plan", type=click.Path(path_type=Path))
 @click.argument("followup", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", default="json", show_default=True, help="Output format.")
+@format_option
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to this file.")
 @click.option(
     "--gates",
@@ -500,9 +505,7 @@ def rules_test(
     metavar="FILE.toml",
     help="Reassessment gates (docs/reassessment.md); DESIGN section 8 defaults otherwise.",
 )
-@click.option(
-    "--allow-unknown", is_flag=True, help="List unknown finding codes instead of failing."
-)
+@allow_unknown_option
 @engine_options
 @guarded
 def reassess(
@@ -521,10 +524,7 @@ def reassess(
 
     gates = load_gates(gates_file) if gates_file is not None else None
     engine = build_engine(rules, plugins, backend, gates=gates)
-    if fmt not in engine.renderers:
-        raise ConfigurationError(
-            f"unknown format {fmt!r}; available: {', '.join(sorted(engine.renderers))}"
-        )
+    renderer_for(engine, fmt)  # an unknown format fails before any input is read
     text = engine.render(engine.reassess(plan, followup, allow_unknown=allow_unknown), fmt)
     if output is None:
         click.echo(text, nl=False)

@@ -5,6 +5,7 @@ options every engine-building command accepts, and --version, with the built-in 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -364,6 +365,22 @@ def test_docs_cli_names_every_command_and_option() -> None:
                 assert any(opt in docs for opt in param.opts), (name, param.opts)
     for kind in KINDS:
         assert f"`{kind}`" in docs
+
+    # Each command in its own place: a line of the synopsis naming its options, and a section.
+    synopsis = docs.split("```")[1].splitlines()
+    headings = [line for line in docs.splitlines() if line.startswith("## ")]
+    engine_wide = docs.split("Every command that builds an engine", 1)[1].split(")", 1)[0]
+    for name, command in walk(cli, ""):
+        usage = [line for line in synopsis if re.match(rf"careengine {name}( |$)", line)]
+        assert len(usage) == 1, name
+        assert any(f"`{name}`" in heading for heading in headings), name
+        for param in command.params:
+            if not isinstance(param, click.Option):
+                continue
+            if any(re.search(rf"(?<![\w-]){re.escape(o)}(?![\w-])", usage[0]) for o in param.opts):
+                continue
+            assert set(param.opts) & {"--rules", "--plugin", "--backend"}, (name, param.opts)
+            assert f"`{name}`" in engine_wide, (name, param.opts)
 
 
 def test_evaluate_allow_unknown_lists_unknown_findings(tmp_path: Path) -> None:

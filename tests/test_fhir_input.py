@@ -19,6 +19,7 @@ from careengine.cli import cli
 from careengine.fhir import assessment_bundle, load_bundle, read_bundle
 from careengine.fhir import codes as c
 from careengine.model import TermKind
+from careengine.schema_check import SchemaChecker
 from careengine.serialize import dumps
 from tests import fhir_checks
 
@@ -90,6 +91,27 @@ def test_the_cli_gives_the_same_plan_from_fhir_as_from_json(tmp_path: Path) -> N
     assert from_fhir.output == from_json.output
     as_json = runner.invoke(cli, ["evaluate", str(bundle)])
     assert as_json.exit_code == 2  # a Bundle is not assessment JSON
+
+
+def test_the_cli_reads_every_bundle_with_the_engines_compiled_schemas(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built: list[SchemaChecker] = []
+    real_init = SchemaChecker.__init__
+
+    def counting_init(self: SchemaChecker, catalog: Any) -> None:
+        built.append(self)
+        real_init(self, catalog)
+
+    monkeypatch.setattr(SchemaChecker, "__init__", counting_init)
+    files = []
+    for name in ("desk-worker", "high-risk-fear-avoidance"):
+        file = tmp_path / f"{name}.fhir.json"
+        file.write_text(json.dumps(to_fhir(example(name))))
+        files.append(str(file))
+    result = CliRunner().invoke(cli, ["evaluate", *files, "--input-format", "fhir"])
+    assert result.exit_code == 0, result.output
+    assert len(built) == 1  # the engine's, not one more per bundle
 
 
 def _finding(draw: st.DrawFn) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -39,6 +39,9 @@ from careengine.fhir.input_state import (
 from careengine.fhir.questionnaire_input import QuestionnaireReader
 from careengine.model import Assessment
 from careengine.registry import Catalog
+
+if TYPE_CHECKING:
+    from careengine.schema_check import SchemaChecker
 
 #: Observation.status values whose result is used, and those that assert nothing.
 USABLE_STATUS = {"final", "amended", "corrected", "preliminary"}
@@ -383,9 +386,11 @@ def read_bundle(
     file: str | None = None,
     allow_unknown: bool = False,
     followup: bool = False,
+    checker: SchemaChecker | None = None,
 ) -> Assessment:
     """An :class:`Assessment` from a parsed FHIR Bundle, or an AssessmentError naming each
-    problem by its FHIR path."""
+    problem by its FHIR path. ``checker``: the engine's compiled schemas (as for
+    :func:`~careengine.assessment_io.read_assessment`; built per call when not given)."""
     reader = _BundleReader(catalog, file, allow_unknown)
     assessment_data = reader.read(data)
     problems = list(reader.problems)
@@ -393,7 +398,12 @@ def read_bundle(
     if "patient" in assessment_data:
         try:
             assessment = read_assessment(
-                assessment_data, catalog, file=file, allow_unknown=allow_unknown, followup=followup
+                assessment_data,
+                catalog,
+                file=file,
+                allow_unknown=allow_unknown,
+                followup=followup,
+                checker=checker,
             )
         except AssessmentError as exc:
             problems += [remap(p, reader.where) for p in exc.problems]
@@ -412,6 +422,7 @@ def load_bundle(
     *,
     allow_unknown: bool = False,
     followup: bool = False,
+    checker: SchemaChecker | None = None,
 ) -> Assessment:
     """Read a FHIR Bundle file (JSON) and map it onto an assessment."""
     p = Path(path)
@@ -422,4 +433,5 @@ def load_bundle(
         file=p.name,
         allow_unknown=allow_unknown,
         followup=followup,
+        checker=checker,
     )
