@@ -125,18 +125,15 @@ def finding_state(
     return None
 
 
-def finding_criterion(
-    name: str, findings: Iterable[Finding], code: str, direction: Direction | None = None
-) -> Criterion:
-    """``code`` (with ``direction``) present."""
-    return Criterion(
-        name=name, met=finding_state(findings, code, direction), inputs=(finding_label(code),)
-    )
+def finding_criterion(name: str, code: str, state: bool | None) -> Criterion:
+    """``code`` present, given its :func:`finding_state` (computed once by the caller, who also
+    reports it among the inputs)."""
+    return Criterion(name=name, met=state, inputs=(finding_label(code),))
 
 
-def absent_criterion(name: str, findings: Iterable[Finding], code: str) -> Criterion:
-    """``code`` recorded absent: met when examined and not found, failed when present."""
-    state = finding_state(findings, code)
+def absent_criterion(name: str, code: str, state: bool | None) -> Criterion:
+    """``code`` recorded absent, given its :func:`finding_state`: met when examined and not found,
+    failed when present."""
     return Criterion(
         name=name, met=None if state is None else not state, inputs=(finding_label(code),)
     )
