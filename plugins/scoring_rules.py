@@ -25,6 +25,7 @@ from careengine_plugins.scoring_logic import (
     finding_state,
     measurements,
     on_either_side,
+    unknown_inputs,
 )
 from careengine_plugins.scoring_scores import SOURCES, Scores
 
@@ -268,7 +269,7 @@ def tbc(
     ]
     subgroups = tuple(sorted(r.name for r in rules if r.met is True))
     overlap = at_least(2, rules)
-    missing = tuple(dict.fromkeys(i for r in rules if r.met is None for i in r.inputs))
+    missing = unknown_inputs(rules)
     inputs: dict[str, Any] = {
         "cpr_manipulation.positive": cpr.values["positive"],
         "cpr_manipulation_pragmatic.positive": pragmatic.values["positive"],
