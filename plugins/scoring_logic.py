@@ -25,17 +25,14 @@ import attrs
 from careengine.model import Direction, Finding, Side
 
 
-def _names(value: Iterable[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(value))
-
-
 @attrs.frozen(kw_only=True)
 class Criterion:
     """One criterion of a rule: met, failed or unknown, and the inputs that decide it."""
 
     name: str
     met: bool | None
-    inputs: tuple[str, ...] = attrs.field(default=(), converter=_names)
+    #: without repeats: :func:`unknown_inputs` drops them when criteria are combined
+    inputs: tuple[str, ...] = ()
 
 
 @attrs.frozen(kw_only=True)
@@ -49,8 +46,9 @@ class Tally:
     met_names: tuple[str, ...]
 
 
-def _unknown_inputs(criteria: Sequence[Criterion]) -> tuple[str, ...]:
-    return _names(i for c in criteria if c.met is None for i in c.inputs)
+def unknown_inputs(criteria: Sequence[Criterion]) -> tuple[str, ...]:
+    """The inputs of the undecided criteria, in order, each once."""
+    return tuple(dict.fromkeys(i for c in criteria if c.met is None for i in c.inputs))
 
 
 def at_least(k: int, criteria: Sequence[Criterion]) -> Tally:
@@ -68,7 +66,7 @@ def at_least(k: int, criteria: Sequence[Criterion]) -> Tally:
         met=met,
         known=len(criteria) - unknown,
         value=value,
-        missing=_unknown_inputs(criteria) if value is None else (),
+        missing=unknown_inputs(criteria) if value is None else (),
         met_names=tuple(c.name for c in criteria if c.met is True),
     )
 
@@ -79,7 +77,7 @@ def all_of(name: str, parts: Sequence[Criterion]) -> Criterion:
         return Criterion(name=name, met=False)
     if all(p.met is True for p in parts):
         return Criterion(name=name, met=True)
-    return Criterion(name=name, met=None, inputs=_unknown_inputs(parts))
+    return Criterion(name=name, met=None, inputs=unknown_inputs(parts))
 
 
 def any_of(name: str, parts: Sequence[Criterion]) -> Criterion:
@@ -88,7 +86,7 @@ def any_of(name: str, parts: Sequence[Criterion]) -> Criterion:
         return Criterion(name=name, met=True)
     if all(p.met is False for p in parts):
         return Criterion(name=name, met=False)
-    return Criterion(name=name, met=None, inputs=_unknown_inputs(parts))
+    return Criterion(name=name, met=None, inputs=unknown_inputs(parts))
 
 
 def compare(name: str, value: object, test: bool, source: str) -> Criterion:
@@ -125,18 +123,15 @@ def finding_state(
     return None
 
 
-def finding_criterion(
-    name: str, findings: Iterable[Finding], code: str, direction: Direction | None = None
-) -> Criterion:
-    """``code`` (with ``direction``) present."""
-    return Criterion(
-        name=name, met=finding_state(findings, code, direction), inputs=(finding_label(code),)
-    )
+def finding_criterion(name: str, code: str, state: bool | None) -> Criterion:
+    """``code`` present, given its :func:`finding_state` (computed once by the caller, who also
+    reports it among the inputs)."""
+    return Criterion(name=name, met=state, inputs=(finding_label(code),))
 
 
-def absent_criterion(name: str, findings: Iterable[Finding], code: str) -> Criterion:
-    """``code`` recorded absent: met when examined and not found, failed when present."""
-    state = finding_state(findings, code)
+def absent_criterion(name: str, code: str, state: bool | None) -> Criterion:
+    """``code`` recorded absent, given its :func:`finding_state`: met when examined and not found,
+    failed when present."""
     return Criterion(
         name=name, met=None if state is None else not state, inputs=(finding_label(code),)
     )

@@ -25,6 +25,7 @@ from careengine_plugins.scoring_logic import (
     finding_state,
     measurements,
     on_either_side,
+    unknown_inputs,
 )
 from careengine_plugins.scoring_scores import SOURCES, Scores
 
@@ -60,6 +61,7 @@ def cpr_manipulation(assessment: Assessment, scores: Scores) -> Classification:
     """Positive when at least 4 of the 5 criteria are met."""
     findings = assessment.findings
     work = scores.fabq_work.value
+    hypomobility = finding_state(findings, "lumbar_hypomobility")
     hip, hip_values = on_either_side(
         "hip_internal_rotation_over_35_deg",
         findings,
@@ -70,7 +72,7 @@ def cpr_manipulation(assessment: Assessment, scores: Scores) -> Classification:
         _duration_under_16(assessment),
         _no_symptoms_below_knee(assessment),
         compare("fabq_work_under_19", work, work is not None and work < 19, SOURCES["fabq_work"]),
-        finding_criterion("lumbar_hypomobility_present", findings, "lumbar_hypomobility"),
+        finding_criterion("lumbar_hypomobility_present", "lumbar_hypomobility", hypomobility),
         hip,
     ]
     tally = at_least(4, criteria)
@@ -82,7 +84,7 @@ def cpr_manipulation(assessment: Assessment, scores: Scores) -> Classification:
             DURATION: assessment.episode.duration_days,
             LEG: _leg(assessment),
             "fabq.work": work,
-            finding_label("lumbar_hypomobility"): finding_state(findings, "lumbar_hypomobility"),
+            finding_label("lumbar_hypomobility"): hypomobility,
             finding_label("hip_internal_rotation"): hip_values,
         },
         criteria_met=tally.met_names,
@@ -116,6 +118,9 @@ def stabilization(assessment: Assessment, scores: Scores) -> tuple[Classificatio
     slr = [float(f.value or 0.0) for f in measurements(findings, "straight_leg_raise")]
     mean_slr = sum(slr) / len(slr) if slr else None
     pa = scores.fabq_pa.value
+    aberrant = finding_state(findings, "aberrant_movement")
+    instability = finding_state(findings, "prone_instability_test_positive")
+    hypermobility = finding_state(findings, "lumbar_hypermobility")
     success = at_least(
         3,
         [
@@ -126,9 +131,9 @@ def stabilization(assessment: Assessment, scores: Scores) -> tuple[Classificatio
                 mean_slr is not None and mean_slr > 91,
                 finding_label("straight_leg_raise"),
             ),
-            finding_criterion("aberrant_movement_present", findings, "aberrant_movement"),
+            finding_criterion("aberrant_movement_present", "aberrant_movement", aberrant),
             finding_criterion(
-                "prone_instability_test_positive", findings, "prone_instability_test_positive"
+                "prone_instability_test_positive", "prone_instability_test_positive", instability
             ),
         ],
     )
@@ -136,10 +141,10 @@ def stabilization(assessment: Assessment, scores: Scores) -> tuple[Classificatio
         2,
         [
             absent_criterion(
-                "prone_instability_test_negative", findings, "prone_instability_test_positive"
+                "prone_instability_test_negative", "prone_instability_test_positive", instability
             ),
-            absent_criterion("aberrant_movement_absent", findings, "aberrant_movement"),
-            absent_criterion("lumbar_hypermobility_absent", findings, "lumbar_hypermobility"),
+            absent_criterion("aberrant_movement_absent", "aberrant_movement", aberrant),
+            absent_criterion("lumbar_hypermobility_absent", "lumbar_hypermobility", hypermobility),
             compare("fabq_pa_under_9", pa, pa is not None and pa < 9, SOURCES["fabq_pa"]),
         ],
     )
@@ -156,11 +161,9 @@ def stabilization(assessment: Assessment, scores: Scores) -> tuple[Classificatio
             AGE: age,
             finding_label("straight_leg_raise"): slr,
             "mean_straight_leg_raise": mean_slr,
-            finding_label("aberrant_movement"): finding_state(findings, "aberrant_movement"),
-            finding_label("prone_instability_test_positive"): finding_state(
-                findings, "prone_instability_test_positive"
-            ),
-            finding_label("lumbar_hypermobility"): finding_state(findings, "lumbar_hypermobility"),
+            finding_label("aberrant_movement"): aberrant,
+            finding_label("prone_instability_test_positive"): instability,
+            finding_label("lumbar_hypermobility"): hypermobility,
             "fabq.pa": pa,
         },
         criteria_met=success.met_names + failure.met_names,
@@ -172,6 +175,10 @@ def stabilization(assessment: Assessment, scores: Scores) -> tuple[Classificatio
 
 
 # --- TBC subgroups (Fritz 2007 / Brennan 2006, simplified) ---------------------------------------
+
+#: The findings TBC reads, in the order ``inputs`` lists them: present or not, and by direction.
+_TBC_FINDINGS = ("lateral_shift", "radicular_signs", "crossed_slr_positive")
+_TBC_DIRECTED = ("centralization", "peripheralization")
 
 
 def _outcome(name: str, classification: Classification, key: str) -> Criterion:
@@ -196,10 +203,17 @@ def tbc(
     age = assessment.patient.age
     leg = assessment.episode.leg_symptoms
     stenosis = "spinal_stenosis" in assessment.patient.conditions
+    # each finding's state once, for the criteria and for ``inputs``
+    present = {code: finding_state(findings, code) for code in _TBC_FINDINGS}
+    directed = {
+        code: {d: finding_state(findings, code, d) for d in Direction} for code in _TBC_DIRECTED
+    }
 
     def central(direction: Direction) -> Criterion:
         return finding_criterion(
-            f"centralization_{direction.value}", findings, "centralization", direction
+            f"centralization_{direction.value}",
+            "centralization",
+            directed["centralization"][direction],
         )
 
     parts: dict[str, Sequence[Criterion]] = {
@@ -220,7 +234,7 @@ def tbc(
             ),
         ],
         "specific_exercise_lateral_shift": [
-            finding_criterion("lateral_shift_present", findings, "lateral_shift"),
+            finding_criterion("lateral_shift_present", "lateral_shift", present["lateral_shift"]),
             central(Direction.LATERAL),
         ],
         "traction": [
@@ -230,17 +244,22 @@ def tbc(
                 leg in (LegSymptoms.ABOVE_KNEE, LegSymptoms.BELOW_KNEE),
                 LEG,
             ),
-            finding_criterion("radicular_signs_present", findings, "radicular_signs"),
+            finding_criterion(
+                "radicular_signs_present", "radicular_signs", present["radicular_signs"]
+            ),
             any_of(
                 "peripheralization_extension_or_crossed_slr",
                 [
                     finding_criterion(
                         "peripheralization_extension",
-                        findings,
                         "peripheralization",
-                        Direction.EXTENSION,
+                        directed["peripheralization"][Direction.EXTENSION],
                     ),
-                    finding_criterion("crossed_slr_positive", findings, "crossed_slr_positive"),
+                    finding_criterion(
+                        "crossed_slr_positive",
+                        "crossed_slr_positive",
+                        present["crossed_slr_positive"],
+                    ),
                 ],
             ),
         ],
@@ -250,7 +269,7 @@ def tbc(
     ]
     subgroups = tuple(sorted(r.name for r in rules if r.met is True))
     overlap = at_least(2, rules)
-    missing = tuple(dict.fromkeys(i for r in rules if r.met is None for i in r.inputs))
+    missing = unknown_inputs(rules)
     inputs: dict[str, Any] = {
         "cpr_manipulation.positive": cpr.values["positive"],
         "cpr_manipulation_pragmatic.positive": pragmatic.values["positive"],
@@ -259,10 +278,10 @@ def tbc(
         LEG: _leg(assessment),
         "patient.conditions.spinal_stenosis": stenosis,
     }
-    for code in ("lateral_shift", "radicular_signs", "crossed_slr_positive"):
-        inputs[finding_label(code)] = finding_state(findings, code)
-    for code in ("centralization", "peripheralization"):
-        inputs[finding_label(code)] = {d.value: finding_state(findings, code, d) for d in Direction}
+    for code, state in present.items():
+        inputs[finding_label(code)] = state
+    for code, states in directed.items():
+        inputs[finding_label(code)] = {d.value: state for d, state in states.items()}
     met = tuple(f"{name}.{p.name}" for name, ps in parts.items() for p in ps if p.met is True)
     classification = Classification(
         name="tbc",

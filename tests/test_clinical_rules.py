@@ -14,6 +14,7 @@ from careengine.hookspecs import hookimpl
 from careengine.model import Plan, TermKind
 from careengine.registry import RulePackRegistry
 from careengine.rules import Add, Rule, When, derived
+from tests.design_tables import CONTRAINDICATIONS, EXTENSION_LOADING, FLEXION_BIASED
 
 ENGINE = Engine(entry_points=False)
 
@@ -110,43 +111,6 @@ def test_axspa_alert_and_rheumatology_referral_keep_the_plan_ready() -> None:
 
 # --- contraindications: every row of DESIGN section 11 -----------------------------------------
 
-TABLE = {
-    "dry_needling_referral": (
-        ("needle_phobia", "lymphedema", "local_skin_infection"),
-        (
-            "anticoagulant_therapy",
-            "bleeding_disorder",
-            "pregnancy",
-            "immunosuppression",
-            "diabetes",
-            "epilepsy",
-            "metal_allergy",
-        ),
-    ),
-    "spinal_thrust_manipulation": (
-        ("osteoporosis", "spinal_fracture", "inflammatory_arthritis", "recent_spinal_surgery"),
-        ("anticoagulant_therapy", "hypermobility_syndrome", "bleeding_disorder"),
-    ),
-    "joint_mobilization": (("spinal_fracture", "recent_spinal_surgery"), ("osteoporosis",)),
-    **{
-        i: (("osteoporosis",), ())
-        for i in (
-            "crunch",
-            "seated_forward_bend",
-            "standing_hamstring_stretch",
-            "knee_to_chest",
-            "seated_torso_twist",
-        )
-    },
-    **{
-        i: (("spinal_stenosis",), ())
-        for i in ("cobra", "lumbar_extension", "repeated_extension_in_lying")
-    },
-    "tens": (("pacemaker", "pregnancy"), ()),
-    "therapeutic_ultrasound": (("pacemaker", "pregnancy"), ()),
-    "prone_traction": (("pregnancy", "osteoporosis", "spinal_fracture"), ()),
-}
-
 
 class ProposeEverything:
     """Proposes every catalog intervention in the relieve stage, so vetoes can be checked."""
@@ -181,8 +145,8 @@ EVERYTHING = Engine(
     plugins=[ProposeEverything(sorted(ENGINE.catalog.interventions))],
     max_items_per_stage=100,
 )
-ROWS = [(i, c, "absolute") for i, (a, _) in TABLE.items() for c in a] + [
-    (i, c, "relative") for i, (_, r) in TABLE.items() for c in r
+ROWS = [(i, c, "absolute") for i, (a, _) in CONTRAINDICATIONS.items() for c in a] + [
+    (i, c, "relative") for i, (_, r) in CONTRAINDICATIONS.items() for c in r
 ]
 
 
@@ -207,7 +171,7 @@ def test_no_other_intervention_is_vetoed_by_a_condition() -> None:
     conditions = ENGINE.catalog.codes(TermKind.CONDITION)
     plan = evaluate({"patient": {"conditions": list(conditions)}}, EVERYTHING)
     vetoed = {e.intervention for e in plan.excluded}
-    assert vetoed == {i for i, (absolute, _) in TABLE.items() if absolute}
+    assert vetoed == {i for i, (absolute, _) in CONTRAINDICATIONS.items() if absolute}
 
 
 def test_thrust_vetoed_becomes_joint_mobilization_unless_that_is_vetoed_too() -> None:
@@ -241,22 +205,12 @@ def test_declines_vetoes_and_the_alternative_takes_its_place() -> None:
     )
 
 
-FLEXION_BIASED = {
-    "knee_to_chest",
-    "seated_forward_bend",
-    "crunch",
-    "childs_pose",
-    "repeated_flexion_in_lying",
-}
-EXTENSION_LOADING = {"cobra", "lumbar_extension", "repeated_extension_in_lying"}
-
-
 @pytest.mark.parametrize(
     ("finding", "direction", "vetoed"),
     [
-        ("centralization", "extension", FLEXION_BIASED),
-        ("peripheralization", "flexion", FLEXION_BIASED),
-        ("peripheralization", "extension", EXTENSION_LOADING),
+        ("centralization", "extension", set(FLEXION_BIASED)),
+        ("peripheralization", "flexion", set(FLEXION_BIASED)),
+        ("peripheralization", "extension", set(EXTENSION_LOADING)),
     ],
 )
 def test_directional_preference(finding: str, direction: str, vetoed: set[str]) -> None:
