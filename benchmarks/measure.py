@@ -14,7 +14,6 @@ import resource
 import statistics
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 from benchmarks.workload import Workload
@@ -186,7 +185,3 @@ def measure_drift(workload: Workload, evaluations: int, warmup: int = 5000) -> d
         "drift_percent": round((after - before) / before * 100, 2),
         "per_second": round(evaluations / elapsed, 1),
     }
-
-
-def inputs_in(directory: Path) -> tuple[Path, ...]:
-    return tuple(sorted(directory.glob("*.json")))

@@ -27,9 +27,7 @@ import durable_rules_engine
 from durable.engine import Host
 
 from careengine.rules.compile import Shard
-from careengine.rules.durable_backend import SENTINEL_RULE, ruleset_definition
-
-SENTINEL_FACT = {"id": "__session", "type": "__session", "code": "open"}
+from careengine.rules.durable_backend import SENTINEL_FACT, SENTINEL_RULE, ruleset_definition
 
 
 class QuietHost(Host):
@@ -54,7 +52,7 @@ class RawDurable:
         self.host = QuietHost()
         definitions: dict[str, Any] = {}
         for shard in shards:
-            definition = ruleset_definition(shard.rules, sentinel=True)
+            definition = ruleset_definition(shard.rules)
             for key, rule in definition.items():
                 rule["run"] = _recorder(key, self.fired)
             definitions[f"{prefix}_{shard.name}"] = definition

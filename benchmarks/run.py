@@ -71,27 +71,12 @@ def make_workload(size: str, directory: Path) -> workload.Workload:
 
 
 def child(args: argparse.Namespace) -> None:
-    directory = Path(args.dir)
-    load = workload.Workload
-    if args.size == "builtin":
-        wl = load(name="builtin", rules=0, plugin=None, rules_dir=None, inputs=_inputs(directory))
-    else:
-        wl = load(
-            name=args.size,
-            rules=int(args.size),
-            plugin=directory / f"syn_vocabulary_{args.size}.py",
-            rules_dir=directory / "rules",
-            inputs=_inputs(directory),
-        )
+    wl = workload.on_disk(Path(args.dir), args.size)
     if args.child == "drift":
         result = measure.measure_drift(wl, args.evaluations)
     else:
         result = measure.measure_workload(wl, args.seconds)
     Path(args.json).write_text(json.dumps(result), encoding="utf-8")
-
-
-def _inputs(directory: Path) -> tuple[Path, ...]:
-    return measure.inputs_in(directory / "inputs")
 
 
 def run_child(kind: str, size: str, directory: Path, **options: Any) -> dict[str, Any]:

@@ -199,7 +199,6 @@ class Workload:
     """A workload on disk: plugin file, rules directory and assessment files."""
 
     name: str
-    rules: int  # rules in the synthetic pack (0 for the built-in knowledge base)
     plugin: Path | None
     rules_dir: Path | None
     inputs: tuple[Path, ...]
@@ -239,30 +238,35 @@ def synthetic(directory: Path, rules: int, *, count: int) -> Workload:
     """Write the synthetic workload of ``rules`` rules under ``directory``."""
     vocab = Vocabulary.for_rules(rules)
     directory.mkdir(parents=True, exist_ok=True)
-    plugin = directory / f"syn_vocabulary_{rules}.py"
-    plugin.write_text(vocab.plugin_source(), encoding="utf-8")
+    (directory / f"syn_vocabulary_{rules}.py").write_text(vocab.plugin_source(), encoding="utf-8")
     rules_dir = directory / "rules"
     rules_dir.mkdir(exist_ok=True)
     (rules_dir / f"syn{rules}.toml").write_text(pack_toml(rules, vocab), encoding="utf-8")
     inputs = directory / "inputs"
     inputs.mkdir(exist_ok=True)
-    paths = []
     for n, data in enumerate(assessments(vocab, count)):
-        path = inputs / f"a{n:05d}.json"
-        path.write_text(json.dumps(data), encoding="utf-8")
-        paths.append(path)
-    return Workload(
-        name=f"{rules}", rules=rules, plugin=plugin, rules_dir=rules_dir, inputs=tuple(paths)
-    )
+        (inputs / f"a{n:05d}.json").write_text(json.dumps(data), encoding="utf-8")
+    return on_disk(directory, str(rules))
 
 
 def builtin(directory: Path, examples: Path) -> Workload:
     """The built-in knowledge base on the example assessments (copied, so batch sees only them)."""
     inputs = directory / "inputs"
     inputs.mkdir(parents=True, exist_ok=True)
-    paths = []
     for source in sorted(examples.glob("*.json")):
-        target = inputs / source.name
-        target.write_bytes(source.read_bytes())
-        paths.append(target)
-    return Workload(name="builtin", rules=0, plugin=None, rules_dir=None, inputs=tuple(paths))
+        (inputs / source.name).write_bytes(source.read_bytes())
+    return on_disk(directory, "builtin")
+
+
+def on_disk(directory: Path, size: str) -> Workload:
+    """The workload :func:`synthetic` or :func:`builtin` wrote under ``directory`` (how the
+    benchmark's child processes find it)."""
+    inputs = tuple(sorted((directory / "inputs").glob("*.json")))
+    if size == "builtin":
+        return Workload(name="builtin", plugin=None, rules_dir=None, inputs=inputs)
+    return Workload(
+        name=size,
+        plugin=directory / f"syn_vocabulary_{size}.py",
+        rules_dir=directory / "rules",
+        inputs=inputs,
+    )

@@ -58,6 +58,9 @@ LOOPS = ("loop_a", "loop_b")
 
 #: numbers Python writes with an exponent (durable-rules misread them; see the regressions)
 EXTREMES = st.sampled_from([1e16, 1e-05, 2.5e-07, 1e300, 123456789.5, 0.1, 5e-324])
+#: numbers both rules and assessments draw often, so that comparisons meet their boundary
+#: (``gte`` against ``gt``) and not only values far on one side of it
+BOUNDARIES = st.sampled_from([0, 5, 30, 45])
 
 
 def toml(value: Any) -> str:
@@ -97,7 +100,7 @@ def finding_tests(draw: st.DrawFn, code: str, joinable: bool) -> list[str]:
     elif severity == "neq":
         tests.append(f"severity = {{ neq = {toml(draw(st.sampled_from(SEVERITIES)))} }}")
     if code == "hip_internal_rotation" and draw(st.integers(0, 2)) > 0:
-        low = draw(st.integers(0, 50))
+        low = draw(st.one_of(BOUNDARIES, st.integers(0, 50)))
         op = draw(st.sampled_from(["gt", "gte", "lt", "lte", "range", "eq"]))
         if op == "range":
             tests.append(f"value = {{ gte = {low}, lte = {low + draw(st.integers(0, 20))} }}")
@@ -140,7 +143,7 @@ def patterns(
             )
         elif draw(st.booleans()):
             op = draw(st.sampled_from(["gt", "gte", "lt", "lte", "neq"]))
-            bound = draw(st.one_of(st.integers(0, 90), EXTREMES))
+            bound = draw(st.one_of(BOUNDARIES, st.integers(0, 90), EXTREMES))
             fields.append(f"value = {{ {op} = {bound!r} }}")
     else:
         code = draw(st.sampled_from(list(derived_codes)))
@@ -264,6 +267,7 @@ def findings(draw: st.DrawFn) -> dict[str, Any]:
     if code == "hip_internal_rotation" and draw(st.booleans()):
         out["value"] = draw(
             st.one_of(
+                BOUNDARIES,
                 st.integers(0, 60),
                 st.floats(0, 60).map(lambda v: round(v, 1)),
                 st.sampled_from([1e-05, 2.5e-07, 5e-324]),
@@ -291,7 +295,9 @@ def assessments(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         data["pain"] = {"current": draw(st.integers(0, 10))}
     if draw(st.booleans()):
-        data["measures"] = {"odi_percent": draw(st.one_of(st.integers(0, 100), EXTREMES))}
+        data["measures"] = {
+            "odi_percent": draw(st.one_of(BOUNDARIES, st.integers(0, 100), EXTREMES))
+        }
     if draw(st.booleans()):
         data["episode"] = {
             "leg_symptoms": draw(st.sampled_from(["none", "above_knee", "below_knee"]))

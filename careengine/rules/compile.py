@@ -63,15 +63,12 @@ class CompiledRule:
     pack: RulePack
     patterns: tuple[CompiledPattern, ...]
     negations: tuple[CompiledPattern, ...]
+    #: the facts this rule's positive patterns can match (what a backend must see)
     fact_keys: frozenset[FactKey] = attrs.field(init=False)
 
     @fact_keys.default
     def _fact_keys(self) -> frozenset[FactKey]:
         return frozenset(p.key for p in self.patterns)
-
-    def keys(self) -> frozenset[FactKey]:
-        """The facts this rule's positive patterns can match (what a backend must see)."""
-        return self.fact_keys
 
 
 @frozen
@@ -239,7 +236,7 @@ def _shard(rules: Sequence[CompiledRule], level: int) -> list[Shard]:
         Shard(
             name=f"s{level}_{i}",
             rules=tuple(shard),
-            keys=frozenset().union(*(r.keys() for r in shard)),
+            keys=frozenset().union(*(r.fact_keys for r in shard)),
         )
         for i, shard in enumerate(shards)
     ]

@@ -177,11 +177,10 @@ _SENTINEL_PATTERN = {"$and": [{"type": "__session"}, {"code": "open"}]}
 KEEP_RULES = 5000
 
 
-def ruleset_definition(rules: Sequence[CompiledRule], *, sentinel: bool = True) -> dict[str, Any]:
-    """The durable-rules JSON for one shard (public so that benchmarks can run it raw)."""
-    definition: dict[str, Any] = {}
-    if sentinel:
-        definition[SENTINEL_RULE] = {"all": [{"m": _SENTINEL_PATTERN}]}
+def ruleset_definition(rules: Sequence[CompiledRule]) -> dict[str, Any]:
+    """The durable-rules JSON for one shard, sentinel rule included (public so that benchmarks
+    can run it raw)."""
+    definition: dict[str, Any] = {SENTINEL_RULE: {"all": [{"m": _SENTINEL_PATTERN}]}}
     for rule in rules:
         definition[rule.key] = {"all": [{p.name: _pattern(p)} for p in rule.patterns]}
     return definition

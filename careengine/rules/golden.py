@@ -220,11 +220,11 @@ def check_plan(plan: Plan, expect: Mapping[str, Any]) -> list[str]:
         failures.append(
             f"current_stage: expected {expect['current_stage']!r}, got {plan.current_stage!r}"
         )
+    excluded = {e.intervention: e.reasons for e in plan.excluded}
     for want in expect.get("in_stage", ()):
         where = _stages_of(plan, want["intervention"])
         if want["stage"] not in where:
             stage_items = [i.intervention for s, i in plan.items() if s == want["stage"]]
-            excluded = {e.intervention: e.reasons for e in plan.excluded}
             deferred = {d.intervention: d for d in plan.deferred}
             if want["intervention"] in excluded:
                 why = f"excluded ({'; '.join(excluded[want['intervention']])})"
@@ -245,7 +245,6 @@ def check_plan(plan: Plan, expect: Mapping[str, Any]) -> list[str]:
                 f"not_in_stage: {want['intervention']} should not be in {stage or 'any stage'}; "
                 f"found in {where}"
             )
-    excluded = {e.intervention: e.reasons for e in plan.excluded}
     for want in expect.get("excluded", ()):
         reasons = excluded.get(want["intervention"])
         if reasons is None:

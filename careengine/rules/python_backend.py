@@ -132,7 +132,7 @@ class PythonBackend:
             by_key: dict[FactKey, list[_Rule]] = defaultdict(list)
             for rule in shard.rules:
                 prepared = _prepare(rule)
-                for key in sorted(rule.keys()):
+                for key in sorted(rule.fact_keys):
                     by_key[key].append(prepared)
             self._shards[shard.name] = {k: tuple(v) for k, v in by_key.items()}
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -498,7 +498,3 @@ def load_pack_file(path: str | Path) -> RulePack:
     if problems:
         raise RulePackError(f"{len(problems)} problem(s) in {path}", problems=problems)
     return packs[0]
-
-
-def dump_problems(problems: Sequence[Problem]) -> list[dict[str, str | None]]:
-    return [p.as_dict() for p in problems]
