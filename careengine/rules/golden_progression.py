@@ -22,9 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from careengine.model import Plan
-
-DOSAGE_FIELDS = ("sets", "reps", "hold_seconds", "minutes", "per_week")
+from careengine.model import DOSAGE_FIELDS, Plan
 
 PROGRESSION_KEYS = (
     "decision",
