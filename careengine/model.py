@@ -249,6 +249,36 @@ class Dosage:
 #: the dosage fields in the contract's order (DESIGN 6.3)
 DOSAGE_FIELDS: tuple[str, ...] = tuple(f.name for f in attrs.fields(Dosage))
 
+#: The plausible range of every dosage field, whatever the intervention: a value outside it is a
+#: defect (a catalog entry, a rule, a reviewer or a stored plan), never a prescription. The
+#: catalog's per-exercise ``dosage_max`` narrows the upper end further where it is given.
+DOSAGE_BOUNDS: Mapping[str, tuple[int, int]] = MappingProxyType(
+    {
+        "sets": (1, 10),
+        "reps": (1, 100),
+        "hold_seconds": (1, 600),
+        "minutes": (1, 180),
+        "per_week": (1, 56),
+    }
+)
+
+
+def dosage_problems(dosage: Dosage, ceiling: Dosage | None = None) -> list[str]:
+    """How ``dosage`` leaves :data:`DOSAGE_BOUNDS` or the intervention's ``ceiling``, in words."""
+    problems = []
+    for name in DOSAGE_FIELDS:
+        value = getattr(dosage, name)
+        if value is None:
+            continue
+        lo, hi = DOSAGE_BOUNDS[name]
+        if type(value) is not int:
+            problems.append(f"{name} = {value!r} is not a whole number")
+        elif not lo <= value <= hi:
+            problems.append(f"{name} = {value} is outside {lo}..{hi}")
+        elif ceiling is not None and (top := getattr(ceiling, name)) is not None and value > top:
+            problems.append(f"{name} = {value} is above the catalog's maximum {top}")
+    return problems
+
 
 @frozen
 class Stage:
