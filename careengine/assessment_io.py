@@ -50,12 +50,10 @@ GESTATION_NEEDS_PREGNANCY = (
     f"a gestational week needs the condition {PREGNANCY_CONDITION!r} in patient.conditions"
 )
 POSTPARTUM_NOT_PREGNANT = (
-    f"a post-partum status contradicts the condition {PREGNANCY_CONDITION!r} in "
-    "patient.conditions"
+    f"a post-partum status contradicts the condition {PREGNANCY_CONDITION!r} in patient.conditions"
 )
 PREGNANT_OR_POSTPARTUM = (
-    "gives both gestational_week and postpartum_weeks: a patient is either pregnant or "
-    "post-partum"
+    "gives both gestational_week and postpartum_weeks: a patient is either pregnant or post-partum"
 )
 
 TOP_KEYS = {

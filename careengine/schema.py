@@ -244,8 +244,7 @@ def _pregnancy() -> dict[str, Any]:
                 "gestational_week": _int(
                     gw_lo,
                     gw_hi,
-                    "completed weeks of gestation; needs the condition "
-                    f"{PREGNANCY_CONDITION!r}",
+                    f"completed weeks of gestation; needs the condition {PREGNANCY_CONDITION!r}",
                 ),
                 "postpartum_weeks": _int(
                     pp_lo,
@@ -258,6 +257,7 @@ def _pregnancy() -> dict[str, Any]:
             allOf=[
                 {
                     "not": {
+                        "type": "object",
                         "required": list(both),
                         "properties": {key: {"type": "integer"} for key in both},
                     },
@@ -273,9 +273,7 @@ def _pregnancy_consistency() -> list[dict[str, Any]]:
     the path and in the words of the loader)."""
     pregnant = {
         "required": ["conditions"],
-        "properties": {
-            "conditions": {"type": "array", "contains": {"const": PREGNANCY_CONDITION}}
-        },
+        "properties": {"conditions": {"type": "array", "contains": {"const": PREGNANCY_CONDITION}}},
     }
 
     def refuse(key: str, message: str) -> dict[str, Any]:
