@@ -110,7 +110,11 @@ CORE_MEASURES = (
     "symptom_duration_days",
     "onset_age",
     "leg_symptoms",
+    "gestational_week",
+    "postpartum_weeks",
 )
+#: red-flag codes added beyond DESIGN section 7 (issue 13: a weak malignancy risk factor)
+EXTRA_RED_FLAGS = ("failed_conservative_care",)
 
 EXERCISES = (
     "cat_cow",
@@ -268,7 +272,7 @@ def test_extra_findings_are_few_and_flagged(catalog: Catalog) -> None:
 
 def test_only_contract_conditions_and_red_flags(catalog: Catalog) -> None:
     assert set(catalog.codes(TermKind.CONDITION)) == set(CONDITIONS)
-    assert set(catalog.codes(TermKind.RED_FLAG)) == set(RED_FLAGS)
+    assert set(catalog.codes(TermKind.RED_FLAG)) == set(RED_FLAGS) | set(EXTRA_RED_FLAGS)
 
 
 # --- interventions: presence and content ---------------------------------------------------------

@@ -83,7 +83,6 @@ NOT_ALERTED = [
     {"red_flags": ["iv_drug_use"]},
     {"red_flags": ["night_pain"], "patient": {"age": 50}},  # age boundary
     {"red_flags": ["minor_trauma"], "patient": {"age": 69}},
-    {"red_flags": ["minor_trauma"]},
 ]
 
 

@@ -33,11 +33,13 @@ from careengine.rules.model import (
 #: Measure codes every assessment can produce (from patient, pain and episode).
 CORE_MEASURES = (
     "age",
+    "gestational_week",
     "leg_symptoms",
     "nprs_best",
     "nprs_current",
     "nprs_worst",
     "onset_age",
+    "postpartum_weeks",
     "symptom_duration_days",
 )
 
