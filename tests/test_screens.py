@@ -485,3 +485,19 @@ def test_the_pregnancy_example_states_its_week_and_gets_the_supine_caution() -> 
     assert data["patient"]["pregnancy"] == {"gestational_week": 24}
     plan = ENGINE.evaluate(ENGINE.load_assessment(data))
     assert any("first trimester" in t for t in precautions(plan)["bridge"])
+
+
+def test_every_supine_exercise_of_the_catalog_gets_both_supine_cautions() -> None:
+    """The pregnancy pack names its supine items by hand; the catalog's exposure table says which
+    exercises start lying on the back. A new supine exercise without the caution fails here."""
+    import tomllib
+
+    from careengine_plugins.interventions_safety import SUPINE
+
+    pack = tomllib.loads(
+        (Path(__file__).parent.parent / "rules" / "pregnancy.toml").read_text(encoding="utf-8")
+    )
+    rules = {rule["id"]: rule for rule in pack["rules"]}
+    for rule_id in ("supine-after-first-trimester", "supine-week-unknown"):
+        cautioned = {a["precaution"] for a in rules[rule_id]["then"] if "precaution" in a}
+        assert set(SUPINE) <= cautioned, (rule_id, sorted(set(SUPINE) - cautioned))
