@@ -154,20 +154,23 @@ def catalog_problems(catalog: Catalog) -> list[Problem]:
     for item in catalog.interventions.values():
         out += _intervention_problems(item, catalog, groups)
 
+    registered = {key: n for n, key in enumerate(catalog.owners)}  # registration order
     orders: dict[int, str] = {}
-    for stage in catalog.stages:
+    for stage in sorted(catalog.stages, key=lambda s: registered.get(("stage", s.id), -1)):
         where = f"plugin {_owner(catalog, 'stage', stage.id)}: stage {stage.id}"
         if not isinstance(stage.id, str) or not stage.id.strip():
             out.append(_problem(where, "id", "is empty"))
         if not isinstance(stage.title, str) or not stage.title.strip():
             out.append(_problem(where, "title", "is empty"))
         if stage.order in orders:
+            other = orders[stage.order]
             out.append(
                 _problem(
                     where,
                     "order",
-                    f"{stage.order} is also the order of stage {orders[stage.order]}; "
-                    "the plan's stage order would be ambiguous",
+                    f"{stage.order} is also the order of stage {other} (plugin "
+                    f"{_owner(catalog, 'stage', other)}); the plan's stage order would be "
+                    "ambiguous",
                 )
             )
         orders.setdefault(stage.order, stage.id)
