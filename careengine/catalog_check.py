@@ -196,6 +196,8 @@ def catalog_problems(catalog: Catalog) -> list[Problem]:
 
 def raise_catalog_problems(catalog: Catalog) -> None:
     """Raise one :class:`PluginError` listing every catalog problem; return quietly when clean."""
+    if not catalog.stages:  # nothing else can be checked meaningfully without them
+        raise PluginError("no plugin registered any plan stage", plugin="(all)")
     problems = catalog_problems(catalog)
     if not problems:
         return
