@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 import click
 
+from careengine.atomic_write import output_error, write_atomic
 from careengine.batch import EngineSpec, collect_tasks, run_batch
 from careengine.catalog_listing import KINDS, catalog_entries, entry_line
 from careengine.engine import Engine
@@ -206,7 +207,10 @@ def evaluate(
     renderer = renderer_for(engine, fmt)
     to_dir = output is not None and (len(files) > 1 or output.is_dir())
     if to_dir and output is not None:
-        output.mkdir(parents=True, exist_ok=True)
+        try:
+            output.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise output_error(output, exc) from exc
     for path in files:
         if input_format == "fhir":
             from careengine.fhir import load_bundle
@@ -221,9 +225,9 @@ def evaluate(
         if output is None:
             click.echo(text, nl=False)
         elif to_dir:
-            (output / f"{path.stem}.plan.{renderer.extension}").write_text(text, encoding="utf-8")
+            write_atomic(output / f"{path.stem}.plan.{renderer.extension}", text)
         else:
-            output.write_text(text, encoding="utf-8")
+            write_atomic(output, text)
 
 
 def engine_spec(rules: Sequence[Path], plugins: Sequence[str], backend: str) -> EngineSpec:
@@ -529,7 +533,7 @@ def reassess(
     if output is None:
         click.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        write_atomic(output, text)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
