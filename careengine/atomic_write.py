@@ -81,7 +81,14 @@ def write_atomic(path: str | Path, content: str | bytes) -> None:
         file is left behind.
     """
     target = Path(path)
-    data = content.encode("utf-8") if isinstance(content, str) else content
+    try:
+        data = content.encode("utf-8") if isinstance(content, str) else content
+    except UnicodeEncodeError as exc:
+        raise OutputError(
+            f"cannot write {target}: the text holds a character UTF-8 cannot encode "
+            f"(U+{ord(exc.object[exc.start]):04X} at position {exc.start})",
+            reason="a character UTF-8 cannot encode",
+        ) from exc
     if target.is_dir():
         raise output_error(target, IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR)))
     directory = target.parent

@@ -2,7 +2,9 @@
 
 Exit codes: 0 success (a plan with status ``referral`` is a success), 1 rules or plugins broken,
 2 invalid input or usage. Errors are printed one line per problem on stderr, never as a
-traceback unless ``CAREENGINE_DEBUG=1``.
+traceback unless ``CAREENGINE_DEBUG=1``; a line break or control character inside a problem (from
+a file name, say) is neutralised, so one problem is always one line. Every output file is written
+atomically (:mod:`careengine.atomic_write`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from careengine.errors import CareEngineError, ConfigurationError
 from careengine.explain import explain, explanation_to_dict, render_explanation
 from careengine.plugins import PluginInfo, get_plugin_manager
 from careengine.registry import Renderer
+from careengine.render.safe_text import one_line
 from careengine.rules.backend import BACKENDS
 from careengine.schema import assessment_schema, plan_schema
 from careengine.version import __version__
@@ -51,7 +54,7 @@ def fail(exc: CareEngineError) -> None:
     if os.environ.get("CAREENGINE_DEBUG") == "1":
         raise exc
     for line in exc.lines():
-        click.echo(f"error: {line}", err=True)
+        click.echo(f"error: {one_line(line)}", err=True)
     sys.exit(exc.exit_code)
 
 
@@ -298,7 +301,7 @@ def batch(
         )
     for failure in report.failed:
         for line in failure.errors:
-            click.echo(f"error: {failure.input}: {line}", err=True)
+            click.echo(f"error: {one_line(f'{failure.input}: {line}')}", err=True)
     click.echo(
         f"batch: {report.ok} plans, {len(report.failed)} failed, "
         f"{report.plans_per_second:.1f} plans/s",

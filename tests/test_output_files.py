@@ -327,3 +327,30 @@ def test_an_interrupted_batch_leaves_no_report_of_an_earlier_run(tmp_path: Path)
     with pytest.raises(KeyboardInterrupt):
         run_batch(source, out, spec=SPEC, on_outcome=interrupt)
     assert not (out / "batch-report.json").exists()
+
+
+def test_text_that_utf8_cannot_encode_is_one_error_and_no_file(tmp_path: Path) -> None:
+    with pytest.raises(OutputError, match=r"cannot encode \(U\+D800 at position 3\)"):
+        write_atomic(tmp_path / "a.json", "abc\ud800")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_error_naming_a_file_with_a_line_break_is_still_one_line(tmp_path: Path) -> None:
+    source = tmp_path / "p\nerror: forged \x1b[2J.json"
+    source.write_text("{", encoding="utf-8")
+    result = run("evaluate", source)
+    assert result.exit_code == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith("error: ") and "\x1b" not in line
+    assert "p error: forged .json" in line
+
+
+def test_a_batch_problem_with_a_line_break_is_one_line(tmp_path: Path) -> None:
+    source = tmp_path / "in"
+    source.mkdir()
+    (source / "a\nerror: forged.json").write_text("{", encoding="utf-8")
+    result = run("batch", source, "-o", tmp_path / "out")
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == 2 and lines[0].startswith("error: a error: forged.json: ")
+    assert lines[1].startswith("batch: 0 plans, 1 failed")
