@@ -7,7 +7,8 @@ target that is a directory) removes the temporary file, leaves the target as it 
 :class:`OutputError` (exit code 2) with one line naming the file and the reason.
 
 The temporary file is created with mode ``0o666`` minus the process umask, like ``open(..., "w")``
-would, so the written file gets the usual permissions.
+would, so a new file gets the usual permissions; a file that is replaced keeps its permissions,
+and a symbolic link keeps pointing where it did (the file it points to is replaced).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import contextlib
 import errno
 import os
 import secrets
+import stat
 from pathlib import Path
 
 from careengine.errors import CareEngineError
@@ -91,12 +93,20 @@ def write_atomic(path: str | Path, content: str | bytes) -> None:
         ) from exc
     if target.is_dir():
         raise output_error(target, IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR)))
+    if target.is_symlink():  # write where the link points, as an in-place write would
+        target = Path(os.path.realpath(target))
+    try:
+        mode: int | None = stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        mode = None  # a new file: 0o666 minus the umask
     directory = target.parent
     try:
         fd, temporary = _open_temporary(directory, target.name)
     except OSError as exc:
         raise output_error(target, exc) from exc
     try:
+        if mode is not None and hasattr(os, "fchmod"):
+            os.fchmod(fd, mode)  # keep the permissions of the file it replaces
         with os.fdopen(fd, "wb") as stream:
             stream.write(data)
             stream.flush()

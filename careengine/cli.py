@@ -28,7 +28,7 @@ from careengine.errors import CareEngineError, ConfigurationError
 from careengine.explain import explain, explanation_to_dict, render_explanation
 from careengine.plugins import PluginInfo, get_plugin_manager
 from careengine.registry import Renderer
-from careengine.render.safe_text import one_line
+from careengine.render.safe_text import clean_output, one_line
 from careengine.rules.backend import BACKENDS
 from careengine.schema import assessment_schema, plan_schema
 from careengine.version import __version__
@@ -330,7 +330,7 @@ def explain_command(
     if as_json:
         click.echo(json.dumps(explanation_to_dict(explanation), indent=2, ensure_ascii=False))
     else:
-        click.echo(render_explanation(explanation), nl=False)
+        click.echo(clean_output(render_explanation(explanation)), nl=False)
 
 
 @cli.command("catalog")
@@ -362,7 +362,7 @@ def catalog_command(
         click.echo(json.dumps(entries, indent=2, ensure_ascii=False))
     else:
         for entry in entries:
-            click.echo(entry_line(kind, entry))
+            click.echo(one_line(entry_line(kind, entry)))
 
 
 @cli.command("schema")

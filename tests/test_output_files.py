@@ -354,3 +354,14 @@ def test_a_batch_problem_with_a_line_break_is_one_line(tmp_path: Path) -> None:
     lines = result.stderr.splitlines()
     assert len(lines) == 2 and lines[0].startswith("error: a error: forged.json: ")
     assert lines[1].startswith("batch: 0 plans, 1 failed")
+
+
+def test_a_replaced_file_keeps_its_permissions_and_a_link_its_target(tmp_path: Path) -> None:
+    real = tmp_path / "real.json"
+    real.write_text(OLD, encoding="utf-8")
+    real.chmod(0o600)
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    write_atomic(link, "new\n")
+    assert link.is_symlink() and real.read_text("utf-8") == "new\n"
+    assert real.stat().st_mode & 0o777 == 0o600

@@ -360,3 +360,13 @@ def test_a_packs_text_is_valid_xhtml_in_fhir(tmp_path: Path) -> None:
     for div in found:
         ET.fromstring(div)
     assert any("&lt;b&gt;bold&lt;/b&gt;" in div for div in found)
+
+
+def test_explain_prints_no_control_character_of_a_pack(tmp_path: Path) -> None:
+    run_pack(tmp_path, "json")  # writes the pack and the assessment
+    result = CliRunner().invoke(
+        cli, ["explain", str(tmp_path / "h.json"), "--rules", str(tmp_path / "hostile.toml")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Forged section" in result.stdout
+    assert "\x1b" not in result.stdout and not CONTROLS.search(result.stdout)
