@@ -5,12 +5,11 @@ stage its purpose and when to move on; per item who does it (at home, with the t
 how much in plain words, the steps, the safety tips and the cautions that apply to this patient,
 and a week of tick boxes for home exercises; the referrals; and, when red flags withhold
 treatment, a warning block that cannot be missed in place of every exercise. Everything is
-escaped; the CSS is inline and prints on plain A4/Letter paper.
+escaped (:func:`~careengine.render.safe_text.html_text`: control characters removed, lone
+surrogates replaced); the CSS is inline and prints on plain A4/Letter paper.
 """
 
 from __future__ import annotations
-
-from html import escape
 
 from careengine.model import (
     AlertLevel,
@@ -24,6 +23,7 @@ from careengine.model import (
     Urgency,
 )
 from careengine.registry import RenderContext
+from careengine.render.safe_text import html_text as escape
 
 STYLE = """
 body { font-family: Georgia, 'Times New Roman', serif; max-width: 48em; margin: 2em auto;
