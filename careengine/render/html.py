@@ -96,7 +96,7 @@ def _caution(precaution: Precaution, context: RenderContext) -> str:
     term = context.catalog.term(TermKind.CONDITION, precaution.source)
     if term is not None:
         return (
-            f"Because of your {term.label[0].lower() + term.label[1:]}, your therapist will "
+            f"Because of your {term.label[:1].lower() + term.label[1:]}, your therapist will "
             "adapt this for you. Stop and tell them if it causes pain or any new symptom."
         )
     return precaution.text
@@ -141,7 +141,7 @@ def _referrals(plan: Plan) -> list[str]:
     out = ['<h2>Who you need to see</h2><ul class="referrals">']
     for r in plan.referrals:
         out.append(
-            f"<li><strong>{escape(r.to[0].upper() + r.to[1:])}</strong>: "
+            f"<li><strong>{escape(r.to[:1].upper() + r.to[1:])}</strong>: "
             f"{escape(WHEN.get(r.urgency, r.urgency.value))}. Reason: {escape(r.reason)}.</li>"
         )
     out.append("</ul>")
