@@ -169,7 +169,10 @@ class PlanGuard:
         problems = []
         withheld = self.withheld or after.status is PlanStatus.REFERRAL
         withheld = withheld or any(a.level.withholds_treatment for a in after.alerts)
+        # vetoed: by the merge, the patient or the catalog, or by an exclusion of this plan or
+        # of the plan the reviewer was given (an earlier reviewer's)
         excluded = {e.intervention for e in after.excluded if any(r != WITHHELD for r in e.reasons)}
+        excluded |= {i for i, reasons in required.exclusions.items() if reasons - {WITHHELD}}
         dosages = {(s, item.intervention): item.dosage for s, item in before.items()}
         for stage_id, item in after.items():
             what = item.intervention
