@@ -279,5 +279,6 @@ def stored_plan_problems(
             intervention = catalog.interventions.get(item.intervention)
             ceiling: Dosage | None = intervention.dosage_max if intervention else None
             for message in dosage_problems(item.dosage, ceiling):
-                problems.append((f"stages[{i}].items[{j}].dosage", message))
+                field = message.split(" ", 1)[0]  # each message starts with its field's name
+                problems.append((f"stages[{i}].items[{j}].dosage.{field}", message))
     return problems
