@@ -35,6 +35,7 @@ from careengine.model import (
     Plan,
     PlanStatus,
     Precaution,
+    Provenance,
     Urgency,
     dosage_problems,
 )
@@ -141,12 +142,25 @@ class PlanGuard:
         return problems
 
     def _identity(self, after: Plan) -> list[str]:
-        return [
-            f"changed {name} (from {_short(getattr(self.merged, name))} to "
-            f"{_short(getattr(after, name))})"
-            for name in IDENTITY
-            if getattr(after, name) != getattr(self.merged, name)
-        ]
+        problems = []
+        for name in IDENTITY:
+            was, now = getattr(self.merged, name), getattr(after, name)
+            if now == was:
+                continue
+            if name == "provenance" and isinstance(now, Provenance):
+                fields = [f.name for f in attrs.fields(Provenance)]
+                changed = [f for f in fields if getattr(now, f) != getattr(was, f)]
+                problems += [
+                    f"changed provenance.{f} (from {_short(getattr(was, f))} to "
+                    f"{_short(getattr(now, f))})"
+                    for f in changed
+                ]
+            elif name == "classifications" and isinstance(now, Mapping):
+                keys = sorted({*was, *now} - {k for k in was if k in now and now[k] == was[k]})
+                problems.append(f"changed classifications ({', '.join(keys)})")
+            else:
+                problems.append(f"changed {name} (from {_short(was)} to {_short(now)})")
+        return problems
 
     def _status_and_stages(self, before: Plan, after: Plan) -> list[str]:
         problems = []
@@ -257,7 +271,7 @@ def _kept(required: SafetyFacts, now: SafetyFacts) -> list[str]:
     return problems
 
 
-def _short(value: object, limit: int = 60) -> str:
+def _short(value: object, limit: int = 80) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
