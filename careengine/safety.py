@@ -181,7 +181,7 @@ class PlanGuard:
 
     def _items(self, before: Plan, after: Plan, required: SafetyFacts) -> list[str]:
         problems = []
-        withheld = self.withheld or after.status is PlanStatus.REFERRAL
+        withheld = self.withheld or PlanStatus.REFERRAL in (before.status, after.status)
         withheld = withheld or any(a.level.withholds_treatment for a in after.alerts)
         # vetoed: by the merge, the patient or the catalog, or by an exclusion of this plan or
         # of the plan the reviewer was given (an earlier reviewer's)
@@ -197,17 +197,19 @@ class PlanGuard:
                 problems.append(f"placed {what} in {stage_id} while treatment is withheld")
             if what in self.forbidden or what in excluded:
                 problems.append(f"placed vetoed intervention {what} in stage {stage_id}")
-            needed = set(required.precautions.get(what, ()))
-            if intervention is not None:
-                needed |= {
-                    Precaution(text=f"relative contraindication: {c}", source=c)
-                    for c in intervention.contraindications_relative
-                    if c in self.conditions
-                }
-            for p in sorted(needed - set(item.precautions), key=lambda p: (p.source, p.text)):
+            needed = required.precautions.get(what, frozenset()) - set(item.precautions)
+            for p in sorted(needed, key=lambda p: (p.source, p.text)):
                 problems.append(
                     f"removed precaution {p.text!r} ({p.source}) from {what} in stage {stage_id}"
                 )
+            if intervention is not None:  # a relative contraindication's precaution, any text
+                sources = {p.source for p in item.precautions}
+                problems += [
+                    f"placed {what} in stage {stage_id} without the precaution of its relative "
+                    f"contraindication {c}"
+                    for c in sorted(set(intervention.contraindications_relative) & self.conditions)
+                    if c not in sources
+                ]
             if dosages.get((stage_id, what)) != item.dosage:
                 ceiling = intervention.dosage_max if intervention is not None else None
                 problems += [

@@ -90,7 +90,20 @@ def test_stripped_precautions_are_refused(plain: Engine) -> None:
     (caution,) = next(i for _, i in plan.items() if i.precautions).precautions
     assert refused(hostile.StripsPrecautions(), DESK) == [
         f"removed precaution {caution.text!r} ({caution.source}) from spinal_thrust_manipulation "
-        "in stage relieve"
+        "in stage relieve",
+        "placed spinal_thrust_manipulation in stage relieve without the precaution of its "
+        "relative contraindication anticoagulant_therapy",
+    ]
+
+
+def test_an_item_added_without_its_relative_contraindication_precaution_is_refused(
+    plain: Engine,
+) -> None:
+    needling = plain.catalog.interventions["dry_needling_referral"]
+    assert "anticoagulant_therapy" in needling.contraindications_relative
+    assert refused(hostile.AddsWithoutPrecaution(needling), DESK) == [
+        "placed dry_needling_referral in stage relieve without the precaution of its relative "
+        "contraindication anticoagulant_therapy"
     ]
 
 

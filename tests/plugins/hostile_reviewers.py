@@ -14,7 +14,9 @@ from careengine.model import (
     Deferred,
     Dosage,
     Exclusion,
+    Intervention,
     Plan,
+    PlanItem,
     StagePlan,
     Urgency,
 )
@@ -292,3 +294,24 @@ class DoesEverything(Reviewer):
         plan = LowersAlerts().change(plan)
         plan = attrs.evolve(plan, referrals=(), stages=_emptied(plan))
         return attrs.evolve(plan, patient_id="someone-else")
+
+
+class AddsWithoutPrecaution(Reviewer):
+    """Adds an item (catalog dosage) to the first stage without any precaution."""
+
+    __name__ = "adds_without_precaution"
+
+    def __init__(self, intervention: Intervention) -> None:
+        self.intervention = intervention
+
+    def change(self, plan: Plan) -> Plan:
+        item = PlanItem(
+            intervention=self.intervention.id,
+            kind=self.intervention.kind,
+            name=self.intervention.name,
+            dosage=self.intervention.dosage,
+        )
+        first = plan.stages[0]
+        return attrs.evolve(
+            plan, stages=(attrs.evolve(first, items=(*first.items, item)), *plan.stages[1:])
+        )
