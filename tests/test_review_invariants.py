@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from careengine import Engine, PluginError
+import careengine.engine
+from careengine import Engine, PluginError, hookimpl
 from careengine.cli import cli
 from careengine.model import Plan
 from tests.plugins import PLUGIN_DIR
@@ -287,3 +288,28 @@ def test_the_allowed_review_of_a_reassessment_passes(plain: Engine) -> None:
     engine = Engine(entry_points=False, plugins=[hostile.DefersAndExcludesWithReasons()])
     plan = engine.reassess(previous, FOLLOWUPS / "desk-worker-2wk-advance.json")
     assert plan.progression is not None and not plan.items()
+
+
+# --- cost -----------------------------------------------------------------------------------------
+
+
+class LeavesAlone:
+    __name__ = "leaves_alone"
+
+    @hookimpl
+    def careengine_review_plan(self, plan: Plan) -> None:
+        return None
+
+
+def test_the_invariants_are_worked_out_only_when_a_reviewer_returns_a_plan(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse(**_: object) -> None:
+        raise AssertionError("the safety invariants were worked out")
+
+    engine = Engine(entry_points=False, plugins=[LeavesAlone()])
+    monkeypatch.setattr(careengine.engine, "PlanGuard", refuse)
+    assert engine.evaluate(engine.load_assessment(DESK)).items()
+    engine = Engine(entry_points=False, plugins=[hostile.LowersAlerts()])
+    with pytest.raises(AssertionError, match="worked out"):
+        engine.evaluate(engine.load_assessment(CAUDA))
