@@ -133,12 +133,17 @@ class PlanGuard:
     def problems(self, before: Plan, after: Plan) -> list[str]:
         """Every way ``after`` (a reviewer's plan) breaks an invariant of ``before`` (the plan
         the reviewer was given) or of the merged plan; empty when it keeps them all."""
-        required = self.facts if before is self.merged else self.facts.union(SafetyFacts.of(before))
+        if before is self.merged:
+            was, required = self.facts, self.facts
+        else:
+            was = SafetyFacts.of(before)
+            required = self.facts.union(was)
+        now = SafetyFacts.of(after)
         problems = self._identity(after)
         problems += self._status_and_stages(before, after)
         problems += self._items(before, after, required)
-        problems += _kept(required, SafetyFacts.of(after))
-        problems += self._accounting(before, after, required)
+        problems += _kept(required, now)
+        problems += self._accounting(before, after, was.accounted - now.accounted)
         return problems
 
     def _identity(self, after: Plan) -> list[str]:
@@ -218,16 +223,15 @@ class PlanGuard:
                 ]
         return problems
 
-    def _accounting(self, before: Plan, after: Plan, required: SafetyFacts) -> list[str]:
+    def _accounting(self, before: Plan, after: Plan, lost: frozenset[str]) -> list[str]:
         problems = []
-        now = SafetyFacts.of(after).accounted
-        for what in sorted(SafetyFacts.of(before).accounted - now):
+        for what in sorted(lost):
             problems.append(
                 f"lost {what}: it is in no stage and not deferred, excluded or in conflicts"
             )
-        old_deferred = set(before.deferred)
+        old_deferred = {(d.intervention, d.stage, d.reason) for d in before.deferred}
         for d in after.deferred:
-            if d in old_deferred:
+            if (d.intervention, d.stage, d.reason) in old_deferred:
                 continue
             if not d.reason.strip():
                 problems.append(f"deferred {d.intervention} without a reason")
