@@ -548,8 +548,22 @@ def plan_schema(catalog: Catalog) -> dict[str, Any]:
                     ),
                 },
                 "fingerprint": {"type": "string", "pattern": "^sha256:[0-9a-f]{64}$"},
+                "content_sha256": {
+                    "type": "string",
+                    "pattern": "^sha256:[0-9a-f]{64}$",
+                    "description": "sha256 of the plan's JSON text (2-space indentation, keys "
+                    "in the writer's order) without this key; a plan whose digest does not "
+                    "match was changed after it was written",
+                },
             },
-            required=("engine_version", "backend", "plugins", "packs", "fingerprint"),
+            required=(
+                "engine_version",
+                "backend",
+                "plugins",
+                "packs",
+                "fingerprint",
+                "content_sha256",
+            ),
         ),
     }
     optional = {"pain", "progression", "history"}

@@ -102,7 +102,7 @@ CONTRACT: dict[str, tuple[str, ...]] = {
     "because": ("rule", "pack", "pack_version", "plugin", "matched", "rationale"),
     "excluded": ("intervention", "reasons"),
     "progression": ("from_stage", "to_stage", "decision", "reasons"),
-    "provenance": ("engine_version", "plugins", "packs", "fingerprint"),
+    "provenance": ("engine_version", "plugins", "packs", "fingerprint", "content_sha256"),
     "pack": ("version", "sha256"),
 }
 
