@@ -35,6 +35,7 @@ import attrs
 
 from careengine.errors import ConfigurationError, Problem, suggest
 from careengine.model import Decision, Response
+from careengine.rules.toml_pack import NotRegularFile, read_regular_file
 
 
 def _between(lo: float, hi: float | None = None) -> Any:
@@ -93,7 +94,12 @@ def load_gates(path: str | Path) -> Gates:
     """
     p = Path(path)
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_regular_file(p).decode("utf-8"))
+    except NotRegularFile as exc:
+        raise ConfigurationError(
+            "cannot read gates",
+            problems=[Problem(file=p.name, path="$", message=f"not a regular file ({exc})")],
+        ) from exc
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigurationError(
             "cannot read gates",
