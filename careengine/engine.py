@@ -83,8 +83,8 @@ class Engine:
         sessions of its own, deleted when it ends. ``True``: a session whose evaluation ended
         normally has its facts retracted and serves the next evaluation on its ruleset, which
         saves building session state (about 1.4 ms per 500-rule ruleset; docs/performance.md).
-    :param gates: the reassessment gates (:class:`~careengine.progression.Gates`; DESIGN 8
-        defaults when ``None``).
+    :param gates: the reassessment gates (:class:`~careengine.progression.Gates`; docs/design.md
+        section 8 defaults when ``None``).
     """
 
     def __init__(

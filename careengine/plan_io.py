@@ -1,4 +1,4 @@
-"""Read a stored plan (DESIGN 6.3) back for a reassessment, checking it first.
+"""Read a stored plan (docs/design.md section 6.3) back for a reassessment, checking it first.
 
 :func:`~careengine.serialize.plan_from_dict` builds the model; this module first walks the JSON
 and reports every structural problem with its JSON path (``plan.json: stages[1].items[0].dosage.

@@ -1,7 +1,7 @@
-"""Reassessment gates: advance, hold or regress the stage (DESIGN section 8).
+"""Reassessment gates: advance, hold or regress the stage (docs/design.md section 8).
 
-:class:`Gates` holds the thresholds; the defaults are the gates of DESIGN section 8, local design
-choices built on published anchors (shared/reference/clinical-lbp.md section 9): the
+:class:`Gates` holds the thresholds; the defaults are the gates of docs/design.md section 8, local
+design choices built on published anchors (docs/clinical-basis.md section 8): the
 pain-monitoring model (pain during exercise up to 5/10, settled within 24 hours; Silbernagel 2007,
 Thomee 1997) and the NPRS minimal important change of 2 points (Childs 2005, Ostelo 2008).
 A clinic sets its own with ``Engine(gates=Gates(...))`` or a TOML file (:func:`load_gates`,

@@ -9,9 +9,10 @@ sentence each (docs/plugins.md lists them):
 
 * alerts and referrals are never removed or weakened (a lower level or urgency);
 * precautions stay on their items, exclusions and their reasons stay in ``excluded``;
-* nothing is lost (DESIGN 5.8): every intervention of the plan the reviewer was given is still in
-  a stage, ``deferred``, ``excluded`` or ``conflicts``; new deferrals and exclusions give a reason;
-  an impairment listed in ``unaddressed`` stays there until an item addresses it;
+* nothing is lost (docs/design.md section 5, point 8): every intervention of the plan the
+  reviewer was given is still in a stage, ``deferred``, ``excluded`` or ``conflicts``; new
+  deferrals and exclusions give a reason; an impairment listed in ``unaddressed`` stays there
+  until an item addresses it;
 * identity and provenance never change (patient id, date, pain baseline, classifications,
   unrecognized codes, provenance);
 * a plan whose red flags withhold treatment stays a referral plan with empty stages; a vetoed

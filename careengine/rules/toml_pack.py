@@ -1,5 +1,5 @@
-"""TOML rule packs (DESIGN 4.2): one file is one pack, parsed into the same :class:`Rule` objects
-Python plugins build.
+"""TOML rule packs (docs/design.md section 4.2): one file is one pack, parsed into the same
+:class:`Rule` objects Python plugins build.
 
 Parsing reports *every* structural problem of every file at once (unknown keys with a
 suggestion, bad operators, type errors, missing metadata); catalog checks (unknown codes and
