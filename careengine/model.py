@@ -8,7 +8,7 @@ Three sides:
   :class:`Term`);
 * result side: what the engine produced (:class:`Plan` and its parts).
 
-Nothing here reads or writes JSON: that lives in :mod:`careengine.serialize`.
+Nothing here reads or writes JSON: that lives in :mod:`careengine.render.serialize`.
 Nothing here is clinical either: codes are plain strings checked against the catalog that plugins
 register.
 """

@@ -25,7 +25,7 @@ from careengine.model import (
     Severity,
     Side,
 )
-from careengine.serialize import PLAN_SCHEMA, dumps, plan_from_dict, plan_to_dict
+from careengine.render.serialize import PLAN_SCHEMA, dumps, plan_from_dict, plan_to_dict
 from tests.plugins import catalog, scores, variety
 from tests.support import assessment_data, make_engine
 

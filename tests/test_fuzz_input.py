@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from careengine import AssessmentError, Engine
-from careengine.assessment_io import MAX_BYTES, MAX_FINDINGS, TOP_KEYS, parse_json
+from careengine.io.assessment import MAX_BYTES, MAX_FINDINGS, TOP_KEYS, parse_json
 from careengine.model import Assessment, Severity, Side, TermKind
-from careengine.serialize import dumps
+from careengine.render.serialize import dumps
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples" / "assessments").glob("*.json"))

@@ -25,7 +25,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from careengine.assessment_io import (
+from careengine.engine import Engine
+from careengine.io.assessment import (
     ASSESSMENT_SCHEMA,
     AXSPA_FEATURES,
     FABQ_ANSWER_RANGE,
@@ -37,9 +38,8 @@ from careengine.assessment_io import (
     STARTBACK_BOTHERSOMENESS,
     STARTBACK_ITEMS,
 )
-from careengine.engine import Engine
 from careengine.model import Direction, LegSymptoms, Severity, Side, TermKind
-from careengine.registry import Catalog
+from careengine.plugins.registry import Catalog
 
 __all__ = ["assessments", "findings", "questionnaires", "responses"]
 

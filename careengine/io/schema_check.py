@@ -1,6 +1,6 @@
 """Validate assessment JSON against its published schema and report :class:`Problem` s.
 
-The loader (:mod:`careengine.assessment_io`) runs this first, then its own checks. Both find
+The loader (:mod:`careengine.io.assessment`) runs this first, then its own checks. Both find
 most structural problems; :func:`combine` reports each problem once:
 
 * where both report a problem at the same JSON path, the loader's wording is kept (it knows the
@@ -27,8 +27,8 @@ import attrs
 import jsonschema
 
 from careengine.errors import Problem, kind_of, suggest
-from careengine.registry import Catalog
-from careengine.schema import assessment_schema
+from careengine.io.schema import assessment_schema
+from careengine.plugins.registry import Catalog
 
 #: At most this many schema errors are translated per file (a huge file stays cheap).
 MAX_SCHEMA_ERRORS = 200

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from careengine.model import AlertLevel, InterventionKind, TermKind, Urgency
-from careengine.registry import Catalog
+from careengine.plugins.registry import Catalog
 
 #: The canonical base of careengine's FHIR artefacts (a stable identifier, not a web address
 #: that must resolve).

@@ -1,4 +1,4 @@
-"""An assessment as a FHIR R4 ``Bundle``: the inverse of :mod:`careengine.fhir.assessment_input`.
+"""An assessment as a FHIR R4 ``Bundle``: the inverse of :mod:`careengine.io.fhir.assessment`.
 
 It writes exactly the shapes of the mapping table in docs/fhir.md, so that
 ``read_bundle(assessment_bundle(a))`` gives back ``a``. Clinic software can use it to see what
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from careengine.fhir import codes as c
+from careengine.io.fhir import codes as c
 from careengine.model import Assessment, Finding, TermKind
-from careengine.registry import Catalog
+from careengine.plugins.registry import Catalog
 
 
 class _Writer:

@@ -2,7 +2,7 @@
 
 Each resource is mapped through the table of docs/fhir.md onto the careengine assessment JSON
 (docs/design.md section 6.1), which then goes through the same validation as a JSON file
-(:func:`careengine.assessment_io.read_assessment`). Problems are reported with the FHIR path they
+(:func:`careengine.io.assessment.read_assessment`). Problems are reported with the FHIR path they
 come from (``entry[3].resource.code``), all at once.
 
 Nothing is dropped silently. A resource that maps onto nothing is an error; with
@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from careengine.assessment_io import parse_json, read_assessment, read_input
 from careengine.errors import AssessmentError
-from careengine.fhir import codes as c
-from careengine.fhir.input_state import (
+from careengine.io.assessment import parse_json, read_assessment, read_input
+from careengine.io.fhir import codes as c
+from careengine.io.fhir.mapping_state import (
     Resource,
     Skip,
     age_on,
@@ -37,12 +37,12 @@ from careengine.fhir.input_state import (
     value_elements,
     value_path,
 )
-from careengine.fhir.questionnaire_input import QuestionnaireReader
+from careengine.io.fhir.questionnaires import QuestionnaireReader
 from careengine.model import Assessment
-from careengine.registry import Catalog
+from careengine.plugins.registry import Catalog
 
 if TYPE_CHECKING:
-    from careengine.schema_check import SchemaChecker
+    from careengine.io.schema_check import SchemaChecker
 
 #: Observation.status values whose result is used, and those that assert nothing.
 USABLE_STATUS = {"final", "amended", "corrected", "preliminary"}
@@ -406,7 +406,7 @@ def read_bundle(
 ) -> Assessment:
     """An :class:`Assessment` from a parsed FHIR Bundle, or an AssessmentError naming each
     problem by its FHIR path. ``checker``: the engine's compiled schemas (as for
-    :func:`~careengine.assessment_io.read_assessment`; built per call when not given)."""
+    :func:`~careengine.io.assessment.read_assessment`; built per call when not given)."""
     reader = _BundleReader(catalog, file, allow_unknown)
     assessment_data = reader.read(data)
     problems = list(reader.problems)

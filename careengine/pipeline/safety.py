@@ -28,7 +28,6 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
-from careengine.merge import WITHHELD
 from careengine.model import (
     AlertLevel,
     Assessment,
@@ -40,7 +39,8 @@ from careengine.model import (
     Urgency,
     dosage_problems,
 )
-from careengine.registry import Catalog
+from careengine.pipeline.merge import WITHHELD
+from careengine.plugins.registry import Catalog
 
 #: the plan fields a reviewer may never change, in the order the problems are reported
 IDENTITY = ("patient_id", "assessed_on", "pain", "classifications", "unrecognized", "provenance")

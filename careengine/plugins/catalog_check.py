@@ -30,7 +30,7 @@ from careengine.errors import PluginError, Problem, suggest
 from careengine.model import Dosage, Intervention, InterventionKind, TermKind, dosage_problems
 
 if TYPE_CHECKING:
-    from careengine.registry import Catalog
+    from careengine.plugins.registry import Catalog
 
 __all__ = ["catalog_problems", "raise_catalog_problems"]
 

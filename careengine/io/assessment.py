@@ -29,10 +29,10 @@ from careengine.model import (
     Side,
     TermKind,
 )
-from careengine.registry import Catalog
+from careengine.plugins.registry import Catalog
 
 if TYPE_CHECKING:
-    from careengine.schema_check import SchemaChecker
+    from careengine.io.schema_check import SchemaChecker
 
 ASSESSMENT_SCHEMA = "careengine.assessment/1"
 DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -209,7 +209,7 @@ def read_assessment(
     The data is checked against the catalog's JSON Schema first (``checker``; built here when
     not given), then by the loader; every problem is reported once, all at once.
     """
-    from careengine.schema_check import SchemaChecker, combine  # it imports this module
+    from careengine.io.schema_check import SchemaChecker, combine  # it imports this module
 
     checker = checker or SchemaChecker(catalog)
     variant = {"followup": followup, "allow_unknown": allow_unknown}

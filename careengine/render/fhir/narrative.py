@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from careengine.model import Plan, PlanItem, PlanStatus, StagePlan
-from careengine.registry import Catalog
+from careengine.plugins.registry import Catalog
 from careengine.render.safe_text import xml_text as escape
 from careengine.render.text import dosage_line
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from careengine.fhir import codes as c
-from careengine.fhir.input_state import MappingState, Resource, Skip, calendar_date
+from careengine.io.fhir import codes as c
+from careengine.io.fhir.mapping_state import MappingState, Resource, Skip, calendar_date
 
 #: The numbered questionnaires and how many items each has.
 ITEM_COUNTS = {"odi": 10, "fabq": 16}

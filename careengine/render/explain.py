@@ -17,8 +17,8 @@ import attrs
 
 from careengine.engine import Engine
 from careengine.model import Assessment, Because, Classification, Plan, PlanItem
+from careengine.render.serialize import because_dict, dosage_dict, plan_to_dict, thaw
 from careengine.render.text import dosage_line
-from careengine.serialize import because_dict, dosage_dict, plan_to_dict, thaw
 
 
 @attrs.frozen(kw_only=True)

@@ -5,7 +5,7 @@ The schemas are built from the loaded catalog, so the codes a plugin registered 
 enums: finding, condition, red-flag and measure codes, intervention ids (``declines``, plan
 items) and stage ids. ``careengine schema assessment|followup|plan`` prints them; the loader
 validates every input file against the assessment schema before its own checks (see
-:mod:`careengine.schema_check`).
+:mod:`careengine.io.schema_check`).
 
 What a schema cannot say is left to the loader and the plugins: whether a score given in
 ``measures`` agrees with the raw questionnaire answers.
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from careengine.assessment_io import (
+from careengine.io.assessment import (
     ASSESSMENT_SCHEMA,
     AXSPA_FEATURES,
     FABQ_ANSWER_RANGE,
@@ -51,8 +51,8 @@ from careengine.model import (
     TermKind,
     Urgency,
 )
-from careengine.registry import Catalog
-from careengine.serialize import PLAN_SCHEMA
+from careengine.plugins.registry import Catalog
+from careengine.render.serialize import PLAN_SCHEMA
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SEXES = ("female", "male", "other", "unknown")
@@ -431,7 +431,8 @@ def _plan_defs(catalog: Catalog) -> dict[str, Any]:
 
 
 def plan_schema(catalog: Catalog) -> dict[str, Any]:
-    """The schema of a plan (docs/design.md section 6.3) as :func:`careengine.serialize.dumps`
+    """The schema of a plan (docs/design.md section 6.3) as
+    :func:`careengine.render.serialize.dumps`
     writes it."""
     levels = [level.value for level in AlertLevel]
     urgencies = [u.value for u in Urgency]

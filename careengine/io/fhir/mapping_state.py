@@ -14,7 +14,7 @@ from typing import Any
 import attrs
 
 from careengine.errors import Problem
-from careengine.registry import Catalog
+from careengine.plugins.registry import Catalog
 
 Resource = Mapping[str, Any]
 

@@ -8,8 +8,8 @@ pipeline as a first visit (rules, red-flag gate, vetoes, merge), then :func:`rea
    recorded pain (the plan's ``pain`` block), the same patient, dates in order, and a previous
    plan that did not withhold treatment;
 2. when today's red flags withhold treatment, keeps the plan withheld and holds the stage;
-3. otherwise decides the stage (:func:`careengine.progression.decide`) from the previous plan's
-   current stage and progresses the exercises (:mod:`careengine.progression_items`);
+3. otherwise decides the stage (:func:`careengine.pipeline.gates.decide`) from the previous plan's
+   current stage and progresses the exercises (:mod:`careengine.pipeline.exercise_progression`);
 4. records the decision in ``progression`` and carries a short ``history`` of earlier decisions.
 
 The engine then re-checks its safety invariants and runs the review hook on the result, so a
@@ -23,11 +23,11 @@ from collections.abc import Sequence
 import attrs
 
 from careengine.errors import AssessmentError, Problem
-from careengine.merge import Merger, start_stage_contribution
 from careengine.model import Assessment, Contribution, Decision, Plan, PlanStatus, Progression
-from careengine.progression import Gates, decide
-from careengine.progression_items import ItemProgression
-from careengine.registry import Catalog
+from careengine.pipeline.exercise_progression import ItemProgression
+from careengine.pipeline.gates import Gates, decide
+from careengine.pipeline.merge import Merger, start_stage_contribution
+from careengine.plugins.registry import Catalog
 
 
 def check_inputs(

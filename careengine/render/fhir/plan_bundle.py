@@ -11,7 +11,7 @@ Shape (docs/fhir.md explains the choice):
   and whose ``activity`` lists one ServiceRequest per item, in plan order.
 
 Every id is a name-based UUID of the patient id, the assessment date and the resource's place in
-the plan (:func:`careengine.fhir.codes.resource_id`), so the same plan gives the same bundle.
+the plan (:func:`careengine.io.fhir.codes.resource_id`), so the same plan gives the same bundle.
 """
 
 from __future__ import annotations
@@ -20,8 +20,7 @@ import json
 import re
 from typing import Any
 
-from careengine.fhir import codes as c
-from careengine.fhir.narrative import patient_instruction, plan_narrative, stage_narrative
+from careengine.io.fhir import codes as c
 from careengine.model import (
     Alert,
     Because,
@@ -35,7 +34,8 @@ from careengine.model import (
     StagePlan,
     TermKind,
 )
-from careengine.registry import Catalog, RenderContext
+from careengine.plugins.registry import Catalog, RenderContext
+from careengine.render.fhir.narrative import patient_instruction, plan_narrative, stage_narrative
 
 #: "at or below 5/10" or "3/10 or less": an upper bound on the 0-10 pain scale.
 _PAIN_BOUND = re.compile(r"\bat or below (\d+)/10\b|\b(\d+)/10 or less\b")

@@ -14,8 +14,8 @@ from typing import Any
 from careengine.engine import Engine
 from careengine.errors import ConfigurationError, suggest
 from careengine.model import Intervention, TermKind
+from careengine.render.serialize import dosage_dict
 from careengine.rules.model import RaiseAlert
-from careengine.serialize import dosage_dict
 
 TERM_KINDS: dict[str, TermKind] = {
     "findings": TermKind.FINDING,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import attrs
 
 from careengine.model import DOSAGE_FIELDS, Dosage
-from careengine.progression import DosageSteps
+from careengine.pipeline.gates import DosageSteps
 
 UP_ORDER = ("reps", "hold_seconds", "minutes", "sets")
 DOWN_ORDER = ("sets", "reps", "hold_seconds", "minutes")

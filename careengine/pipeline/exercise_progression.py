@@ -23,7 +23,8 @@ plan's current stage, then change:
   in any field both give; without a step down the dosage is lowered one step.
 
 On a regress no item the patient already did ends with a higher dosage than before. Dosage steps
-are in :mod:`careengine.dosing`. A step never lands on an intervention that is vetoed for this
+are in :mod:`careengine.pipeline.dosing`. A step never lands on an intervention that is vetoed for
+this
 patient, in a clinician-decision conflict, clashing with an exclusive-group member in the plan, or
 already in the stage: the exercise stays and ``changes`` says why.
 """
@@ -35,8 +36,6 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
-from careengine.dosing import cap_dosage, lower_dosage, raise_dosage, regressed_dosage
-from careengine.merge import WITHHELD, Merger, merge_because
 from careengine.model import (
     Decision,
     Dosage,
@@ -45,8 +44,10 @@ from careengine.model import (
     PlanItem,
     StagePlan,
 )
-from careengine.progression import DosageSteps, StageDecision
-from careengine.registry import Catalog
+from careengine.pipeline.dosing import cap_dosage, lower_dosage, raise_dosage, regressed_dosage
+from careengine.pipeline.gates import DosageSteps, StageDecision
+from careengine.pipeline.merge import WITHHELD, Merger, merge_because
+from careengine.plugins.registry import Catalog
 
 
 def chain_of(catalog: Catalog, intervention_id: str) -> tuple[str, ...]:

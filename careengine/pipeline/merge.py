@@ -41,7 +41,7 @@ from careengine.model import (
     Referral,
     StagePlan,
 )
-from careengine.registry import Catalog
+from careengine.plugins.registry import Catalog
 
 WITHHELD = "withheld: pending medical review"
 DECLINED = "declined by patient"

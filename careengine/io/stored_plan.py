@@ -1,6 +1,7 @@
 """Read a stored plan (docs/design.md section 6.3) back for a reassessment, checking it first.
 
-:func:`~careengine.serialize.plan_from_dict` builds the model; this module first walks the JSON
+:func:`~careengine.render.serialize.plan_from_dict` builds the model; this module first walks the
+JSON
 and reports every structural problem with its JSON path (``plan.json: stages[1].items[0].dosage.
 sets: must be a whole number or null``), then checks the plan against the loaded catalog: the
 stages and interventions it names must exist, or the plan was made with another knowledge base.
@@ -14,9 +15,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from careengine.assessment_io import parse_json, read_input
 from careengine.errors import AssessmentError, Problem, suggest
-from careengine.indented_json import encode
+from careengine.io.assessment import parse_json, read_input
 from careengine.model import (
     DOSAGE_FIELDS,
     AlertLevel,
@@ -26,10 +26,11 @@ from careengine.model import (
     PlanStatus,
     Urgency,
 )
-from careengine.plan_json import content_digest
-from careengine.registry import Catalog
-from careengine.safety import stored_plan_problems
-from careengine.serialize import PLAN_SCHEMA, plan_from_dict
+from careengine.pipeline.safety import stored_plan_problems
+from careengine.plugins.registry import Catalog
+from careengine.render.indented_json import encode
+from careengine.render.plan_json import content_digest
+from careengine.render.serialize import PLAN_SCHEMA, plan_from_dict
 
 
 class _Walker:
@@ -273,7 +274,7 @@ def plan_digest(data: Mapping[str, Any]) -> str:
 
 def _check_digest(data: Mapping[str, Any], file: str | None) -> list[Problem]:
     """The plan's ``provenance.content_sha256`` must be the digest of the rest of its text as
-    the writer writes it (:func:`careengine.plan_json.with_content_digest`)."""
+    the writer writes it (:func:`careengine.render.plan_json.with_content_digest`)."""
     path = "provenance.content_sha256"
     provenance = data["provenance"]
     stored = provenance.get("content_sha256")

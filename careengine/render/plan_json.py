@@ -1,10 +1,10 @@
 """The plan's JSON text, written straight from the :class:`Plan`: the one writer of docs/design.md
 section 6.3.
 
-Its key order is the contract's; :func:`careengine.serialize.plan_to_dict` is this text read
+Its key order is the contract's; :func:`careengine.render.serialize.plan_to_dict` is this text read
 back. The text is byte for byte what ``json.dumps(data, indent=2, ensure_ascii=False)`` gives for
 the same data, without building the intermediate dicts (building them and encoding with
-:mod:`careengine.indented_json` is about 15 % slower; serialization was a third of an
+:mod:`careengine.render.indented_json` is about 15 % slower; serialization was a third of an
 evaluation). ``tests/test_plan_json.py`` holds the text against ``json.dumps`` of its own parse
 on every example plan and on random assessments, and the keys against docs/design.md section 6.3.
 """
@@ -17,7 +17,6 @@ from typing import Any
 
 import attrs
 
-from careengine.indented_json import encode as _value
 from careengine.model import (
     Because,
     Conflict,
@@ -28,6 +27,7 @@ from careengine.model import (
     Provenance,
     StagePlan,
 )
+from careengine.render.indented_json import encode as _value
 
 _STEP = "  "
 

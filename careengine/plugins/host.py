@@ -28,10 +28,10 @@ import attrs
 import click
 import pluggy
 
-from careengine import hookspecs
 from careengine.errors import CareEngineError, PluginError
 from careengine.model import Assessment, Classification, DerivedFact, Plan
-from careengine.registry import (
+from careengine.plugins import hookspecs
+from careengine.plugins.registry import (
     Catalog,
     CatalogRegistry,
     Renderer,
@@ -197,7 +197,8 @@ class PluginHost:
         registry.current_plugin = "?"
 
     def catalog(self, *, check: bool = True) -> Catalog:
-        """The merged catalog; ``check``: validate every entry (:mod:`careengine.catalog_check`)."""
+        """The merged catalog; ``check``: validate every entry
+        (:mod:`careengine.plugins.catalog_check`)."""
         registry = CatalogRegistry()
         self._each("careengine_catalog", registry)
         return registry.build(check=check)
@@ -234,7 +235,8 @@ class PluginHost:
         self, plan: Plan, assessment: Assessment, check: Callable[[Plan, Plan, str], None]
     ) -> Plan:
         """Run every reviewer in turn; ``check(before, after, plugin)`` raises when a reviewer's
-        plan breaks a safety invariant of the plan it was given (:mod:`careengine.safety`)."""
+        plan breaks a safety invariant of the plan it was given
+        (:mod:`careengine.pipeline.safety`)."""
         for impl in self._impls("careengine_review_plan"):
             result = self._call("careengine_review_plan", impl, plan=plan, assessment=assessment)
             if result is None:
