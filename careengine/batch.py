@@ -41,8 +41,9 @@ import attrs
 
 from careengine.engine import Engine
 from careengine.errors import CareEngineError, ConfigurationError
-from careengine.io.assessment import parse_json, read_assessment
+from careengine.io.assessment import read_assessment
 from careengine.io.atomic_write import OutputError, remove_stale, write_atomic
+from careengine.io.json_text import parse_json
 
 REPORT_NAME = "batch-report.json"
 PLAN_SUFFIX = ".plan.json"

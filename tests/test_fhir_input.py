@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from careengine import AssessmentError, Engine
 from careengine.cli import cli
 from careengine.fhir import assessment_bundle, load_bundle, read_bundle
-from careengine.io.assessment import AXSPA_FEATURES, STARTBACK_BOTHERSOMENESS
+from careengine.io.assessment_format import AXSPA_FEATURES, STARTBACK_BOTHERSOMENESS
 from careengine.io.fhir import codes as c
 from careengine.io.schema_check import SchemaChecker
 from careengine.model import TermKind

@@ -7,14 +7,26 @@ catalog that plugins registered (the core knows no clinical vocabulary).
 
 from __future__ import annotations
 
-import json
-import math
 import re
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from careengine.errors import AssessmentError, Problem, kind_of, suggest
+from careengine.errors import AssessmentError, kind_of, suggest
+from careengine.io.assessment_format import (
+    ASSESSMENT_SCHEMA,
+    GESTATION_NEEDS_PREGNANCY,
+    GESTATIONAL_WEEKS,
+    MAX_FINDINGS,
+    POSTPARTUM_NOT_PREGNANT,
+    POSTPARTUM_WEEKS,
+    PREGNANCY_CONDITION,
+    PREGNANT_OR_POSTPARTUM,
+)
+from careengine.io.field_reader import FieldReader
+from careengine.io.json_text import parse_json, read_bounded, read_input
+from careengine.io.questionnaires import read_questionnaires
+from careengine.io.schema_check import SchemaChecker, combine
 from careengine.model import (
     Assessment,
     Direction,
@@ -31,31 +43,7 @@ from careengine.model import (
 )
 from careengine.plugins.registry import Catalog
 
-if TYPE_CHECKING:
-    from careengine.io.schema_check import SchemaChecker
-
-ASSESSMENT_SCHEMA = "careengine.assessment/1"
 DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-MAX_BYTES = 5 * 1024 * 1024
-MAX_FINDINGS = 500
-MAX_LIST = 200
-#: whole numbers beyond this are refused (every number must convert to a float exactly enough)
-MAX_NUMBER = 10**15
-#: ``patient.pregnancy``: completed weeks of gestation, and whole weeks since delivery
-GESTATIONAL_WEEKS = (1, 42)
-POSTPARTUM_WEEKS = (0, 104)
-#: the condition code a gestational week needs (and a post-partum status must not carry)
-PREGNANCY_CONDITION = "pregnancy"
-GESTATION_NEEDS_PREGNANCY = (
-    f"a gestational week needs the condition {PREGNANCY_CONDITION!r} in patient.conditions"
-)
-POSTPARTUM_NOT_PREGNANT = (
-    f"a post-partum status contradicts the condition {PREGNANCY_CONDITION!r} in patient.conditions"
-)
-PREGNANT_OR_POSTPARTUM = (
-    "gives both gestational_week and postpartum_weeks: a patient is either pregnant or post-partum"
-)
-
 TOP_KEYS = {
     "schema",
     "patient",
@@ -68,131 +56,6 @@ TOP_KEYS = {
     "measures",
     "response",
 }
-
-
-class _Reader:
-    def __init__(self, file: str | None, catalog: Catalog, allow_unknown: bool) -> None:
-        self.file = file
-        self.catalog = catalog
-        self.allow_unknown = allow_unknown
-        self.problems: list[Problem] = []
-        self.unrecognized: list[str] = []
-
-    def problem(self, path: str, message: str, suggestion: str | None = None) -> None:
-        self.problems.append(
-            Problem(file=self.file, path=path, message=message, suggestion=suggestion)
-        )
-
-    def keys(self, data: Mapping[str, Any], allowed: set[str], path: str) -> None:
-        for key in data:
-            if key not in allowed:
-                self.problem(
-                    f"{path}.{key}" if path else key,
-                    f"unknown key {key!r}",
-                    suggest(str(key), sorted(allowed)),
-                )
-
-    def obj(self, data: Any, path: str) -> Mapping[str, Any] | None:
-        if data is None:
-            return None
-        if not isinstance(data, dict):
-            self.problem(path, f"must be an object, not {kind_of(data)}")
-            return None
-        return data
-
-    def integer(
-        self, data: Any, path: str, lo: float | None = None, hi: float | None = None
-    ) -> int | None:
-        if data is None:
-            return None
-        if isinstance(data, bool) or not isinstance(data, int):
-            if isinstance(data, float) and data.is_integer():
-                data = int(data)
-            else:
-                shown = f"{data!r}" if isinstance(data, float) else kind_of(data)
-                self.problem(path, f"must be a whole number, not {shown}")
-                return None
-        return int(self._range(data, path, lo, hi))
-
-    def number(
-        self, data: Any, path: str, lo: float | None = None, hi: float | None = None
-    ) -> float | None:
-        if data is None:
-            return None
-        if isinstance(data, bool) or not isinstance(data, int | float):
-            self.problem(path, f"must be a number, not {kind_of(data)}")
-            return None
-        if isinstance(data, int) and not -MAX_NUMBER <= data <= MAX_NUMBER:
-            self.problem(path, f"{_shown(data)} is too large: whole numbers must lie within ±10^15")
-            return None
-        if not math.isfinite(data):
-            self.problem(path, f"must be a finite number, not {data!r}")
-            return None
-        return self._range(data, path, lo, hi)
-
-    def _range(self, value: Any, path: str, lo: float | None, hi: float | None) -> Any:
-        if (lo is not None and value < lo) or (hi is not None and value > hi):
-            bounds = (
-                f"{lo:g} to {hi:g}"
-                if lo is not None and hi is not None
-                else (f"at least {lo:g}" if lo is not None else f"at most {hi:g}")
-            )
-            self.problem(path, f"{_shown(value)} is out of range ({bounds})")
-        return value
-
-    def string(self, data: Any, path: str) -> str | None:
-        if data is None:
-            return None
-        if not isinstance(data, str) or not data.strip():
-            self.problem(path, f"must be a non-empty string, not {kind_of(data)}")
-            return None
-        return data
-
-    def enum(self, data: Any, path: str, enum: Any) -> Any:
-        if data is None:
-            return None
-        values = [e.value for e in enum]
-        if data not in values:
-            self.problem(
-                path,
-                f"{data!r} is not one of {', '.join(values)}",
-                suggest(str(data), values) if isinstance(data, str) else None,
-            )
-            return None
-        return enum(data)
-
-    def boolean(self, data: Any, path: str) -> bool | None:
-        if data is None:
-            return None
-        if not isinstance(data, bool):
-            self.problem(path, f"must be true or false, not {kind_of(data)}")
-            return None
-        return data
-
-    def codes(self, data: Any, path: str, valid: Collection[str], what: str) -> list[str]:
-        if data is None:
-            return []
-        if not isinstance(data, list):
-            self.problem(path, f"must be a list, not {kind_of(data)}")
-            return []
-        if len(data) > MAX_LIST:
-            self.problem(path, f"has {len(data)} entries; at most {MAX_LIST} are accepted")
-            return []
-        out = []
-        for i, code in enumerate(data):
-            if not isinstance(code, str):
-                self.problem(f"{path}[{i}]", f"must be a string, not {kind_of(code)}")
-            elif code not in valid:
-                self.problem(f"{path}[{i}]", f"unknown {what} {code!r}", suggest(code, valid))
-            else:
-                out.append(code)
-        return out
-
-
-def _shown(value: Any) -> str:
-    """A value for a message, shortened when it is very long."""
-    text = repr(value)
-    return text if len(text) <= 40 else f"{text[:20]}...({len(text)} characters)"
 
 
 def read_assessment(
@@ -209,13 +72,11 @@ def read_assessment(
     The data is checked against the catalog's JSON Schema first (``checker``; built here when
     not given), then by the loader; every problem is reported once, all at once.
     """
-    from careengine.io.schema_check import SchemaChecker, combine  # it imports this module
-
     checker = checker or SchemaChecker(catalog)
     variant = {"followup": followup, "allow_unknown": allow_unknown}
     schema_problems = checker.problems(data, file=file, **variant)
     order = checker.order_key(data, **variant)
-    r = _Reader(file, catalog, allow_unknown)
+    r = FieldReader(file, catalog, allow_unknown)
 
     def fail() -> AssessmentError:
         problems = combine(schema_problems, r.problems, order)
@@ -237,7 +98,7 @@ def read_assessment(
     red_flags = r.codes(
         root.get("red_flags"), "red_flags", catalog.code_set(TermKind.RED_FLAG), "red flag"
     )
-    questionnaires = _questionnaires(r, root.get("questionnaires"))
+    questionnaires = read_questionnaires(r, root.get("questionnaires"))
     measures = _measures(r, root.get("measures"))
     response = None
     if followup:
@@ -264,7 +125,7 @@ def read_assessment(
     )
 
 
-def _date(r: _Reader, data: Any) -> str | None:
+def _date(r: FieldReader, data: Any) -> str | None:
     if data is None:
         return None
     import datetime
@@ -281,7 +142,7 @@ def _date(r: _Reader, data: Any) -> str | None:
         return None
 
 
-def _patient(r: _Reader, data: Any) -> Patient | None:
+def _patient(r: FieldReader, data: Any) -> Patient | None:
     p = r.obj(data, "patient")
     if p is None:
         return None
@@ -310,7 +171,7 @@ def _patient(r: _Reader, data: Any) -> Patient | None:
     )
 
 
-def _pregnancy(r: _Reader, data: Any, pregnant: bool) -> Pregnancy | None:
+def _pregnancy(r: FieldReader, data: Any, pregnant: bool) -> Pregnancy | None:
     """``patient.pregnancy``: a gestational week (with the condition ``pregnancy``) or the
     weeks since delivery (without it), never both; ``None`` when neither is given."""
     path = "patient.pregnancy"
@@ -331,7 +192,7 @@ def _pregnancy(r: _Reader, data: Any, pregnant: bool) -> Pregnancy | None:
     return Pregnancy(gestational_week=week, postpartum_weeks=after)
 
 
-def _episode(r: _Reader, data: Any) -> Episode:
+def _episode(r: FieldReader, data: Any) -> Episode:
     e = r.obj(data, "episode") or {}
     r.keys(e, {"duration_days", "leg_symptoms", "onset_age"}, "episode")
     return Episode(
@@ -341,7 +202,7 @@ def _episode(r: _Reader, data: Any) -> Episode:
     )
 
 
-def _pain(r: _Reader, data: Any) -> Pain:
+def _pain(r: FieldReader, data: Any) -> Pain:
     p = r.obj(data, "pain") or {}
     r.keys(p, {"current", "worst", "best"}, "pain")
     return Pain(
@@ -354,7 +215,7 @@ def _pain(r: _Reader, data: Any) -> Pain:
 FINDING_KEYS = {"code", "present", "side", "severity", "value", "unit", "direction"}
 
 
-def _findings(r: _Reader, data: Any) -> list[Finding]:
+def _findings(r: FieldReader, data: Any) -> list[Finding]:
     if data is None:
         return []
     if not isinstance(data, list):
@@ -416,183 +277,8 @@ def _findings(r: _Reader, data: Any) -> list[Finding]:
 
 # --- questionnaires (docs/design.md section 6.1: the contract's questionnaire shapes) -------------
 
-QUESTIONNAIRE_KEYS = {"startback", "odi", "fabq", "axspa_features", "hla_b27"}
-STARTBACK_ITEMS = (1, 8)  # Keele form items answered agree/disagree; item 9 is bothersomeness
-STARTBACK_BOTHERSOMENESS = ("not_at_all", "slightly", "moderately", "very_much", "extremely")
-ODI_SECTIONS = 10
-ODI_MIN_ANSWERED = 8
-ODI_SECTION_RANGE = (0, 5)
-FABQ_ITEMS = 16
-FABQ_ANSWER_RANGE = (0, 6)
-AXSPA_FEATURES = (
-    "onset_before_35",
-    "night_waking_second_half",
-    "buttock_pain",
-    "better_with_movement",
-    "nsaid_response_48h",
-    "family_history_spa",
-    "arthritis_history",
-    "enthesitis_history",
-    "psoriasis_history",
-)
-HLA_B27 = ("positive", "negative")
 
-
-def _questionnaires(r: _Reader, data: Any) -> dict[str, Any]:
-    """The validated questionnaire block as plain data; a ``null`` entry counts as absent."""
-    q = r.obj(data, "questionnaires")
-    if q is None:
-        return {}
-    r.keys(q, QUESTIONNAIRE_KEYS, "questionnaires")
-    out: dict[str, Any] = {}
-    readers: dict[str, Callable[[_Reader, Any, str], Any]] = {
-        "startback": _startback,
-        "odi": _odi,
-        "fabq": _fabq,
-        "axspa_features": _axspa_features,
-        "hla_b27": _hla_b27,
-    }
-    for key, read in readers.items():
-        if q.get(key) is not None:
-            value = read(r, q[key], f"questionnaires.{key}")
-            if value is not None:
-                out[key] = value
-    return out
-
-
-def _required(r: _Reader, data: Mapping[str, Any], key: str, path: str) -> Any:
-    if data.get(key) is None:
-        r.problem(f"{path}.{key}", "is required")
-    return data.get(key)
-
-
-def _answers(
-    r: _Reader, data: Any, path: str, lo: int, hi: int, *, length: int | None, nulls: bool
-) -> list[int | None] | None:
-    """A list of whole numbers in ``lo..hi`` (``null`` entries only where ``nulls``)."""
-    if data is None:
-        return None
-    if not isinstance(data, list):
-        r.problem(path, f"must be a list, not {kind_of(data)}")
-        return None
-    if length is not None and len(data) != length:
-        r.problem(path, f"must have exactly {length} entries, not {len(data)}")
-    if len(data) > MAX_LIST:
-        r.problem(path, f"has {len(data)} entries; at most {MAX_LIST} are accepted")
-        return None
-    out: list[int | None] = []
-    for i, item in enumerate(data):
-        if item is None:
-            if not nulls:
-                r.problem(f"{path}[{i}]", "must be a whole number, not null")
-            out.append(None)
-            continue
-        out.append(r.integer(item, f"{path}[{i}]", lo, hi))
-    return out
-
-
-def _startback(r: _Reader, data: Any, path: str) -> dict[str, Any] | None:
-    sb = r.obj(data, path)
-    if sb is None:
-        return None
-    r.keys(sb, {"agree", "bothersomeness"}, path)
-    lo, hi = STARTBACK_ITEMS
-    agree = _answers(
-        r, _required(r, sb, "agree", path), f"{path}.agree", lo, hi, length=None, nulls=False
-    )
-    seen: set[int] = set()
-    for i, item in enumerate(agree or ()):
-        if item is not None and item in seen:
-            r.problem(f"{path}.agree[{i}]", f"item {item} is listed more than once")
-        if item is not None:
-            seen.add(item)
-    bother = _choice(
-        r,
-        _required(r, sb, "bothersomeness", path),
-        f"{path}.bothersomeness",
-        STARTBACK_BOTHERSOMENESS,
-    )
-    if agree is None or bother is None:
-        return None
-    return {"agree": agree, "bothersomeness": bother}
-
-
-def _odi(r: _Reader, data: Any, path: str) -> dict[str, Any] | None:
-    odi = r.obj(data, path)
-    if odi is None:
-        return None
-    r.keys(odi, {"sections"}, path)
-    lo, hi = ODI_SECTION_RANGE
-    sections = _answers(
-        r,
-        _required(r, odi, "sections", path),
-        f"{path}.sections",
-        lo,
-        hi,
-        length=ODI_SECTIONS,
-        nulls=True,
-    )
-    if sections is None:
-        return None
-    answered = sum(1 for s in sections if s is not None)
-    if answered < ODI_MIN_ANSWERED:
-        r.problem(
-            f"{path}.sections",
-            f"only {answered} sections are answered; at least {ODI_MIN_ANSWERED} are needed",
-        )
-    return {"sections": sections}
-
-
-def _fabq(r: _Reader, data: Any, path: str) -> dict[str, Any] | None:
-    fabq = r.obj(data, path)
-    if fabq is None:
-        return None
-    r.keys(fabq, {"answers"}, path)
-    lo, hi = FABQ_ANSWER_RANGE
-    answers = _answers(
-        r,
-        _required(r, fabq, "answers", path),
-        f"{path}.answers",
-        lo,
-        hi,
-        length=FABQ_ITEMS,
-        nulls=False,
-    )
-    return None if answers is None else {"answers": answers}
-
-
-def _axspa_features(r: _Reader, data: Any, path: str) -> list[str] | None:
-    if not isinstance(data, list):
-        r.problem(path, f"must be a list, not {kind_of(data)}")
-        return None
-    features = r.codes(data, path, AXSPA_FEATURES, "axSpA feature")
-    seen: set[str] = set()
-    for i, item in enumerate(data):
-        if isinstance(item, str) and item in seen:
-            r.problem(f"{path}[{i}]", f"{item!r} is listed more than once")
-        if isinstance(item, str):
-            seen.add(item)
-    return features
-
-
-def _hla_b27(r: _Reader, data: Any, path: str) -> str | None:
-    return _choice(r, data, path, HLA_B27)
-
-
-def _choice(r: _Reader, data: Any, path: str, values: Sequence[str]) -> str | None:
-    if data is None:
-        return None
-    if not isinstance(data, str) or data not in values:
-        r.problem(
-            path,
-            f"{data!r} is not one of {', '.join(values)}",
-            suggest(data, values) if isinstance(data, str) else None,
-        )
-        return None
-    return data
-
-
-def _measures(r: _Reader, data: Any) -> dict[str, float]:
+def _measures(r: FieldReader, data: Any) -> dict[str, float]:
     m = r.obj(data, "measures") or {}
     known = r.catalog.code_set(TermKind.MEASURE)
     out = {}
@@ -607,7 +293,7 @@ def _measures(r: _Reader, data: Any) -> dict[str, float]:
     return out
 
 
-def _response(r: _Reader, data: Any) -> Response | None:
+def _response(r: FieldReader, data: Any) -> Response | None:
     resp = r.obj(data, "response")
     if resp is None:
         r.problem(
@@ -626,67 +312,6 @@ def _response(r: _Reader, data: Any) -> Response | None:
     if pain is None or settled is None or adherence is None:
         return None
     return Response(exercise_pain_max=pain, settled_within_24h=settled, adherence_percent=adherence)
-
-
-def parse_json(text: str | bytes, *, file: str | None = None) -> Any:
-    if len(text) > MAX_BYTES:
-        raise AssessmentError(
-            "input too large",
-            file=file,
-            problems=[Problem(file=file, path="$", message=f"is larger than {MAX_BYTES} bytes")],
-        )
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise AssessmentError(
-            "malformed JSON",
-            file=file,
-            problems=[
-                Problem(
-                    file=file,
-                    path="$",
-                    message=f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}",
-                )
-            ],
-        ) from exc
-    except RecursionError as exc:
-        raise AssessmentError(
-            "input nested too deeply",
-            file=file,
-            problems=[Problem(file=file, path="$", message="is nested too deeply")],
-        ) from exc
-    except ValueError as exc:  # not UTF-8, or a number too long to convert
-        raise AssessmentError(
-            "unreadable JSON",
-            file=file,
-            problems=[Problem(file=file, path="$", message=f"is not readable JSON: {exc}")],
-        ) from exc
-
-
-def read_bounded(path: Path) -> bytes:
-    """The bytes of a file, refusing (without reading it all) one larger than ``MAX_BYTES``."""
-    with path.open("rb") as handle:
-        data = handle.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
-        name = path.name
-        raise AssessmentError(
-            "input too large",
-            file=name,
-            problems=[Problem(file=name, path="$", message=f"is larger than {MAX_BYTES} bytes")],
-        )
-    return data
-
-
-def read_input(path: Path, reader: Callable[[Path], bytes] = read_bounded) -> bytes:
-    """The bytes of an input file (at most ``MAX_BYTES``); an unreadable file is an input error."""
-    try:
-        return reader(path)
-    except OSError as exc:
-        raise AssessmentError(
-            "cannot read",
-            file=path.name,
-            problems=[Problem(file=path.name, path="$", message=f"cannot read: {exc.strerror}")],
-        ) from exc
 
 
 def load_assessment(

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from careengine.io.assessment import (
+from careengine.io.assessment_format import (
     ASSESSMENT_SCHEMA,
     AXSPA_FEATURES,
     FABQ_ANSWER_RANGE,

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from careengine.errors import AssessmentError, Problem, suggest
-from careengine.io.assessment import parse_json, read_input
+from careengine.io.json_text import parse_json, read_input
 from careengine.model import (
     DOSAGE_FIELDS,
     AlertLevel,

@@ -39,7 +39,7 @@ import attrs
 
 from careengine.engine import Engine
 from careengine.errors import CareEngineError, Problem, RulePackError
-from careengine.io.assessment import parse_json
+from careengine.io.json_text import parse_json
 from careengine.model import Plan
 from careengine.render.serialize import plan_to_dict
 from careengine.rules.golden_progression import PROGRESSION_KEYS, check_progression

@@ -13,7 +13,7 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from careengine.errors import Problem, RulePackError, suggest
-from careengine.io.assessment import MAX_NUMBER
+from careengine.io.assessment_format import MAX_NUMBER
 from careengine.model import Dosage, Severity, TermKind, dosage_problems
 from careengine.pipeline.facts import ASSESSED
 from careengine.plugins.registry import Catalog, check_unique

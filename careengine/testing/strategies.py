@@ -26,7 +26,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from careengine.engine import Engine
-from careengine.io.assessment import (
+from careengine.io.assessment_format import (
     ASSESSMENT_SCHEMA,
     AXSPA_FEATURES,
     FABQ_ANSWER_RANGE,

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from careengine.errors import AssessmentError
-from careengine.io.assessment import parse_json, read_assessment, read_input
+from careengine.io.assessment import read_assessment
 from careengine.io.fhir import codes as c
 from careengine.io.fhir.mapping_state import (
     Resource,
@@ -38,6 +38,7 @@ from careengine.io.fhir.mapping_state import (
     value_path,
 )
 from careengine.io.fhir.questionnaires import QuestionnaireReader
+from careengine.io.json_text import parse_json, read_input
 from careengine.model import Assessment
 from careengine.plugins.registry import Catalog
 
