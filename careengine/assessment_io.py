@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
@@ -687,6 +688,50 @@ def read_input(path: Path, reader: Callable[[Path], bytes] = read_bounded) -> by
             file=path.name,
             problems=[Problem(file=path.name, path="$", message=f"cannot read: {exc.strerror}")],
         ) from exc
+
+
+#: what a library caller may pass as an input (docs/embedding.md): parsed JSON data, JSON text
+#: (a ``str`` that starts with ``{`` or ``[``), the bytes of a JSON document, or a file path
+Source = Mapping[str, Any] | str | bytes | bytearray | os.PathLike[str]
+
+
+def is_json_text(source: object) -> bool:
+    """Whether a ``str`` input is JSON text rather than a file path: its first character other
+    than white space is ``{`` or ``[`` (no file path given to careengine starts so; pass a
+    :class:`~pathlib.Path` for one that does)."""
+    return isinstance(source, str) and source.lstrip()[:1] in ("{", "[")
+
+
+def source_file(source: object) -> str | None:
+    """The file name an input's problems are reported under: a path's name, else ``None``."""
+    if isinstance(source, os.PathLike) or (isinstance(source, str) and not is_json_text(source)):
+        return Path(source).name
+    return None
+
+
+def input_data(source: object, reader: Callable[[Path], bytes] = read_bounded) -> Any:
+    """The JSON data of an input given in any of the forms of :data:`Source`: a mapping as it is,
+    JSON text or bytes parsed, a path read (at most ``MAX_BYTES``) and parsed. Any other value is
+    returned unchanged, for the reader to report at ``$`` (a list, a number, ``None``)."""
+    if isinstance(source, dict):
+        return source
+    if isinstance(source, Mapping):
+        return dict(source)
+    if isinstance(source, bytes | bytearray):
+        return parse_json(bytes(source))
+    if is_json_text(source):
+        return parse_json(str(source))
+    if isinstance(source, str | os.PathLike):
+        p = Path(source)
+        try:
+            return parse_json(read_input(p, reader), file=p.name)
+        except ValueError as exc:  # a path the system refuses (an embedded NUL byte)
+            raise AssessmentError(
+                "cannot read",
+                file=p.name,
+                problems=[Problem(file=p.name, path="$", message=f"cannot read: {exc}")],
+            ) from exc
+    return source
 
 
 def load_assessment(
