@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from careengine.assessment_io import parse_json, read_input
+from careengine.assessment_io import display_name, parse_json, read_input
 from careengine.errors import AssessmentError, Problem, suggest
 from careengine.model import (
     DOSAGE_FIELDS,
@@ -273,4 +273,5 @@ def load_plan(source: str | Path | Mapping[str, Any], catalog: Catalog) -> Plan:
     if isinstance(source, Mapping):
         return read_plan(source, catalog)
     p = Path(source)
-    return read_plan(parse_json(read_input(p), file=p.name), catalog, file=p.name)
+    name = display_name(p)
+    return read_plan(parse_json(read_input(p), file=name), catalog, file=name)

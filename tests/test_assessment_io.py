@@ -237,8 +237,10 @@ ROUND_TRIP_CASES: list[dict[str, Any]] = [
         findings=[
             {"code": "hip_flexor_tightness", "side": "left"},
             {"code": "hip_flexor_tightness", "side": "bilateral"},
-            {"code": "centralization", "direction": "extension"},
-            {"code": "centralization", "direction": "flexion"},
+            # one direction per side (two for one side would contradict each other), so that
+            # both directional-preference exercises are proposed
+            {"code": "centralization", "side": "left", "direction": "extension"},
+            {"code": "centralization", "side": "right", "direction": "flexion"},
             {"code": "glute_weakness", "side": "left", "severity": "severe"},
             "fear_avoidance",
             "lumbar_hypomobility",

@@ -133,6 +133,18 @@ def _finding(draw: st.DrawFn) -> dict[str, Any]:
     return out
 
 
+def _consistent(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The findings without entries that could contradict an earlier one (the loader refuses
+    those): a code is repeated only on the other side (left / right)."""
+    kept: list[dict[str, Any]] = []
+    for finding in findings:
+        same = [k for k in kept if k["code"] == finding["code"]]
+        sides = {finding.get("side"), *(k.get("side") for k in same)}
+        if not same or (len(same) == 1 and sides == {"left", "right"}):
+            kept.append(finding)
+    return kept
+
+
 @st.composite
 def assessments(draw: st.DrawFn) -> dict[str, Any]:
     """Valid assessment JSON using every field of DESIGN 6.1."""
@@ -160,7 +172,7 @@ def assessments(draw: st.DrawFn) -> dict[str, Any]:
     data["pain"] = {
         k: draw(st.integers(0, 10)) for k in ("current", "worst", "best") if draw(maybe)
     }
-    data["findings"] = [_finding(draw) for _ in range(draw(st.integers(0, 6)))]
+    data["findings"] = _consistent([_finding(draw) for _ in range(draw(st.integers(0, 6)))])
     data["red_flags"] = draw(
         st.lists(st.sampled_from(CATALOG.codes(TermKind.RED_FLAG)), unique=True, max_size=3)
     )
