@@ -135,7 +135,7 @@ class _Reader:
         if not isinstance(data, str) or not data.strip():
             self.problem(path, f"must be a non-empty string, not {kind_of(data)}")
             return None
-        if not _encodable(data):
+        if not encodable(data):
             self.problem(path, f"{_shown(data)} {NOT_UNICODE}")
             return None
         return data
@@ -360,7 +360,7 @@ def _findings(r: _Reader, data: Any) -> list[Finding]:
             )
             continue
         if code not in known:
-            if not _encodable(code):  # it would be written into the plan as it is
+            if not encodable(code):  # it would be written into the plan as it is
                 r.problem(f"{path}.code", f"{_shown(code)} {NOT_UNICODE}")
             elif r.allow_unknown:
                 r.unrecognized.append(code)
@@ -372,7 +372,7 @@ def _findings(r: _Reader, data: Any) -> list[Finding]:
         if unit is not None and not isinstance(unit, str):
             r.problem(f"{path}.unit", f"must be a string, not {kind_of(unit)}")
             unit = None
-        elif unit is not None and not _encodable(unit):
+        elif unit is not None and not encodable(unit):
             r.problem(f"{path}.unit", f"{_shown(unit)} {NOT_UNICODE}")
             unit = None
         if term is not None and term.unit is not None and unit is not None and unit != term.unit:
@@ -700,7 +700,7 @@ class _Duplicates(dict):  # type: ignore[type-arg]
     duplicates: list[str]
 
 
-def _encodable(text: str) -> bool:
+def encodable(text: str) -> bool:
     """Whether ``text`` is valid Unicode that UTF-8 can encode (no lone surrogate)."""
     if text.isascii():
         return True
@@ -713,13 +713,13 @@ def _encodable(text: str) -> bool:
 
 def printable(text: str) -> str:
     """``text`` safe to print and to write as UTF-8: a lone surrogate becomes ``\\udXXX``."""
-    return text if _encodable(text) else text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text if encodable(text) else text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def display_name(path: Path) -> str:
     """A file's name for messages and reports (a name that is not UTF-8 is shown escaped)."""
     name = path.name
-    if _encodable(name):
+    if encodable(name):
         return name
     return os.fsencode(name).decode("utf-8", "backslashreplace")
 
@@ -775,12 +775,12 @@ def _text_problems(data: Any, file: str | None) -> list[Problem]:
                 problems.append(Problem(file=file, path=at, message=f"duplicate key {_shown(key)}"))
             for key, value in node.items():
                 at_key = (*where, printable(key))
-                if not _encodable(key):
+                if not encodable(key):
                     children.append((key, at_key, True))
                 children.append((value, at_key, False))
         elif isinstance(node, list):
             children = [(value, (*where, i), False) for i, value in enumerate(node)]
-        elif isinstance(node, str) and not _encodable(node):
+        elif isinstance(node, str) and not encodable(node):
             problems.append(
                 Problem(file=file, path=format_path(where), message=f"{_shown(node)} {NOT_UNICODE}")
             )
@@ -810,7 +810,7 @@ def parse_json(text: str | bytes, *, file: str | None = None) -> Any:
     if isinstance(text, bytes):
         text, suspect = _decode(text, file)
     else:
-        suspect = not _encodable(text)
+        suspect = not encodable(text)
     suspect = suspect or any(escape in text for escape in _SURROGATE_ESCAPES)
     duplicated: list[bool] = []
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 
+from careengine.assessment_io import NOT_UNICODE, encodable
 from careengine.errors import Problem
 from careengine.registry import Catalog
 
@@ -43,6 +44,9 @@ class MappingState:
     def unmappable(self, path: str, resource: Resource, detail: str = "") -> None:
         """A resource (or part) that maps onto nothing: an error, or listed as unrecognized."""
         what = " ".join(p for p in (str(resource.get("resourceType", "resource")), detail) if p)
+        if not encodable(what):  # it would be written into the plan or a message as it is
+            self.problem(path, f"{what!r} {NOT_UNICODE}")
+            return
         if self.allow_unknown:
             self.unmapped.append(f"{path}: {what}")
         else:
