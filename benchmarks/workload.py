@@ -56,6 +56,7 @@ def careengine_catalog(registry):
                 id=f"syn_i{{i:04d}}",
                 kind=InterventionKind.EXERCISE,
                 name=f"Intervention {{i}}",
+                steps=("Move slowly and stop if it hurts.",),
                 dosage=Dosage(sets=1 + i % 3, reps=8 + i % 5, per_week=2 + i % 4),
                 contraindications_relative=(f"syn_c{{i % CONDITIONS:04d}}",) if i % 7 == 0 else (),
             )

@@ -25,6 +25,7 @@ from careengine.model import (
     LegSymptoms,
     Pain,
     Patient,
+    Pregnancy,
     Response,
     Severity,
     Side,
@@ -43,6 +44,20 @@ MAX_LIST = 200
 #: whole numbers beyond this are refused (every number must convert to a float exactly enough)
 MAX_NUMBER = 10**15
 NOT_UNICODE = "is not valid Unicode text (a lone surrogate or bytes that are not UTF-8)"
+#: ``patient.pregnancy``: completed weeks of gestation, and whole weeks since delivery
+GESTATIONAL_WEEKS = (1, 42)
+POSTPARTUM_WEEKS = (0, 104)
+#: the condition code a gestational week needs (and a post-partum status must not carry)
+PREGNANCY_CONDITION = "pregnancy"
+GESTATION_NEEDS_PREGNANCY = (
+    f"a gestational week needs the condition {PREGNANCY_CONDITION!r} in patient.conditions"
+)
+POSTPARTUM_NOT_PREGNANT = (
+    f"a post-partum status contradicts the condition {PREGNANCY_CONDITION!r} in patient.conditions"
+)
+PREGNANT_OR_POSTPARTUM = (
+    "gives both gestational_week and postpartum_weeks: a patient is either pregnant or post-partum"
+)
 
 TOP_KEYS = {
     "schema",
@@ -287,7 +302,7 @@ def _patient(r: _Reader, data: Any) -> Patient | None:
     p = r.obj(data, "patient")
     if p is None:
         return None
-    r.keys(p, {"id", "age", "sex", "conditions", "declines"}, "patient")
+    r.keys(p, {"id", "age", "sex", "conditions", "declines", "pregnancy"}, "patient")
     pid = r.string(p.get("id"), "patient.id")
     if "id" not in p:
         r.problem("patient.id", "is required")
@@ -304,9 +319,33 @@ def _patient(r: _Reader, data: Any) -> Patient | None:
     declines = r.codes(
         p.get("declines"), "patient.declines", r.catalog.interventions.keys(), "intervention"
     )
+    pregnancy = _pregnancy(r, p.get("pregnancy"), PREGNANCY_CONDITION in conditions)
     if pid is None:
         return None
-    return Patient(id=pid, age=age, sex=sex, conditions=conditions, declines=declines)
+    return Patient(
+        id=pid, age=age, sex=sex, conditions=conditions, declines=declines, pregnancy=pregnancy
+    )
+
+
+def _pregnancy(r: _Reader, data: Any, pregnant: bool) -> Pregnancy | None:
+    """``patient.pregnancy``: a gestational week (with the condition ``pregnancy``) or the
+    weeks since delivery (without it), never both; ``None`` when neither is given."""
+    path = "patient.pregnancy"
+    p = r.obj(data, path)
+    if p is None:
+        return None
+    r.keys(p, {"gestational_week", "postpartum_weeks"}, path)
+    week = r.integer(p.get("gestational_week"), f"{path}.gestational_week", *GESTATIONAL_WEEKS)
+    after = r.integer(p.get("postpartum_weeks"), f"{path}.postpartum_weeks", *POSTPARTUM_WEEKS)
+    if week is not None and after is not None:
+        r.problem(path, PREGNANT_OR_POSTPARTUM)
+    if week is not None and not pregnant:
+        r.problem(f"{path}.gestational_week", GESTATION_NEEDS_PREGNANCY)
+    if after is not None and pregnant:
+        r.problem(f"{path}.postpartum_weeks", POSTPARTUM_NOT_PREGNANT)
+    if week is None and after is None:
+        return None
+    return Pregnancy(gestational_week=week, postpartum_weeks=after)
 
 
 def _episode(r: _Reader, data: Any) -> Episode:

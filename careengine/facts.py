@@ -79,6 +79,11 @@ def assessment_facts(assessment: Assessment) -> list[Fact]:
     measures: dict[str, Any] = {}
     if patient.age is not None:
         measures["age"] = patient.age
+    if patient.pregnancy is not None:
+        if patient.pregnancy.gestational_week is not None:
+            measures["gestational_week"] = patient.pregnancy.gestational_week
+        if patient.pregnancy.postpartum_weeks is not None:
+            measures["postpartum_weeks"] = patient.pregnancy.postpartum_weeks
     pain = assessment.pain
     for code, value in (("nprs_current", pain.current), ("nprs_worst", pain.worst)):
         if value is not None:

@@ -45,7 +45,12 @@ def careengine_catalog(registry: CatalogRegistry) -> None:
     Called once when an :class:`~careengine.engine.Engine` is built. Register finding,
     condition, red-flag and measure codes with ``registry.add_term(...)``, interventions (with
     dosage, steps, safety tips, contraindications, progressions, alternatives, evidence) with
-    ``registry.add_intervention(...)`` and plan stages with ``registry.add_stage(...)``.
+    ``registry.add_intervention(...)``, plan stages with ``registry.add_stage(...)`` and the
+    derived facts this plugin's ``careengine_derive_facts`` produces, with the values they can
+    take, with ``registry.add_derived(code, values=...)``. The merged catalog is validated
+    before anything runs (unknown condition or intervention codes in an entry, a lone
+    exclusive group, empty steps, implausible dosages, ...): one
+    :class:`~careengine.errors.PluginError` lists every problem.
 
     :param registry: The catalog being built. Registering a code, intervention id or stage id
         that another plugin (or this one) already registered raises

@@ -152,12 +152,26 @@ class Decision(enum.StrEnum):
 
 
 @frozen
+class Pregnancy:
+    """How far a pregnancy has gone, or how long ago the patient gave birth (at most one).
+
+    ``gestational_week``: completed weeks of gestation (1-42); the patient also carries the
+    condition ``pregnancy``. ``postpartum_weeks``: whole weeks since delivery (0-104); the
+    patient no longer carries that condition.
+    """
+
+    gestational_week: int | None = None
+    postpartum_weeks: int | None = None
+
+
+@frozen
 class Patient:
     id: str
     age: int | None = None
     sex: str | None = None
     conditions: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
     declines: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    pregnancy: Pregnancy | None = None
 
 
 @frozen

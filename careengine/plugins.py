@@ -196,10 +196,11 @@ class PluginHost:
             self._call(hook, impl, registry=registry)
         registry.current_plugin = "?"
 
-    def catalog(self) -> Catalog:
+    def catalog(self, *, check: bool = True) -> Catalog:
+        """The merged catalog; ``check``: validate every entry (:mod:`careengine.catalog_check`)."""
         registry = CatalogRegistry()
         self._each("careengine_catalog", registry)
-        return registry.build()
+        return registry.build(check=check)
 
     def rule_packs(self) -> RulePackRegistry:
         registry = RulePackRegistry()

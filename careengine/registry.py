@@ -16,7 +16,7 @@ from typing import Any
 import attrs
 
 from careengine.errors import PluginError, Problem, RulePackError
-from careengine.model import Intervention, Plan, Stage, Term, TermKind
+from careengine.model import Intervention, InterventionKind, Plan, Stage, Term, TermKind
 from careengine.rules.model import Call, Rule, RulePack
 
 
@@ -41,6 +41,32 @@ class _Registry:
         return self._owners.get((kind, key))
 
 
+#: A derived fact's value: what ``careengine_derive_facts`` and ``derive`` actions assert.
+DerivedValue = bool | int | float | str
+
+
+def _values(values: Any) -> tuple[Any, ...] | None:
+    if values is None:
+        return None
+    if isinstance(values, str | bool | int | float):  # one value, not a string of letters
+        return (values,)
+    return tuple(values)
+
+
+@attrs.frozen(kw_only=True)
+class DerivedCode:
+    """A derived-fact code a plugin's ``careengine_derive_facts`` can produce.
+
+    ``values`` lists every value it can take (a closed set such as ``("low", "medium",
+    "high")``); ``None`` means any value (a score). Rules matching the code, or comparing it
+    with a value outside ``values``, are checked against this declaration when they load.
+    """
+
+    code: str
+    values: tuple[DerivedValue, ...] | None = attrs.field(default=None, converter=_values)
+    label: str = ""
+
+
 @attrs.frozen(kw_only=True)
 class Catalog:
     """The merged, read-only catalog of every plugin."""
@@ -49,6 +75,8 @@ class Catalog:
     interventions: Mapping[str, Intervention]
     stages: tuple[Stage, ...]
     owners: Mapping[tuple[str, str], str]
+    #: derived-fact codes the plugins declared (``registry.add_derived``), by code
+    derived: Mapping[str, DerivedCode] = attrs.field(factory=dict)
     #: codes per kind, computed once (loading and validation ask for them constantly)
     _codes: Mapping[TermKind, tuple[str, ...]] = attrs.field(init=False, repr=False, eq=False)
     _code_sets: Mapping[TermKind, frozenset[str]] = attrs.field(init=False, repr=False, eq=False)
@@ -99,6 +127,7 @@ class CatalogRegistry(_Registry):
         self._terms: dict[tuple[TermKind, str], Term] = {}
         self._interventions: dict[str, Intervention] = {}
         self._stages: dict[str, Stage] = {}
+        self._derived: dict[str, DerivedCode] = {}
 
     def add_term(
         self,
@@ -121,13 +150,33 @@ class CatalogRegistry(_Registry):
         self.add(term)
         return term
 
-    def add(self, item: Term | Intervention | Stage) -> None:
-        """Register a term, an intervention or a stage."""
-        if isinstance(item, Term):
+    def add_derived(
+        self,
+        code: str,
+        *,
+        values: Iterable[DerivedValue] | None = None,
+        label: str = "",
+    ) -> DerivedCode:
+        """Declare a derived-fact code this plugin's ``careengine_derive_facts`` produces, with
+        every value it can take (``None``: any value, e.g. a score). A classification ``name``
+        with a key ``key`` produces the code ``name.key``."""
+        derived = DerivedCode(code=code, values=values, label=label)
+        self.add(derived)
+        return derived
+
+    def add(self, item: Term | Intervention | Stage | DerivedCode) -> None:
+        """Register a term, an intervention, a stage or a derived-fact code."""
+        if isinstance(item, DerivedCode):
+            self._claim("derived code", item.code, "careengine_catalog")
+            self._derived[item.code] = item
+        elif isinstance(item, Term):
             self._claim(f"{item.kind.value} code", item.code, "careengine_catalog")
             self._terms[(item.kind, item.code)] = item
         elif isinstance(item, Intervention):
             self._claim("intervention", item.id, "careengine_catalog")
+            kind = item.kind
+            if type(kind) is str and kind in {k.value for k in InterventionKind}:
+                item = attrs.evolve(item, kind=InterventionKind(kind))  # a plain string
             self._interventions[item.id] = item
         elif isinstance(item, Stage):
             self._claim("stage", item.id, "careengine_catalog")
@@ -140,17 +189,27 @@ class CatalogRegistry(_Registry):
     add_intervention = add
     add_stage = add
 
-    def add_all(self, items: Iterable[Term | Intervention | Stage]) -> None:
+    def add_all(self, items: Iterable[Term | Intervention | Stage | DerivedCode]) -> None:
         for item in items:
             self.add(item)
 
-    def build(self) -> Catalog:
-        return Catalog(
+    def build(self, *, check: bool = True) -> Catalog:
+        """The merged catalog. With ``check`` (the default) every code in every entry is
+        validated first (:func:`careengine.catalog_check.catalog_problems`): one
+        :class:`~careengine.errors.PluginError` lists every problem, naming the plugin and the
+        entry. ``check=False`` is for ``careengine rules lint``, which reports them itself."""
+        catalog = Catalog(
             terms=dict(sorted(self._terms.items(), key=lambda kv: (kv[0][0].value, kv[0][1]))),
             interventions=dict(sorted(self._interventions.items())),
             stages=tuple(sorted(self._stages.values(), key=lambda s: (s.order, s.id))),
             owners=dict(self._owners),
+            derived=dict(sorted(self._derived.items())),
         )
+        if check:
+            from careengine.catalog_check import raise_catalog_problems
+
+            raise_catalog_problems(catalog)
+        return catalog
 
 
 def _describe(value: Any) -> Any:

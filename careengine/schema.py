@@ -23,12 +23,18 @@ from careengine.assessment_io import (
     AXSPA_FEATURES,
     FABQ_ANSWER_RANGE,
     FABQ_ITEMS,
+    GESTATION_NEEDS_PREGNANCY,
+    GESTATIONAL_WEEKS,
     HLA_B27,
     MAX_FINDINGS,
     MAX_LIST,
     ODI_MIN_ANSWERED,
     ODI_SECTION_RANGE,
     ODI_SECTIONS,
+    POSTPARTUM_NOT_PREGNANT,
+    POSTPARTUM_WEEKS,
+    PREGNANCY_CONDITION,
+    PREGNANT_OR_POSTPARTUM,
     STARTBACK_BOTHERSOMENESS,
     STARTBACK_ITEMS,
 )
@@ -227,6 +233,59 @@ def _measures(catalog: Catalog) -> dict[str, Any]:
     }
 
 
+def _pregnancy() -> dict[str, Any]:
+    """``patient.pregnancy``: a gestational week or the weeks since delivery, not both."""
+    gw_lo, gw_hi = GESTATIONAL_WEEKS
+    pp_lo, pp_hi = POSTPARTUM_WEEKS
+    both = ("gestational_week", "postpartum_weeks")
+    return _nullable(
+        _object(
+            {
+                "gestational_week": _int(
+                    gw_lo,
+                    gw_hi,
+                    f"completed weeks of gestation; needs the condition {PREGNANCY_CONDITION!r}",
+                ),
+                "postpartum_weeks": _int(
+                    pp_lo,
+                    pp_hi,
+                    "whole weeks since delivery; the patient no longer carries the condition "
+                    f"{PREGNANCY_CONDITION!r}",
+                ),
+            },
+            description="pregnancy status beyond the condition code (at most one of the two)",
+            allOf=[
+                {
+                    "not": {
+                        "type": "object",
+                        "required": list(both),
+                        "properties": {key: {"type": "integer"} for key in both},
+                    },
+                    "description": PREGNANT_OR_POSTPARTUM,
+                }
+            ],
+        )
+    )
+
+
+def _pregnancy_consistency() -> list[dict[str, Any]]:
+    """The patient's pregnancy status agrees with the condition ``pregnancy`` (each problem at
+    the path and in the words of the loader)."""
+    pregnant = {
+        "required": ["conditions"],
+        "properties": {"conditions": {"type": "array", "contains": {"const": PREGNANCY_CONDITION}}},
+    }
+
+    def refuse(key: str, message: str) -> dict[str, Any]:
+        rule = {"not": {"type": "integer"}, "description": message}
+        return {"properties": {"pregnancy": {"properties": {key: rule}}}}
+
+    return [
+        {"if": {"not": pregnant}, "then": refuse("gestational_week", GESTATION_NEEDS_PREGNANCY)},
+        {"if": pregnant, "then": refuse("postpartum_weeks", POSTPARTUM_NOT_PREGNANT)},
+    ]
+
+
 def _response() -> dict[str, Any]:
     return _object(
         {
@@ -254,8 +313,10 @@ def assessment_schema(
                 "sex": _choice(SEXES),
                 "conditions": _list_of({"$ref": "#/$defs/condition_code"}),
                 "declines": _list_of({"$ref": "#/$defs/intervention_id"}),
+                "pregnancy": _pregnancy(),
             },
             required=("id",),
+            allOf=_pregnancy_consistency(),
         ),
         "assessed_on": {"type": ["string", "null"], "format": "date"},
         "episode": _nullable(

@@ -5,8 +5,12 @@ in the data modules ``interventions_mobility``, ``interventions_strength``,
 ``interventions_conditioning`` and ``interventions_care``. The safety-relevant relations are
 kept here, in one place a clinician can review against shared/DESIGN.md:
 
-* :data:`CONTRAINDICATIONS` reproduces the table of DESIGN section 11 exactly, and nothing else;
-* :data:`ALTERNATIVES` (offered by the merge in place of a vetoed item);
+* :data:`CONTRAINDICATIONS`, derived from what each intervention does (its exposures: movement
+  patterns, positions, applications) and from each condition's concerns, both tabled with reasons
+  and sources in :mod:`~careengine_plugins.interventions_safety` (and docs/clinical-basis.md);
+  DESIGN section 11's table (:data:`DESIGN_CONTRAINDICATIONS`) is the minimum it must contain;
+* :data:`ALTERNATIVES` (offered by the merge in place of a vetoed item; each is checked under
+  every condition that vetoes the item it replaces);
 * :data:`EXCLUSIVE_GROUPS` (the merge places at most one member of a group);
 * :data:`CHAINS` (exercise progressions: each link sets ``progresses_to`` on one item and
   ``regresses_to`` on the next, so the two directions always agree);
@@ -33,12 +37,19 @@ from .interventions_care import CARE
 from .interventions_conditioning import CONDITIONING
 from .interventions_limits import DOSAGE_MAX
 from .interventions_mobility import MOBILITY
+from .interventions_safety import (
+    EXPOSURES,
+    EXTENSION_LOADING,
+    FLEXION_BIASED,
+    concerns_for,
+    contraindications,
+)
 from .interventions_strength import STRENGTH
 
-# --- movement groups (DESIGN section 11) -------------------------------------------------------
+# --- DESIGN section 11: the contract minimum ---------------------------------------------------
 
-#: Flexion-loading exercises: absolutely contraindicated by osteoporosis.
-FLEXION_LOADING: tuple[str, ...] = (
+#: Flexion-loading exercises DESIGN section 11 names: absolutely contraindicated by osteoporosis.
+DESIGN_FLEXION_LOADING: tuple[str, ...] = (
     "crunch",
     "seated_forward_bend",
     "standing_hamstring_stretch",
@@ -46,21 +57,23 @@ FLEXION_LOADING: tuple[str, ...] = (
     "seated_torso_twist",
 )
 
-#: Extension-loading exercises: absolutely contraindicated by spinal stenosis, and vetoed by
-#: peripheralization with extension.
-EXTENSION_LOADING: tuple[str, ...] = ("cobra", "lumbar_extension", "repeated_extension_in_lying")
+#: Extension-loading exercises DESIGN section 11 names: absolutely contraindicated by spinal
+#: stenosis, and vetoed by peripheralization with extension.
+DESIGN_EXTENSION_LOADING: tuple[str, ...] = (
+    "cobra",
+    "lumbar_extension",
+    "repeated_extension_in_lying",
+)
 
-#: Flexion-biased movements vetoed by centralization with extension or peripheralization with
-#: flexion (directional preference, DESIGN section 11; the veto itself is a rule's job).
-FLEXION_BIASED: tuple[str, ...] = (
+#: Flexion-biased movements DESIGN section 11 names (vetoed by centralization with extension or
+#: peripheralization with flexion; the veto itself is a rule's job).
+DESIGN_FLEXION_BIASED: tuple[str, ...] = (
     "knee_to_chest",
     "seated_forward_bend",
     "crunch",
     "childs_pose",
     "repeated_flexion_in_lying",
 )
-
-# --- contraindications: exactly the table of DESIGN section 11 ---------------------------------
 
 _DRY_NEEDLING = (
     ("needle_phobia", "lymphedema", "local_skin_infection"),
@@ -84,26 +97,38 @@ _EXTENSION = (("spinal_stenosis",), ())
 _ELECTROTHERAPY = (("pacemaker", "pregnancy"), ())
 _TRACTION = (("pregnancy", "osteoporosis", "spinal_fracture"), ())
 
-#: intervention id -> (absolute, relative) condition codes.
-CONTRAINDICATIONS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = MappingProxyType(
+#: DESIGN section 11's table, verbatim: intervention id -> (absolute, relative) condition codes.
+#: A minimum: the catalog's contraindications (derived from the exposure table of
+#: :mod:`careengine_plugins.interventions_safety`) must contain every entry, and the assembly
+#: checks that they do.
+DESIGN_CONTRAINDICATIONS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = MappingProxyType(
     {
         "dry_needling_referral": _DRY_NEEDLING,
         "spinal_thrust_manipulation": _THRUST,
         "joint_mobilization": _MOBILIZATION,
-        **dict.fromkeys(FLEXION_LOADING, _FLEXION),
-        **dict.fromkeys(EXTENSION_LOADING, _EXTENSION),
+        **dict.fromkeys(DESIGN_FLEXION_LOADING, _FLEXION),
+        **dict.fromkeys(DESIGN_EXTENSION_LOADING, _EXTENSION),
         "tens": _ELECTROTHERAPY,
         "therapeutic_ultrasound": _ELECTROTHERAPY,
         "prone_traction": _TRACTION,
     }
 )
 
+# --- contraindications: derived from what each intervention does --------------------------------
+
+#: intervention id -> (absolute, relative) condition codes, for every intervention with any.
+CONTRAINDICATIONS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = MappingProxyType(
+    {item_id: pair for item_id in sorted(EXPOSURES) if any(pair := contraindications(item_id))}
+)
+
 # --- alternatives ------------------------------------------------------------------------------
 
-#: intervention id -> alternatives, in order of preference. An alternative never shares an
-#: absolute contraindication with the item it replaces (the DESIGN-given thrust -> mobilization
-#: pair shares two, but still serves for osteoporosis and inflammatory arthritis) and never
-#: belongs to the same directional group.
+#: intervention id -> alternatives, in order of preference. Under every condition that vetoes an
+#: item, the alternative the merge would pick shares no exposure that condition is concerned
+#: with (no rotation for a rotation under osteoporosis), and carries that condition's own
+#: contraindications on its exposures (massage is vetoed on infected skin too, heat is cautioned
+#: in pregnancy); the assembly checks both. Alternatives never belong to the same directional
+#: group.
 ALTERNATIVES: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
         "spinal_thrust_manipulation": ("joint_mobilization",),
@@ -112,7 +137,8 @@ ALTERNATIVES: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "seated_forward_bend": ("leg_swings",),
         "standing_hamstring_stretch": ("leg_swings",),
         "knee_to_chest": ("pelvic_tilt",),
-        "seated_torso_twist": ("open_book_rotation",),
+        # not a rotation: twisting is vetoed or cautioned wherever the twist is vetoed
+        "seated_torso_twist": ("thoracic_extension_mobilization",),
         # extension loading -> gentler, non-extension work
         "cobra": ("pelvic_tilt",),
         "lumbar_extension": ("bird_dog",),
@@ -195,7 +221,14 @@ def _assemble(base: Iterable[Intervention]) -> tuple[Intervention, ...]:
     unknown = sorted(referenced - by_id.keys())
     if unknown:
         raise ValueError(f"unknown intervention ids: {', '.join(unknown)}")
+    if set(EXPOSURES) != by_id.keys():
+        raise ValueError(
+            f"exposures not tabled for {sorted(by_id.keys() - set(EXPOSURES))}, "
+            f"tabled for unknown {sorted(set(EXPOSURES) - by_id.keys())}"
+        )
     _check_limits(items)
+    _check_design_minimum()
+    _check_alternatives()
 
     out = []
     for item in items:
@@ -213,9 +246,75 @@ def _assemble(base: Iterable[Intervention]) -> tuple[Intervention, ...]:
                 alternatives=ALTERNATIVES.get(item.id, ()),
                 exclusive_group=group_of.get(item.id),
                 dosage_max=DOSAGE_MAX.get(item.id),
+                evidence=_with_safety_sources(item.evidence, item.id),
             )
         )
     return tuple(out)
+
+
+def _with_safety_sources(evidence: str | None, item_id: str) -> str | None:
+    """The evidence note, followed by the source of each contraindication of the item."""
+    absolute, relative = CONTRAINDICATIONS.get(item_id, ((), ()))
+    design_absolute, design_relative = DESIGN_CONTRAINDICATIONS.get(item_id, ((), ()))
+    sentences = []
+    for level, conditions, design in (
+        ("absolute", absolute, design_absolute),
+        ("relative", relative, design_relative),
+    ):
+        for condition in conditions:
+            sources = ["DESIGN section 11"] if condition in design else []
+            for concern in concerns_for(item_id):
+                if concern.condition == condition and concern.level.value == level:
+                    sources.extend(s for s in concern.sources if s not in sources)
+            sentences.append(f"{condition} ({level}): {'; '.join(sources)}.")
+    if not sentences:
+        return evidence
+    note = "Contraindication sources: " + " ".join(sentences)
+    return f"{evidence} {note}" if evidence else note
+
+
+def _check_design_minimum() -> None:
+    """DESIGN section 11's table and movement groups are contained in the derived ones."""
+    for item_id, (absolute, relative) in DESIGN_CONTRAINDICATIONS.items():
+        have_absolute, have_relative = CONTRAINDICATIONS.get(item_id, ((), ()))
+        missing = sorted(
+            {*(set(absolute) - set(have_absolute)), *(set(relative) - set(have_relative))}
+        )
+        if missing:
+            raise ValueError(f"{item_id}: DESIGN section 11 contraindications lost: {missing}")
+    for name, group, minimum in (
+        ("flexion-biased", FLEXION_BIASED, (*DESIGN_FLEXION_BIASED, *DESIGN_FLEXION_LOADING)),
+        ("extension-loading", EXTENSION_LOADING, DESIGN_EXTENSION_LOADING),
+    ):
+        lost = sorted(set(minimum) - set(group))
+        if lost:
+            raise ValueError(f"{name} group lost DESIGN members: {lost}")
+
+
+def _check_alternatives() -> None:
+    """Under each condition vetoing an item, the alternative picked is safe for that condition.
+
+    The merge substitutes the first alternative that is not itself vetoed; that pick must not
+    share with the vetoed item an exposure the condition is concerned with (a rotation for a
+    rotation). Its own contraindications already follow from its exposures.
+    """
+    for item_id, alternatives in ALTERNATIVES.items():
+        absolute, _ = CONTRAINDICATIONS.get(item_id, ((), ()))
+        for condition in absolute:
+            vetoing = {c.exposure for c in concerns_for(item_id) if c.condition == condition}
+            for alternative in alternatives:
+                if condition in CONTRAINDICATIONS.get(alternative, ((), ()))[0]:
+                    continue
+                concerned = {
+                    c.exposure for c in concerns_for(alternative) if c.condition == condition
+                }
+                same = sorted(vetoing & concerned)
+                if same:
+                    raise ValueError(
+                        f"{alternative} replaces {item_id} under {condition} with the same "
+                        f"pattern: {', '.join(same)}"
+                    )
+                break
 
 
 def _check_limits(items: Iterable[Intervention]) -> None:

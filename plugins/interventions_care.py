@@ -1,8 +1,9 @@
 """Manual therapy, procedures, referrals, education and modalities (data only, no hooks).
 
 Steps describe what the therapist does and what the patient will feel. Contraindications,
-alternatives and exclusive groups live in :mod:`careengine_plugins.interventions`; cautions that
-are not part of the DESIGN section 11 contraindication table are given as safety tips here.
+alternatives and exclusive groups live in :mod:`careengine_plugins.interventions` (derived from
+the exposure table of :mod:`careengine_plugins.interventions_safety`); the safety tips tell the
+patient the same cautions in plain words.
 """
 
 from __future__ import annotations

@@ -19,6 +19,10 @@ three-valued rules). The engine turns every non-null scalar value into a derived
 applies, so that a rule can match one subgroup. Alerts (``tbc_overlap``, ``axspa_suspected``)
 and referrals are left to rule packs matching ``tbc.overlap`` and ``axspa.refer``.
 
+Every derived code this plugin can produce is declared, with the values it can take, through
+``careengine_catalog`` (:data:`DERIVED`), so that a rule matching a misspelt code or a value that
+can never occur (``startback.risk = "hgih"``) is refused when the packs load.
+
 Missing inputs are named by where they go in the assessment: ``patient.age``,
 ``episode.duration_days``, ``episode.leg_symptoms``, ``episode.onset_age``,
 ``finding:<code>``, ``questionnaires.axspa_features``, ``questionnaires.hla_b27``, and for a score
@@ -27,10 +31,13 @@ both ways of giving it, e.g. ``questionnaires.fabq or measures.fabq_work``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 from careengine.hookspecs import hookimpl
 from careengine.model import Assessment, Classification, DerivedFact
+from careengine.registry import CatalogRegistry
 from careengine_plugins.scoring_rules import (
     axspa,
     cpr_manipulation,
@@ -39,12 +46,49 @@ from careengine_plugins.scoring_rules import (
     tbc,
 )
 from careengine_plugins.scoring_scores import (
+    ODI_BANDS,
     SOURCES,
     Score,
     Scores,
     odi_band,
     resolve_scores,
     startback_risk,
+)
+
+_BOOL = (True, False)
+#: The TBC subgroups, in the order of DESIGN section 11.
+TBC_SUBGROUPS = (
+    "manipulation",
+    "stabilization",
+    "specific_exercise_extension",
+    "specific_exercise_flexion",
+    "specific_exercise_lateral_shift",
+    "traction",
+)
+#: Every derived code this plugin produces -> the values it can take (``None``: any number).
+DERIVED: Mapping[str, Sequence[bool | str] | None] = MappingProxyType(
+    {
+        "startback.total": None,
+        "startback.psychosocial": None,
+        "startback.risk": ("low", "medium", "high"),
+        "odi.percent": None,
+        "odi.band": (*(band for _, band in ODI_BANDS), "bed_bound"),
+        "fabq.pa": None,
+        "fabq.work": None,
+        "cpr_manipulation.criteria_met": None,
+        "cpr_manipulation.criteria_known": None,
+        "cpr_manipulation.positive": _BOOL,
+        "cpr_manipulation_pragmatic.positive": _BOOL,
+        "stabilization.success_criteria_met": None,
+        "stabilization.predicted_success": _BOOL,
+        "stabilization.failure_criteria_met": None,
+        "stabilization.predicted_failure": _BOOL,
+        "tbc.overlap": _BOOL,
+        **{f"tbc.subgroup.{name}": (True,) for name in TBC_SUBGROUPS},
+        "axspa.eligible": _BOOL,
+        "axspa.features": None,
+        "axspa.refer": _BOOL,
+    }
 )
 
 
@@ -136,6 +180,13 @@ def derive(assessment: Assessment) -> list[Classification | DerivedFact]:
     ]
     out += [DerivedFact(code=f"tbc.subgroup.{name}", value=True) for name in subgroups]
     return out
+
+
+@hookimpl
+def careengine_catalog(registry: CatalogRegistry) -> None:
+    """Declare every derived code of :func:`derive` with its possible values."""
+    for code, values in DERIVED.items():
+        registry.add_derived(code, values=values)
 
 
 @hookimpl

@@ -10,8 +10,8 @@ by a plan item or reported as unaddressed) except the measurements, the test res
 centralization / peripheralization.
 
 The measure codes ``age``, ``nprs_current``, ``nprs_worst``, ``nprs_best``,
-``symptom_duration_days``, ``onset_age`` and ``leg_symptoms`` belong to the engine core and are
-deliberately not registered here.
+``symptom_duration_days``, ``onset_age``, ``leg_symptoms``, ``gestational_week`` and
+``postpartum_weeks`` belong to the engine core and are deliberately not registered here.
 """
 
 from __future__ import annotations
@@ -227,6 +227,12 @@ RED_FLAGS: tuple[Term, ...] = tuple(
         ("major_trauma", "Major trauma (e.g. fall from height, road traffic collision)"),
         ("minor_trauma", "Minor trauma or strenuous lifting"),
         ("prolonged_corticosteroid_use", "Prolonged corticosteroid use"),
+        # --- additions beyond DESIGN section 7 ---
+        (
+            "failed_conservative_care",
+            "No improvement after a month or more of conservative care (a weak malignancy "
+            "risk factor)",
+        ),
     )
 )
 

@@ -83,7 +83,6 @@ NOT_ALERTED = [
     {"red_flags": ["iv_drug_use"]},
     {"red_flags": ["night_pain"], "patient": {"age": 50}},  # age boundary
     {"red_flags": ["minor_trauma"], "patient": {"age": 69}},
-    {"red_flags": ["minor_trauma"]},
 ]
 
 
@@ -162,6 +161,16 @@ def test_every_row_of_the_contraindication_table(
         assert f"contraindicated: {condition}" in excluded[intervention]
     else:
         assert intervention not in excluded
+        # proposed alone: among everything, an exclusive-group tie (heat and cold) places neither
+        alone = Engine(
+            entry_points=False,
+            builtins=["careengine_plugins.vocabulary", "careengine_plugins.interventions"],
+            plugins=[ProposeEverything([intervention])],
+        )
+        placed = {
+            item.intervention: item
+            for _, item in evaluate({"patient": {"conditions": [condition]}}, alone).items()
+        }
         assert (condition, f"relative contraindication: {condition}") in {
             (p.source, p.text) for p in placed[intervention].precautions
         }

@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from careengine import Engine, PluginError, RulePackError
 from careengine.hookspecs import hookimpl
 from careengine.model import AlertLevel, DerivedFact
+from careengine.registry import CatalogRegistry
 from careengine.rules import Call, Match, RaiseAlert, Rule, When, finding
 from careengine.rules.backend import durable_available
 from careengine.serialize import dumps
@@ -328,12 +329,24 @@ WITNESS = RulePackPlugin(
 )
 
 
+class DerivedCodes:
+    """Declares the random packs' derived codes (any value), so that a pack may look at a code
+    and a value that no rule of it derives: such a pattern must simply never match."""
+
+    __name__ = "derived_codes"
+
+    @hookimpl
+    def careengine_catalog(self, registry: CatalogRegistry) -> None:
+        for code in (*ORDERED, *LOOPS):
+            registry.add_derived(code)
+
+
 def engines_for(directory: Path) -> list[Engine]:
     return [
         Engine(
             builtins=[DEMO],
             entry_points=False,
-            plugins=[catalog, WITNESS],
+            plugins=[catalog, WITNESS, DerivedCodes()],
             rules=[directory],
             backend=backend,
         )

@@ -198,10 +198,20 @@ unaddressed = ["muscle_guarding"]
 """
 
 
+ALERTS = """
+[[rules]]
+id = "saddle"
+because = "saddle anaesthesia may mean cauda equina"
+when.all = [{ red_flag = "saddle_anesthesia" }]
+then = [{ alert = "cauda_equina_suspected", level = "emergency", message = "emergency" }]
+"""
+
+
 def test_golden_cases_pass_and_fail_with_precise_differences(tmp_path: Path) -> None:
     rules = tmp_path / "rules"
     rules.mkdir()
     write(rules, CLEAN)
+    write(rules, ALERTS, name="alerts.toml", header=HEADER.replace('"t"', '"alerts"'))
     cases = tmp_path / "cases"
     cases.mkdir()
     (cases / "a.json").write_text(
@@ -228,6 +238,7 @@ def test_rules_test_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     rules = tmp_path / "rules"
     rules.mkdir()
     write(rules, CLEAN)
+    write(rules, ALERTS, name="alerts.toml", header=HEADER.replace('"t"', '"alerts"'))
     monkeypatch.setattr(cli_module, "build_engine", lambda *a, **k: engine_for(rules))
     case = tmp_path / "one.case.toml"
     case.write_text(CASES.split('[[cases]]\nname = "wrong')[0])

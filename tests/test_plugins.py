@@ -91,7 +91,12 @@ def test_catalog_hook_registers_every_kind_of_code_and_orders_stages() -> None:
             registry.add_term("steps_per_day", TermKind.MEASURE, "Steps per day", unit="steps")
             registry.add_stage(Stage(id="prepare", title="Prepare", order=0))
             registry.add_intervention(
-                Intervention(id="chair_stands", kind=InterventionKind.EXERCISE, name="Chair stands")
+                Intervention(
+                    id="chair_stands",
+                    kind=InterventionKind.EXERCISE,
+                    name="Chair stands",
+                    steps=("Stand up from a chair and sit back down slowly.",),
+                )
             )
 
     engine = make_engine(ClinicCatalog())

@@ -327,17 +327,27 @@ def test_a_step_onto_an_exercise_already_in_the_stage_is_blocked() -> None:
     }
 
 
+STEPS = ("Move slowly within comfort.",)
+
+
 class ExclusiveCatalog(CatalogPlugin):
     def __init__(self) -> None:
         ex = InterventionKind.EXERCISE
         super().__init__(
             "t_exclusive_catalog",
             interventions=[
-                Intervention(id="t_easy", kind=ex, name="Easy", progresses_to="t_hard"),
                 Intervention(
-                    id="t_hard", kind=ex, name="Hard", regresses_to="t_easy", exclusive_group="g"
+                    id="t_easy", kind=ex, name="Easy", steps=STEPS, progresses_to="t_hard"
                 ),
-                Intervention(id="t_other", kind=ex, name="Other", exclusive_group="g"),
+                Intervention(
+                    id="t_hard",
+                    kind=ex,
+                    name="Hard",
+                    steps=STEPS,
+                    regresses_to="t_easy",
+                    exclusive_group="g",
+                ),
+                Intervention(id="t_other", kind=ex, name="Other", steps=STEPS, exclusive_group="g"),
             ],
         )
 

@@ -39,6 +39,7 @@ def inputs(engine: Engine) -> list[dict[str, Any]]:
             {"code": findings[(7 * n) % len(findings)], "side": "left", "severity": "moderate"},
         ]
         data["patient"]["conditions"] = [conditions[(3 * n) % len(conditions)]]
+        data["patient"].pop("pregnancy", None)  # it must agree with the condition pregnancy
         out.append(data)
     return out
 

@@ -59,12 +59,14 @@ class SmallCatalog:
             registry.add_term(code, TermKind.CONDITION, code)
         registry.add_term("saddle_anesthesia", TermKind.RED_FLAG, "saddle anaesthesia")
         registry.add_term("odi_percent", TermKind.MEASURE, "ODI %")
+        registry.add_derived("d1", values=(True,))  # a flag random packs may look at
         for iid in INTERVENTIONS:
             registry.add(
                 Intervention(
                     id=iid,
                     kind=InterventionKind.EXERCISE,
                     name=iid.replace("_", " "),
+                    steps=(f"Do the {iid.replace('_', ' ')} as shown.",),
                     dosage=Dosage(sets=3, reps=10, per_week=3),
                     contraindications_absolute=("spinal_stenosis",) if iid == "cobra" else (),
                 )

@@ -84,6 +84,13 @@ class _Writer:
             )
         if a.patient.age is not None:
             self.field("patient.age", _quantity(a.patient.age, "a"), c.AGE)
+        pregnancy = a.patient.pregnancy
+        if pregnancy is not None and pregnancy.gestational_week is not None:
+            week = _quantity(pregnancy.gestational_week, "wk")
+            self.field("patient.pregnancy.gestational_week", week, c.GESTATIONAL_AGE)
+        if pregnancy is not None and pregnancy.postpartum_weeks is not None:
+            weeks = _quantity(pregnancy.postpartum_weeks, "wk")
+            self.field("patient.pregnancy.postpartum_weeks", weeks)
         self.episode_and_pain()
         for finding in a.findings:
             self.finding(finding)

@@ -15,6 +15,7 @@ leaving the code out).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -52,10 +53,21 @@ CURRENT_CONDITION = {"active", "recurrence", "relapse"}
 NOT_CURRENT_CONDITION = {"inactive", "remission", "resolved"}
 VOID_VERIFICATION = {"refuted", "entered-in-error"}
 #: UCUM unit codes accepted for the fields measured in time.
-FIELD_UNITS = {"patient.age": "a", "episode.onset_age": "a", "episode.duration_days": "d"}
+FIELD_UNITS = {
+    "patient.age": "a",
+    "episode.onset_age": "a",
+    "episode.duration_days": "d",
+    "patient.pregnancy.gestational_week": "wk",
+    "patient.pregnancy.postpartum_weeks": "wk",
+}
+#: Fields counted in completed whole units: a fraction is dropped (24.6 weeks of gestation is
+#: gestational week 24, the obstetric convention).
+COMPLETED_UNITS = {"patient.pregnancy.gestational_week", "patient.pregnancy.postpartum_weeks"}
 #: Fields of the assessment-field CodeSystem and how their values are read.
 FIELD_KINDS = {
     "patient.age": "number",
+    "patient.pregnancy.gestational_week": "number",
+    "patient.pregnancy.postpartum_weeks": "number",
     "episode.duration_days": "number",
     "episode.onset_age": "number",
     "episode.leg_symptoms": c.LEG_SYMPTOMS,
@@ -238,6 +250,8 @@ class _BundleReader(QuestionnaireReader):
             self.field(path, obs, "pain.current")
         elif (c.LOINC, c.AGE[1]) in codes:
             self.field(path, obs, "patient.age")
+        elif (c.LOINC, c.GESTATIONAL_AGE[1]) in codes:
+            self.field(path, obs, "patient.pregnancy.gestational_week")
         else:
             self.unmappable(path, obs, f"with code {shown(codes)}")
 
@@ -279,6 +293,8 @@ class _BundleReader(QuestionnaireReader):
         value: Any
         if kind == "number":
             value = self.number(path, obs, FIELD_UNITS.get(name))
+            if name in COMPLETED_UNITS and isinstance(value, float) and value >= 0:
+                value = math.floor(value) if math.isfinite(value) else value
         elif kind == "boolean":
             value = obs.get("valueBoolean")
             if not isinstance(value, bool):

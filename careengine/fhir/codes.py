@@ -92,6 +92,7 @@ CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 
 NPRS = (LOINC, "72514-3", "Pain severity - 0-10 verbal numeric rating [Score] - Reported")
 AGE = (LOINC, "30525-0", "Age")
+GESTATIONAL_AGE = (LOINC, "49051-6", "Gestational age in weeks")
 EXERCISE_THERAPY = (SNOMED, "229065009", "Exercise therapy (regime/therapy)")
 PT_PROCEDURE = (SNOMED, "91251008", "Physical therapy procedure")
 REFERRAL_TO_SERVICE = (SNOMED, "306206005", "Referral to service")

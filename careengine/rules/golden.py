@@ -42,6 +42,7 @@ from careengine.engine import Engine
 from careengine.errors import CareEngineError, Problem, RulePackError
 from careengine.model import Plan
 from careengine.rules.golden_progression import PROGRESSION_KEYS, check_progression
+from careengine.rules.golden_vocabulary import Vocabulary, expectation_problems
 from careengine.serialize import plan_to_dict
 
 #: What a case may expect of its plan (also the keywords of ``careengine.testing.assert_plan``).
@@ -307,7 +308,9 @@ def check_plan(plan: Plan, expect: Mapping[str, Any]) -> list[str]:
     return failures
 
 
-def run_case(engine: Engine, case: Case) -> CaseResult:
+def run_case(engine: Engine, case: Case, vocabulary: Vocabulary | None = None) -> CaseResult:
+    """Run one case. An expectation naming an unknown intervention, stage or alert code makes
+    the case an error, not a pass (``vocabulary``: the engine's, computed when not given)."""
     try:
         if case.previous_plan_path is not None:
             plan = engine.load_plan(case.previous_plan_path)
@@ -325,6 +328,9 @@ def run_case(engine: Engine, case: Case) -> CaseResult:
             decisions.append(plan.progression.decision.value)
     except CareEngineError as exc:
         return CaseResult(case=case, failures=(), error="; ".join(exc.lines()))
+    unknown = expectation_problems(case.expect, vocabulary or Vocabulary.of(engine), plan)
+    if unknown:
+        return CaseResult(case=case, failures=(), error="; ".join(unknown))
     failures = check_plan(plan, case.expect) + check_progression(plan, decisions, case.expect)
     return CaseResult(case=case, failures=tuple(failures))
 
@@ -338,4 +344,5 @@ def case_files(paths: Iterable[str | Path]) -> list[Path]:
 
 def run_case_files(engine: Engine, paths: Sequence[str | Path]) -> list[CaseResult]:
     """Load and run every case under the paths (directories: ``*.case.toml``)."""
-    return [run_case(engine, case) for f in case_files(paths) for case in load_cases(f)]
+    vocabulary = Vocabulary.of(engine)
+    return [run_case(engine, case, vocabulary) for f in case_files(paths) for case in load_cases(f)]

@@ -2,6 +2,9 @@
 
 Errors (broken or contradictory rules, unknown codes):
 
+* ``catalog``: every problem of a catalog entry (:mod:`careengine.catalog_check`: unknown
+  condition, intervention and kind codes, lone exclusive groups, empty steps, implausible
+  dosages, ambiguous stages), naming the plugin and the entry;
 * ``invalid``: every validation problem (unknown codes and stages, bad operators, types, ...);
 * ``never-fires``: a ``none`` pattern that every fact of an ``all`` pattern satisfies, or one
   pattern that tests a field for two different values;
@@ -28,6 +31,7 @@ from typing import Any
 
 import attrs
 
+from careengine.catalog_check import catalog_problems
 from careengine.errors import Problem, RulePackError
 from careengine.registry import Catalog
 from careengine.rules.compile import stratify
@@ -239,17 +243,24 @@ def _coverage(pairs: Sequence[tuple[Rule, RulePack]], catalog: Catalog) -> list[
     return out
 
 
+def _with_hint(problem: Problem) -> str:
+    hint = f" (did you mean '{problem.suggestion}'?)" if problem.suggestion else ""
+    return problem.message + hint
+
+
 def lint_packs(
     packs: Sequence[RulePack], catalog: Catalog, problems: Sequence[Problem] = ()
 ) -> list[LintFinding]:
-    findings: list[LintFinding] = []
+    findings: list[LintFinding] = [
+        _error("catalog", _with_hint(p), path=p.path) for p in catalog_problems(catalog)
+    ]
     try:
         validate_packs(packs, catalog, problems)
     except RulePackError as exc:
         findings += [
             _error(
                 "invalid",
-                p.message + (f" (did you mean '{p.suggestion}'?)" if p.suggestion else ""),
+                _with_hint(p),
                 file=p.file,
                 rule_id=p.rule_id,
                 path=p.path,
@@ -293,7 +304,7 @@ def lint_installed(
     host = get_plugin_manager(
         builtins=builtins, entry_points=entry_points, extra=plugins, allow=allow, block=block
     )
-    catalog = host.catalog()
+    catalog = host.catalog(check=False)  # its problems are findings here, not an exception
     registry = host.rule_packs()
     file_packs, problems = load_paths([*registry.paths, *((Path(p), "(lint)") for p in paths)])
     return lint_packs([*registry.packs, *file_packs], catalog, problems)

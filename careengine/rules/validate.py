@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
 
 from careengine.assessment_io import MAX_NUMBER
 from careengine.errors import Problem, RulePackError, suggest
-from careengine.model import Severity, TermKind
+from careengine.facts import ASSESSED
+from careengine.model import Dosage, Severity, TermKind, dosage_problems
 from careengine.registry import Catalog, check_unique
 from careengine.rules.compile import MAX_IN_VALUES
 from careengine.rules.model import (
@@ -33,11 +35,13 @@ from careengine.rules.model import (
 #: Measure codes every assessment can produce (from patient, pain and episode).
 CORE_MEASURES = (
     "age",
+    "gestational_week",
     "leg_symptoms",
     "nprs_best",
     "nprs_current",
     "nprs_worst",
     "onset_age",
+    "postpartum_weeks",
     "symptom_duration_days",
 )
 
@@ -64,11 +68,110 @@ def known_codes(catalog: Catalog, fact: FactType) -> Collection[str]:
     return codes
 
 
-def pattern_problems(
-    pattern: Pattern, path: str, catalog: Catalog, first: bool
+#: derived code -> the values it can take (``None``: any value)
+Derivable = Mapping[str, frozenset[tuple[str, Any]] | None]
+
+
+def _value_key(value: Any) -> tuple[str, Any]:
+    """A value as facts compare it, keeping booleans apart from the numbers 0 and 1."""
+    if isinstance(value, bool):
+        return ("bool", value)
+    if isinstance(value, int | float):
+        return ("number", float(value))
+    return (type(value).__name__, value)
+
+
+def derivable_codes(packs: Sequence[RulePack], catalog: Catalog) -> Derivable:
+    """Every derived code a rule can match, with the values it can take: the codes plugins
+    declare (``registry.add_derived``), the fact ``assessed``, and what the packs' ``derive``
+    actions assert (a ``Call`` may derive any value of the codes it declares)."""
+    out: dict[str, set[tuple[str, Any]] | None] = {ASSESSED["code"]: {_value_key(True)}}
+
+    def produce(code: str, values: Sequence[Any] | None) -> None:
+        if code in out and out[code] is None:
+            return
+        if values is None:
+            out[code] = None
+        else:
+            out.setdefault(code, set()).update(map(_value_key, values))  # type: ignore[union-attr]
+
+    for code, declared in catalog.derived.items():
+        produce(code, declared.values)
+    for pack in packs:
+        for rule in pack.rules:
+            for action in rule.then:
+                if isinstance(action, Derive):
+                    produce(action.code, (action.value,))
+                elif isinstance(action, Call):
+                    for code in action.derives:
+                        produce(code, None)
+    return {k: None if v is None else frozenset(v) for k, v in sorted(out.items())}
+
+
+def _shown(values: frozenset[tuple[str, Any]]) -> str:
+    return ", ".join(sorted(repr(v) for _, v in values))
+
+
+def _derived_problems(
+    pattern: Pattern, path: str, derivable: Derivable
 ) -> list[tuple[str, str, str | None]]:
-    """(path, message, suggestion) for one pattern."""
+    """An unknown derived code, or a value it can never take."""
+    if pattern.code not in derivable:
+        return [
+            (
+                f"{path}.derived",
+                f"unknown derived fact {pattern.code!r}: no plugin declares it "
+                "(registry.add_derived in careengine_catalog) and no rule derives it",
+                suggest(pattern.code, derivable),
+            )
+        ]
+    values = derivable[pattern.code]
+    if values is None:
+        return []
     out: list[tuple[str, str, str | None]] = []
+    for test in pattern.tests:
+        tpath = f"{path}.{test.field}"
+        if test.field != "value":
+            continue
+        if test.op in (Op.EQ, Op.NEQ, Op.IN):
+            wanted = (
+                test.value if test.op is Op.IN and isinstance(test.value, tuple) else (test.value,)
+            )
+            for value in wanted:
+                if _value_key(value) not in values:
+                    words = [str(v) for k, v in values if k == "str"]
+                    out.append(
+                        (
+                            tpath,
+                            f"derived {pattern.code} is never {value!r} "
+                            f"(its values: {_shown(values)})",
+                            suggest(value, words) if isinstance(value, str) else None,
+                        )
+                    )
+        elif test.op in _NUMERIC_OPS and not any(k == "number" for k, _ in values):
+            out.append(
+                (
+                    tpath,
+                    f"{test.op.value} compares derived {pattern.code} with a number, but it is "
+                    f"never a number (its values: {_shown(values)})",
+                    None,
+                )
+            )
+    return out
+
+
+def pattern_problems(
+    pattern: Pattern,
+    path: str,
+    catalog: Catalog,
+    first: bool,
+    derivable: Derivable | None = None,
+) -> list[tuple[str, str, str | None]]:
+    """(path, message, suggestion) for one pattern (``derivable``: see :func:`derivable_codes`;
+    without it derived codes are not checked)."""
+    out: list[tuple[str, str, str | None]] = []
+    if pattern.fact is FactType.DERIVED and derivable is not None:
+        out += _derived_problems(pattern, path, derivable)
     if pattern.fact is not FactType.DERIVED:
         codes = known_codes(catalog, pattern.fact)
         if pattern.code not in codes:
@@ -157,6 +260,13 @@ def action_problems(action: object, catalog: Catalog) -> list[tuple[str, str, st
                 suggest(action.intervention, interventions),
             )
         )
+    if isinstance(action, Add) and action.dosage is not None:
+        intervention = catalog.interventions.get(action.intervention)
+        ceiling = intervention.dosage_max if intervention is not None else None
+        if not isinstance(action.dosage, Dosage):
+            out.append(("dosage", f"must be a Dosage, not {type(action.dosage).__name__}", None))
+        else:
+            out += [("dosage", p, None) for p in dosage_problems(action.dosage, ceiling)]
     if isinstance(action, Derive) and not finite_value(action.value):
         out.append(("value", f"must be a finite number, not {action.value!r}", None))
     if isinstance(action, Add | StartStage) and action.stage not in stages:
@@ -193,6 +303,7 @@ def validate_packs(
         check_unique(packs)
     except RulePackError as exc:
         problems.extend(exc.problems)
+    derivable = derivable_codes(packs, catalog)
     for pack in packs:
         if not pack.version and pack.file is None:  # a TOML pack's parser reports it
             problems.append(Problem(file=pack.file, path="pack.version", message="is required"))
@@ -209,7 +320,7 @@ def validate_packs(
                 for i, pattern in enumerate(getattr(rule.when, group)):
                     first = (group == "all" and i == 0) or (group == "any" and not rule.when.all)
                     for path, message, suggestion in pattern_problems(
-                        pattern, f"when.{group}[{i}]", catalog, first
+                        pattern, f"when.{group}[{i}]", catalog, first, derivable
                     ):
                         add(path, message, suggestion)
             for i, action in enumerate(rule.then):

@@ -4,6 +4,12 @@ Every helper states what the plan holds instead when it fails (the stage's items
 intervention went, why it was excluded or deferred, which alerts were raised). The checks are the
 ones ``careengine rules test`` runs on golden cases (:func:`careengine.rules.golden.check_plan`),
 so a test and a case file mean the same thing by the same words.
+
+A check naming an unknown intervention, stage or alert code is an error, not a pass
+(``assert_not_in_stage(plan, "crunchh")`` would otherwise hold for every plan): the names are
+checked against the catalog of the engine that made the plan, which these helpers know when the
+engine was built by :func:`~careengine.testing.isolated_engine` or the fixtures, or used with
+:func:`~careengine.testing.evaluate` or :func:`assert_case`.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ import pytest
 from careengine.engine import Engine
 from careengine.model import Alert, Deferred, Exclusion, Plan, PlanItem, Referral
 from careengine.rules.golden import EXPECT_KEYS, Case, case_files, check_plan, load_cases, run_case
+from careengine.rules.golden_vocabulary import expectation_problems
+from careengine.testing.engines import remember, vocabulary_of
 
 
 def assert_plan(plan: Plan, **expect: Any) -> None:
@@ -26,6 +34,14 @@ def assert_plan(plan: Plan, **expect: Any) -> None:
     unknown = sorted(set(expect) - EXPECT_KEYS)
     if unknown:
         raise TypeError(f"unknown expectation(s) {unknown}; known: {sorted(EXPECT_KEYS)}")
+    vocabulary = vocabulary_of(plan)
+    if vocabulary is not None:
+        names = expectation_problems(expect, vocabulary, plan)
+        if names:
+            raise AssertionError(
+                f"plan for {plan.patient_id}: the check names what the engine does not know:\n  "
+                + "\n  ".join(names)
+            )
     failures = check_plan(plan, expect)
     if failures:
         raise AssertionError(f"plan for {plan.patient_id}:\n  " + "\n  ".join(failures))
@@ -112,7 +128,7 @@ def golden_cases(*paths: str | Path) -> list[Any]:
 def assert_case(engine: Engine, case: Case) -> None:
     """Run one golden case as ``careengine rules test`` does; fail with every difference."""
     __tracebackhide__ = True
-    result = run_case(engine, case)
+    result = run_case(remember(engine), case)
     if result.error is not None:
         raise AssertionError(f"{case.file}: {case.name}: error: {result.error}")
     if result.failures:

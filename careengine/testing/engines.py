@@ -7,6 +7,7 @@ else happens to be installed next to it.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,65 @@ import pytest
 from careengine.engine import Engine
 from careengine.model import Assessment, Plan
 from careengine.rules.backend import durable_available
+from careengine.rules.golden_vocabulary import Vocabulary
+
+#: How many engine configurations :func:`remember` keeps (the oldest is forgotten first).
+MEMORY = 512
+
+_Key = tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str, str], ...]]
+
+
+class _Vocabularies:
+    """The vocabulary (interventions, stages, alert codes) of every engine these helpers built
+    or evaluated with, by engine configuration (the plugins and packs a plan's provenance
+    names), so that an assertion given only a plan can tell an unknown name from an absent one.
+    A cache for test helpers: it never changes what an engine does."""
+
+    def __init__(self) -> None:
+        self._known: dict[_Key, Vocabulary] = {}
+        self._seen: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+    def remember(self, engine: Engine) -> None:
+        if engine in self._seen:
+            return
+        self._seen.add(engine)
+        key = _key(
+            {name: info.version for name, info in engine.host.infos.items()},
+            {p.id: (p.version, p.sha256) for p in engine.packs},
+        )
+        vocabulary = Vocabulary.of(engine)
+        old = self._known.pop(key, None)
+        self._known[key] = vocabulary if old is None else old.union(vocabulary)
+        while len(self._known) > MEMORY:
+            del self._known[next(iter(self._known))]
+
+    def of(self, plan: Plan) -> Vocabulary | None:
+        prov = plan.provenance
+        return self._known.get(
+            _key(prov.plugins, {k: (v.version, v.sha256) for k, v in prov.packs.items()})
+        )
+
+
+def _key(plugins: Mapping[str, str], packs: Mapping[str, tuple[str, str]]) -> _Key:
+    return (
+        tuple(sorted(plugins.items())),
+        tuple(sorted((pack, version, sha) for pack, (version, sha) in packs.items())),
+    )
+
+
+VOCABULARIES = _Vocabularies()
+
+
+def remember(engine: Engine) -> Engine:
+    """Let the assertions of :mod:`careengine.testing` check names against this engine's
+    catalog (done by :func:`isolated_engine`, :func:`evaluate` and the fixtures)."""
+    VOCABULARIES.remember(engine)
+    return engine
+
+
+def vocabulary_of(plan: Plan) -> Vocabulary | None:
+    """The vocabulary of the engine that made ``plan``, when these helpers know that engine."""
+    return VOCABULARIES.of(plan)
 
 
 def isolated_engine(
@@ -39,13 +99,14 @@ def isolated_engine(
             "isolated engines never load installed plugins; pass them in plugins=[...] instead "
             "of entry_points"
         )
-    return Engine(
+    engine = Engine(
         plugins=list(plugins),
         rules=list(rules),
         builtins=builtins,
         entry_points=False,
         **options,
     )
+    return remember(engine)
 
 
 def backends() -> list[Any]:
@@ -119,6 +180,7 @@ def evaluate(
     allow_unknown: bool = False,
 ) -> Plan:
     """Load (unless it already is an :class:`Assessment`) and evaluate one assessment."""
+    remember(engine)
     if not isinstance(assessment, Assessment):
         assessment = engine.load_assessment(
             assessment, followup=followup, allow_unknown=allow_unknown

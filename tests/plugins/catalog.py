@@ -25,12 +25,20 @@ INTERVENTIONS = (
         id="hip_flexor_stretch",
         kind=EX,
         name="Hip flexor stretch",
+        steps=(
+            "Kneel on one knee and tuck your pelvis under.",
+            "Shift forward until the front of the hip stretches.",
+        ),
         dosage=Dosage(sets=2, reps=3, hold_seconds=30, per_week=5),
     ),
     Intervention(
         id="repeated_extension_in_lying",
         kind=EX,
         name="Repeated extension in lying",
+        steps=(
+            "Lie face down with your hands under your shoulders.",
+            "Press your chest up, let your hips stay down, and lower again.",
+        ),
         dosage=Dosage(sets=1, reps=10, per_week=7),
         exclusive_group="directional_preference",
     ),
@@ -38,6 +46,10 @@ INTERVENTIONS = (
         id="repeated_flexion_in_lying",
         kind=EX,
         name="Repeated flexion in lying",
+        steps=(
+            "Lie on your back and hug both knees towards your chest.",
+            "Let them go back to bent and repeat.",
+        ),
         dosage=Dosage(sets=1, reps=10, per_week=7),
         exclusive_group="directional_preference",
     ),
@@ -61,15 +73,45 @@ INTERVENTIONS = (
         dosage=Dosage(minutes=20, per_week=3),
         contraindications_absolute=("pregnancy",),
     ),
-    Intervention(id="cat_cow", kind=EX, name="Cat-cow", dosage=Dosage(sets=2, reps=10, per_week=5)),
     Intervention(
-        id="bird_dog", kind=EX, name="Bird dog", dosage=Dosage(sets=3, reps=8, per_week=3)
+        id="cat_cow",
+        kind=EX,
+        name="Cat-cow",
+        steps=(
+            "On hands and knees, round your back up.",
+            "Then let it sag gently, and keep moving between the two.",
+        ),
+        dosage=Dosage(sets=2, reps=10, per_week=5),
     ),
     Intervention(
-        id="dead_bug", kind=EX, name="Dead bug", dosage=Dosage(sets=3, reps=8, per_week=3)
+        id="bird_dog",
+        kind=EX,
+        name="Bird dog",
+        steps=(
+            "On hands and knees, reach one arm forward and the other leg back.",
+            "Hold steady, return, switch sides.",
+        ),
+        dosage=Dosage(sets=3, reps=8, per_week=3),
     ),
     Intervention(
-        id="plank", kind=EX, name="Plank", dosage=Dosage(sets=3, hold_seconds=20, per_week=3)
+        id="dead_bug",
+        kind=EX,
+        name="Dead bug",
+        steps=(
+            "Lie on your back with arms up and knees bent above your hips.",
+            "Lower one arm and the other leg slowly, return, switch.",
+        ),
+        dosage=Dosage(sets=3, reps=8, per_week=3),
+    ),
+    Intervention(
+        id="plank",
+        kind=EX,
+        name="Plank",
+        steps=(
+            "Rest on your forearms and toes with your body straight.",
+            "Hold while breathing normally.",
+        ),
+        dosage=Dosage(sets=3, hold_seconds=20, per_week=3),
     ),
 )
 

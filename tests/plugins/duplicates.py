@@ -26,7 +26,12 @@ class InterventionOwner:
     @hookimpl
     def careengine_catalog(self, registry: CatalogRegistry) -> None:
         registry.add(
-            Intervention(id=self.intervention, kind=InterventionKind.EXERCISE, name=self.__name__)
+            Intervention(
+                id=self.intervention,
+                kind=InterventionKind.EXERCISE,
+                name=self.__name__,
+                steps=("Move gently.",),
+            )
         )
 
 

@@ -1,5 +1,6 @@
 """Derived facts: a classification and a plain derived fact, with rules that match both
-(``<classification name>.<key>`` and the derived code). Needs tests.plugins.catalog."""
+(``<classification name>.<key>`` and the derived code), each declared through the catalog hook.
+Needs tests.plugins.catalog."""
 
 from __future__ import annotations
 
@@ -7,10 +8,17 @@ from collections.abc import Iterable
 
 from careengine.hookspecs import hookimpl
 from careengine.model import Assessment, Classification, DerivedFact
-from careengine.registry import RulePackRegistry
+from careengine.registry import CatalogRegistry, RulePackRegistry
 from careengine.rules import Add, Rule, When, derived
 
 NAME = "test_risk"
+
+
+@hookimpl
+def careengine_catalog(registry: CatalogRegistry) -> None:
+    registry.add_derived(f"{NAME}.score")
+    registry.add_derived(f"{NAME}.band", values=("low", "high"))
+    registry.add_derived("older_adult", values=(True,))
 
 
 @hookimpl
