@@ -9,8 +9,10 @@ Nothing is dropped silently. A resource that maps onto nothing is an error; with
 ``allow_unknown`` it becomes an entry of the plan's ``unrecognized`` list instead. Only resources
 that by FHIR's own rules assert nothing current are passed over (documented in docs/fhir.md):
 ``entered-in-error`` and cancelled records, refuted or resolved conditions, revoked requests,
-Observations carrying a ``dataAbsentReason``, and "no" answers (which careengine records by
-leaving the code out).
+Observations carrying a ``dataAbsentReason`` (and no value: both at once violate obs-6 and are
+refused), and "no" answers (which careengine records by leaving the code out). Every coding of a
+concept is read; codings that name different things, and values from different resources that
+disagree, are problems at both places, never resolved by their order.
 """
 
 from __future__ import annotations
