@@ -17,6 +17,11 @@ Inputs:
   (compared case-insensitively, as some file systems do) is an error for the later line: its
   plan would overwrite the earlier one.
 
+Every file is written atomically (:mod:`careengine.atomic_write`). A rerun never leaves a plan
+of an earlier run looking current: the earlier report is removed before the first plan is
+written, and the plan file of an input that fails (including a plan that cannot be written) is
+removed; files no input of this run names are left alone (docs/cli.md).
+
 With ``jobs`` > 1 the work is shared by that many worker processes (started with ``spawn``);
 each builds its :class:`~careengine.engine.Engine` once, from an :class:`EngineSpec`, and keeps
 it in a local variable of its loop, so no module-level state is involved.
@@ -37,6 +42,7 @@ from typing import Any, cast
 import attrs
 
 from careengine.assessment_io import display_name, parse_json, read_assessment
+from careengine.atomic_write import OutputError, remove_stale, write_atomic
 from careengine.engine import Engine
 from careengine.errors import CareEngineError, ConfigurationError
 
@@ -385,15 +391,17 @@ def run_batch(
     def deliver(outcome: Outcome) -> None:
         if outcome.plan_json is not None:
             error = None
-            try:
-                if outcome.output is None:  # pragma: no cover - the loader requires patient.id
-                    error = "no patient id to name the plan file"
-                else:
-                    (out / outcome.output).write_text(outcome.plan_json, encoding="utf-8")
-            except OSError as exc:
-                error = f"cannot write {outcome.output}: {exc.strerror}"
+            if outcome.output is None:  # pragma: no cover - the loader requires patient.id
+                error = "no patient id to name the plan file"
+            else:
+                try:
+                    write_atomic(out / outcome.output, outcome.plan_json)
+                except OutputError as exc:
+                    error = f"cannot write {outcome.output}: {exc.reason}"
             if error is not None:
                 outcome = attrs.evolve(outcome, plan_json=None, errors=(error,), exit_code=2)
+        if outcome.plan_json is None and outcome.output is not None:
+            outcome = _without_stale_plan(out, outcome)
         outcomes[outcome.index] = outcome
         if on_outcome is not None:
             on_outcome(outcome)
@@ -405,6 +413,11 @@ def run_batch(
         raise ConfigurationError(
             f"{out}: cannot create the output directory: {exc.strerror}"
         ) from exc
+    # the report of an earlier run must not describe this run's plans while they are written
+    stale_report = remove_stale(out / REPORT_NAME)
+    if stale_report is not None:
+        engine.close()
+        raise OutputError(f"cannot remove the earlier {out / REPORT_NAME}: {stale_report}")
     try:
         local = [t for t in todo if t.error or jobs == 1]
         remote = [t for t in todo if not t.error and jobs > 1]
@@ -423,5 +436,16 @@ def run_batch(
         ok=len(outcomes) - len(failed), failed=failed, seconds=time.perf_counter() - started
     )
     text = json.dumps(report.as_dict(), indent=2, ensure_ascii=False) + "\n"
-    (out / REPORT_NAME).write_text(text, encoding="utf-8")
+    write_atomic(out / REPORT_NAME, text)
     return report
+
+
+def _without_stale_plan(out: Path, outcome: Outcome) -> Outcome:
+    """Remove the plan an earlier run wrote for this (now failed) input, so that no plan file
+    looks like this run's result; a plan that cannot be removed is one more problem."""
+    assert outcome.output is not None
+    reason = remove_stale(out / outcome.output)
+    if reason is None:
+        return outcome
+    problem = f"the plan {outcome.output} of an earlier run could not be removed: {reason}"
+    return attrs.evolve(outcome, errors=(*outcome.errors, problem))

@@ -2,7 +2,9 @@
 
 Exit codes: 0 success (a plan with status ``referral`` is a success), 1 rules or plugins broken,
 2 invalid input or usage. Errors are printed one line per problem on stderr, never as a
-traceback unless ``CAREENGINE_DEBUG=1``.
+traceback unless ``CAREENGINE_DEBUG=1``; a line break or control character inside a problem (from
+a file name, say) is neutralised, so one problem is always one line. Every output file is written
+atomically (:mod:`careengine.atomic_write`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any, TypeVar
 
 import click
 
+from careengine.atomic_write import output_error, write_atomic
 from careengine.batch import EngineSpec, collect_tasks, run_batch
 from careengine.catalog_listing import KINDS, catalog_entries, entry_line
 from careengine.engine import Engine
@@ -25,6 +28,7 @@ from careengine.errors import CareEngineError, ConfigurationError
 from careengine.explain import explain, explanation_to_dict, render_explanation
 from careengine.plugins import PluginInfo, get_plugin_manager
 from careengine.registry import Renderer
+from careengine.render.safe_text import clean_output, one_line
 from careengine.rules.backend import BACKENDS
 from careengine.schema import assessment_schema, plan_schema
 from careengine.version import __version__
@@ -50,7 +54,7 @@ def fail(exc: CareEngineError) -> None:
     if os.environ.get("CAREENGINE_DEBUG") == "1":
         raise exc
     for line in exc.lines():
-        click.echo(f"error: {line}", err=True)
+        click.echo(f"error: {one_line(line)}", err=True)
     sys.exit(exc.exit_code)
 
 
@@ -206,7 +210,10 @@ def evaluate(
     renderer = renderer_for(engine, fmt)
     to_dir = output is not None and (len(files) > 1 or output.is_dir())
     if to_dir and output is not None:
-        output.mkdir(parents=True, exist_ok=True)
+        try:
+            output.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise output_error(output, exc) from exc
     for path in files:
         if input_format == "fhir":
             from careengine.fhir import load_bundle
@@ -221,9 +228,9 @@ def evaluate(
         if output is None:
             click.echo(text, nl=False)
         elif to_dir:
-            (output / f"{path.stem}.plan.{renderer.extension}").write_text(text, encoding="utf-8")
+            write_atomic(output / f"{path.stem}.plan.{renderer.extension}", text)
         else:
-            output.write_text(text, encoding="utf-8")
+            write_atomic(output, text)
 
 
 def engine_spec(rules: Sequence[Path], plugins: Sequence[str], backend: str) -> EngineSpec:
@@ -294,7 +301,7 @@ def batch(
         )
     for failure in report.failed:
         for line in failure.errors:
-            click.echo(f"error: {failure.input}: {line}", err=True)
+            click.echo(f"error: {one_line(f'{failure.input}: {line}')}", err=True)
     click.echo(
         f"batch: {report.ok} plans, {len(report.failed)} failed, "
         f"{report.plans_per_second:.1f} plans/s",
@@ -323,7 +330,7 @@ def explain_command(
     if as_json:
         click.echo(json.dumps(explanation_to_dict(explanation), indent=2, ensure_ascii=False))
     else:
-        click.echo(render_explanation(explanation), nl=False)
+        click.echo(clean_output(render_explanation(explanation)), nl=False)
 
 
 @cli.command("catalog")
@@ -355,7 +362,7 @@ def catalog_command(
         click.echo(json.dumps(entries, indent=2, ensure_ascii=False))
     else:
         for entry in entries:
-            click.echo(entry_line(kind, entry))
+            click.echo(one_line(entry_line(kind, entry)))
 
 
 @cli.command("schema")
@@ -529,7 +536,7 @@ def reassess(
     if output is None:
         click.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        write_atomic(output, text)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

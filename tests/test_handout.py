@@ -187,3 +187,14 @@ def test_text_marks_cautions_and_lists_exclusions_last() -> None:
     assert excluded > max(i for i, line in enumerate(lines) if line.startswith("STAGE "))
     for e in plan.excluded:
         assert f"  - {e.intervention}: {'; '.join(e.reasons)}" in lines[excluded:]
+
+
+def test_an_empty_referral_recipient_renders_instead_of_crashing() -> None:
+    """A referral whose ``to`` is empty (a plugin's mistake) was an IndexError in the handout."""
+    import attrs
+
+    from careengine.model import Referral, Urgency
+
+    plan = plan_of(Path("examples/assessments/desk-worker.json"))
+    plan = attrs.evolve(plan, referrals=(Referral(to="", urgency=Urgency.ROUTINE, reason="r"),))
+    assert "Reason: r." in "".join(handout(plan).text)

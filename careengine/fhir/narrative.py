@@ -1,17 +1,19 @@
 """Human-readable parts of the FHIR output: CarePlan narratives and patient instructions.
 
 Narratives are XHTML ``div`` elements in the XHTML namespace, using only elements FHIR allows in
-a narrative (``div``, ``p``, ``b``, ``ul``, ``li``); every piece of text is escaped.
+a narrative (``div``, ``p``, ``b``, ``ul``, ``li``); every piece of text is escaped with
+:func:`~careengine.render.safe_text.xml_text`, which also removes the characters XML 1.0 does not
+allow (control characters, lone surrogates, U+FFFE, U+FFFF), so the ``div`` always parses.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from html import escape
 from typing import Any
 
 from careengine.model import Plan, PlanItem, PlanStatus, StagePlan
 from careengine.registry import Catalog
+from careengine.render.safe_text import xml_text as escape
 from careengine.render.text import dosage_line
 
 XHTML = "http://www.w3.org/1999/xhtml"

@@ -5,12 +5,11 @@ stage its purpose and when to move on; per item who does it (at home, with the t
 how much in plain words, the steps, the safety tips and the cautions that apply to this patient,
 and a week of tick boxes for home exercises; the referrals; and, when red flags withhold
 treatment, a warning block that cannot be missed in place of every exercise. Everything is
-escaped; the CSS is inline and prints on plain A4/Letter paper.
+escaped (:func:`~careengine.render.safe_text.html_text`: control characters removed, lone
+surrogates replaced); the CSS is inline and prints on plain A4/Letter paper.
 """
 
 from __future__ import annotations
-
-from html import escape
 
 from careengine.model import (
     AlertLevel,
@@ -24,6 +23,7 @@ from careengine.model import (
     Urgency,
 )
 from careengine.registry import RenderContext
+from careengine.render.safe_text import html_text as escape
 
 STYLE = """
 body { font-family: Georgia, 'Times New Roman', serif; max-width: 48em; margin: 2em auto;
@@ -96,7 +96,7 @@ def _caution(precaution: Precaution, context: RenderContext) -> str:
     term = context.catalog.term(TermKind.CONDITION, precaution.source)
     if term is not None:
         return (
-            f"Because of your {term.label[0].lower() + term.label[1:]}, your therapist will "
+            f"Because of your {term.label[:1].lower() + term.label[1:]}, your therapist will "
             "adapt this for you. Stop and tell them if it causes pain or any new symptom."
         )
     return precaution.text
@@ -141,7 +141,7 @@ def _referrals(plan: Plan) -> list[str]:
     out = ['<h2>Who you need to see</h2><ul class="referrals">']
     for r in plan.referrals:
         out.append(
-            f"<li><strong>{escape(r.to[0].upper() + r.to[1:])}</strong>: "
+            f"<li><strong>{escape(r.to[:1].upper() + r.to[1:])}</strong>: "
             f"{escape(WHEN.get(r.urgency, r.urgency.value))}. Reason: {escape(r.reason)}.</li>"
         )
     out.append("</ul>")

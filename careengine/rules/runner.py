@@ -8,11 +8,17 @@ The same driver runs over every backend, so both give the same contributions:
   is derived (forward chaining to a fixpoint);
 * negated patterns are checked here against the complete fact set;
 * actions run here, after matching, so an exception in a Python action surfaces as
-  :class:`RuleExecutionError` naming the rule, and all sessions are still deleted.
+  :class:`RuleExecutionError` naming the rule, and all sessions are still deleted;
+* chaining is bounded: a stratum may feed derived facts back at most :data:`MAX_DERIVE_ROUNDS`
+  times (or once per ``derive`` action of the stratum, if it has more), and one evaluation may
+  derive at most :data:`MAX_DERIVED_FACTS` facts. Rules whose derives only name fixed values
+  (every TOML rule) cannot reach either limit; a Python action that keeps deriving new values
+  (``n + 1`` from ``n``) stops with a :class:`RuleExecutionError` naming it.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import ExitStack
@@ -39,6 +45,12 @@ from careengine.rules.model import (
     Refer,
     StartStage,
 )
+
+#: Rounds of chaining (derived facts fed back into the sessions) allowed per stratum; a stratum
+#: with more ``derive`` actions than this is allowed one round per ``derive`` action instead.
+MAX_DERIVE_ROUNDS = 100
+#: Derived facts one evaluation may produce.
+MAX_DERIVED_FACTS = 10_000
 
 #: Called with (rule, action) for actions produced at run time by Python code; raises
 #: CareEngineError when an action names something the catalog does not know.
@@ -139,6 +151,19 @@ class RuleRunner:
                 for key in shard.keys:
                     routes[key].append(index)
             self._routes.append({k: tuple(v) for k, v in routes.items()})
+        # per stratum: the rounds of chaining allowed (facts with fixed values never exceed it)
+        self._max_rounds = [
+            max(
+                MAX_DERIVE_ROUNDS,
+                sum(
+                    isinstance(action, Derive)
+                    for shard in stratum.shards
+                    for rule in shard.rules
+                    for action in rule.rule.then
+                ),
+            )
+            for stratum in program.strata
+        ]
 
     def run(self, facts: Sequence[Fact]) -> RunResult:
         known: dict[str, Fact] = {str(f["id"]): f for f in facts}
@@ -148,8 +173,12 @@ class RuleRunner:
         contributions: list[Contribution] = []
         derived: list[Fact] = []
         fired: set[str] = set()
-        for stratum, routes in zip(self.program.strata, self._routes, strict=True):
-            self._run_stratum(stratum, routes, known, by_key, contributions, derived, fired)
+        for stratum, routes, max_rounds in zip(
+            self.program.strata, self._routes, self._max_rounds, strict=True
+        ):
+            self._run_stratum(
+                stratum, routes, max_rounds, known, by_key, contributions, derived, fired
+            )
         return RunResult(
             contributions=tuple(contributions),
             derived=tuple(sorted(derived, key=lambda f: str(f["id"]))),
@@ -160,6 +189,7 @@ class RuleRunner:
         self,
         stratum: Stratum,
         routes: Mapping[FactKey, tuple[int, ...]],
+        max_rounds: int,
         known: dict[str, Fact],
         by_key: dict[FactKey, list[Fact]],
         contributions: list[Contribution],
@@ -171,7 +201,14 @@ class RuleRunner:
         with ExitStack() as stack:
             sessions: dict[int, BackendSession] = {}
             pending = sorted(known.values(), key=lambda f: str(f["id"]))
+            derivers: set[str] = set()  # the rules that derived the pending facts
+            rounds = 0  # rounds of chaining: derived facts fed back
             while pending:
+                if derivers:
+                    rounds += 1
+                    if rounds > max_rounds:
+                        raise _cycle(derivers, pending, max_rounds)
+                    derivers = set()
                 routed: dict[int, list[Fact]] = defaultdict(list)
                 for fact in pending:
                     for index in routes.get(_key(fact), ()):
@@ -197,6 +234,14 @@ class RuleRunner:
                             by_key[_key(fact)].append(fact)
                             derived.append(fact)
                             pending.append(fact)
+                            derivers.add(rule.rule.id)
+                            if len(derived) > MAX_DERIVED_FACTS:
+                                raise RuleExecutionError(
+                                    f"derived more than {MAX_DERIVED_FACTS} facts in one "
+                                    f"evaluation (the last: {_shown(fact)}); a rule that keeps "
+                                    "deriving new values never finishes",
+                                    rule_id=rule.rule.id,
+                                )
 
     @staticmethod
     def _blocked(
@@ -286,6 +331,21 @@ class RuleRunner:
             if self._check is not None:
                 self._check(rule, item)
         return produced
+
+
+def _shown(fact: Fact) -> str:
+    return f"{fact['code']} = {json.dumps(fact.get('value'), ensure_ascii=False)[:60]}"
+
+
+def _cycle(derivers: set[str], pending: Sequence[Fact], rounds: int) -> RuleExecutionError:
+    """The error for a stratum still deriving new facts after ``rounds`` rounds of chaining."""
+    first, *others = sorted(derivers)
+    also = f" (with {', '.join(others)})" if others else ""
+    return RuleExecutionError(
+        f"derive cycle{also}: still deriving new facts after {rounds} rounds of chaining "
+        f"(the last: {_shown(pending[-1])}); a rule that keeps deriving new values never finishes",
+        rule_id=first,
+    )
 
 
 def _findings(facts: Iterable[Fact]) -> list[str]:

@@ -10,7 +10,9 @@ docs/rule-packs.md.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import stat
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -474,6 +476,45 @@ def expand(paths: Iterable[tuple[Path, str]]) -> list[tuple[Path, str]]:
     return out
 
 
+class _NotRegular(Exception):
+    """A pack path that is a FIFO, a device, a socket or a directory."""
+
+
+def _file_kind(mode: int) -> str | None:
+    """What a non-regular file is, for messages; None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    kinds = (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    )
+    return next((name for test, name in kinds if test(mode)), "not a file")
+
+
+def read_pack_bytes(path: Path) -> bytes:
+    """The bytes of a pack file, which must be a regular file.
+
+    A FIFO, a device or a socket is refused before it is opened for reading (a FIFO would block
+    until some writer appears, a device may never end); the file is opened without blocking and
+    checked again, so a path swapped for a FIFO in between is refused as well.
+
+    :raises _NotRegular: the path is not a regular file (the message says what it is).
+    :raises OSError: the file cannot be read.
+    """
+    kind = _file_kind(os.stat(path).st_mode)
+    if kind is not None:
+        raise _NotRegular(kind)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb") as stream:
+        kind = _file_kind(os.fstat(fd).st_mode)
+        if kind is not None:
+            raise _NotRegular(kind)
+        return stream.read()
+
+
 def load_paths(paths: Iterable[tuple[Path, str]]) -> tuple[list[RulePack], list[Problem]]:
     """Parse every pack under the paths; all problems are returned, none raised."""
     packs: list[RulePack] = []
@@ -481,9 +522,15 @@ def load_paths(paths: Iterable[tuple[Path, str]]) -> tuple[list[RulePack], list[
     for path, plugin in expand(paths):
         name = str(path)
         try:
-            text = path.read_bytes()
+            text = read_pack_bytes(path)
+        except _NotRegular as exc:
+            problems.append(
+                Problem(file=name, path="$", message=f"cannot read: not a regular file ({exc})")
+            )
+            continue
         except OSError as exc:
-            problems.append(Problem(file=name, path="$", message=f"cannot read: {exc.strerror}"))
+            reason = exc.strerror or str(exc)
+            problems.append(Problem(file=name, path="$", message=f"cannot read: {reason}"))
             continue
         pack, found = parse_pack(text, file=name, plugin=plugin)
         problems.extend(found)
