@@ -216,15 +216,26 @@ def read_assessment(
     The data is checked against the catalog's JSON Schema first (``checker``; built here when
     not given), then by the loader; every problem is reported once, all at once.
 
-    Findings must not contradict each other. Two entries of one code *overlap* when their sides
-    do: the same side, ``bilateral`` with ``left`` or ``right`` (bilateral is both), or either
-    entry without a side (it speaks for the whole patient). Overlapping entries must agree on
-    ``present`` (present and absent at once is an error) and on each of ``severity``,
-    ``value``, ``unit`` and ``direction`` that both give (two values for one side is an
-    error). An exact duplicate (every field equal, after the catalog's unit is filled in) is
-    merged into the first entry silently: it says nothing new, and keeping it would count one
-    finding twice. Overlapping entries that agree but are not identical (``bilateral`` and
-    ``left`` alike, or one with a severity and one without) are kept as given.
+    Findings must not contradict each other (two entries of one code):
+
+    * present and absent: an absent entry denies a present one when it covers it. An absent
+      entry without a side, or ``bilateral``, covers both sides, one without a direction every
+      direction; a present entry without a side (or direction) only says that the finding is
+      there somewhere, so it is denied only by an absent entry that covers everything. So
+      ``left`` absent and ``bilateral`` present contradict, while ``left`` absent with a present
+      entry without a side, or centralization present with ``extension`` and absent with
+      ``flexion``, do not.
+    * two values for one side: entries for the same side (the same side, both without a side,
+      or ``bilateral`` with ``left`` or ``right``) that are both present (or both absent in the
+      same direction) must agree on each of ``severity``, ``value`` and ``unit`` that both give;
+      two present entries must not give different directions. An entry without a side next to
+      one with a side may concern the other side, so their values are not compared.
+
+    An exact duplicate (every field equal, after the catalog's unit is filled in) is accepted
+    silently and kept as given, like overlapping entries that agree without being identical
+    (``bilateral`` and ``left`` alike, or one with a severity and one without): nothing is
+    dropped, each entry stays a fact of its own (as the engine has always kept them), and a
+    rule that asks whether the finding is present matches either way.
     """
     from careengine.schema_check import SchemaChecker, combine  # it imports this module
 
@@ -442,66 +453,96 @@ def _findings(r: _Reader, data: Any) -> list[Finding]:
 
 
 #: The finding fields that must agree between two entries speaking for the same side.
-_FINDING_VALUES = ("severity", "value", "unit", "direction")
+_FINDING_VALUES = ("severity", "value", "unit")
 
 
-def _sides_overlap(a: Side | None, b: Side | None) -> bool:
-    """Whether two entries speak for a common side: ``bilateral`` is left and right together,
-    and an entry without a side speaks for the whole patient (every side)."""
+def sides_overlap(a: Side | None, b: Side | None) -> bool:
+    """Whether two entries may speak for a common side: ``bilateral`` is left and right
+    together, and an entry without a side may concern either."""
     return a is None or b is None or a == b or Side.BILATERAL in (a, b)
 
 
-def _side_of(finding: Finding) -> str:
-    return finding.side.value if finding.side else "no side given"
+def _same_side(a: Side | None, b: Side | None) -> bool:
+    """Whether two entries certainly speak for one side: the same side (or both without one),
+    or ``bilateral`` with a side. An entry without a side may concern the other side."""
+    return a == b or (a is not None and b is not None and Side.BILATERAL in (a, b))
+
+
+def _rules_out(absent: Finding, present: Finding) -> bool:
+    """Whether ``absent`` (examined and not found) denies what ``present`` records. An absent
+    entry without a side (or ``bilateral``) covers both sides, one without a direction every
+    direction; a present entry without a side or direction says only that the finding is there
+    somewhere, so only an absent entry covering everything denies it."""
+    if present.side is None:
+        sides = absent.side in (None, Side.BILATERAL)
+    else:
+        sides = sides_overlap(absent.side, present.side)
+    if present.direction is None:
+        directions = absent.direction is None
+    else:
+        directions = absent.direction in (None, present.direction)
+    return sides and directions
+
+
+def _qualified(finding: Finding, *, direction: bool = True) -> str:
+    parts = [finding.side.value if finding.side else "no side given"]
+    if direction and finding.direction is not None:
+        parts.append(finding.direction.value)
+    return f"({', '.join(parts)})"
+
+
+def _contradiction(finding: Finding, other: Finding, i: int, j: int) -> tuple[str, str] | None:
+    """The path and message when two entries of one code contradict each other, else None."""
+    if not sides_overlap(finding.side, other.side):
+        return None
+    if finding.present != other.present:
+        present, absent = (finding, other) if finding.present else (other, finding)
+        if not _rules_out(absent, present):
+            return None
+        state = "present" if finding.present else "absent"
+        was = "present" if other.present else "absent"
+        return (
+            f"findings[{i}].present",
+            f"{finding.code} {_qualified(finding)} is recorded {state} here but {was} in "
+            f"findings[{j}] {_qualified(other)}",
+        )
+    if not _same_side(finding.side, other.side):
+        return None
+    names = list(_FINDING_VALUES)
+    if finding.present:  # one finding cannot be present in two different directions
+        names.append("direction")
+    elif finding.direction != other.direction:  # absent in one direction, and in another
+        return None
+    for name in names:
+        mine, theirs = getattr(finding, name), getattr(other, name)
+        if mine is not None and theirs is not None and mine != theirs:
+            return (
+                f"findings[{i}].{name}",
+                f"{finding.code} {_qualified(finding, direction=False)} has {name} "
+                f"{_shown_value(mine)} here but {_shown_value(theirs)} in findings[{j}] "
+                f"{_qualified(other, direction=False)}",
+            )
+    return None
 
 
 def _consistent(r: _Reader, findings: list[tuple[int, Finding, bool]]) -> list[Finding]:
-    """The findings without exact duplicates; a contradiction is a problem (see
-    :func:`read_assessment`): two entries of one code whose sides overlap must agree on
-    ``present`` and on every value both give. An entry that is already invalid (``valid``
-    false) is not compared: its problems are reported instead."""
+    """The findings, all kept in order; a contradiction between two of them is a problem (see
+    :func:`read_assessment`), reported once per entry. An entry that is already invalid
+    (``valid`` false) is not compared: its own problems are reported instead."""
     kept: dict[str, list[tuple[int, Finding]]] = {}
     out: list[Finding] = []
     for i, finding, valid in findings:
+        out.append(finding)
         if not valid:
-            out.append(finding)
             continue
         earlier = kept.setdefault(finding.code, [])
-        if any(finding == other for _, other in earlier):
-            continue  # an exact duplicate says nothing new: merged into the first
-        for j, other in earlier:
-            if not _sides_overlap(finding.side, other.side):
-                continue
-            if finding.present != other.present:
-                state = "present" if finding.present else "absent"
-                was = "present" if other.present else "absent"
-                r.problem(
-                    f"findings[{i}].present",
-                    f"{finding.code} ({_side_of(finding)}) is recorded {state} here but {was} in "
-                    f"findings[{j}] ({_side_of(other)})",
-                )
-                break
-            field = next(
-                (
-                    name
-                    for name in _FINDING_VALUES
-                    if getattr(finding, name) is not None
-                    and getattr(other, name) is not None
-                    and getattr(finding, name) != getattr(other, name)
-                ),
-                None,
-            )
-            if field is not None:
-                r.problem(
-                    f"findings[{i}].{field}",
-                    f"{finding.code} ({_side_of(finding)}) has {field} "
-                    f"{_shown_value(getattr(finding, field))} "
-                    f"here but {_shown_value(getattr(other, field))} in findings[{j}] "
-                    f"({_side_of(other)})",
-                )
-                break
+        if all(finding != other for _, other in earlier):  # an exact duplicate adds nothing
+            for j, other in earlier:
+                found = _contradiction(finding, other, i, j)
+                if found is not None:
+                    r.problem(*found)
+                    break
         earlier.append((i, finding))
-        out.append(finding)
     return out
 
 

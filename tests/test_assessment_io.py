@@ -519,14 +519,33 @@ HIR = "hip_internal_rotation"
             "findings[0] (bilateral)",
         ),
         (
+            [
+                {"code": "centralization", "present": False},
+                {"code": "centralization", "direction": "extension"},
+            ],
+            "findings[1].present: centralization (no side given, extension) is recorded present "
+            "here but absent in findings[0] (no side given)",
+        ),
+        (
+            [
+                {"code": "centralization", "direction": "flexion"},
+                {"code": "centralization", "direction": "flexion", "present": False},
+            ],
+            "findings[1].present: centralization (no side given, flexion) is recorded absent "
+            "here but present in findings[0] (no side given, flexion)",
+        ),
+        (
             [{"code": GW, "present": False}, {"code": GW, "side": "left"}],
             "findings[1].present: glute_weakness (left) is recorded present here but absent in "
             "findings[0] (no side given)",
         ),
         # two values for one side
         (
-            [{"code": GW, "side": "left", "severity": "mild"}, {"code": GW, "severity": "severe"}],
-            "findings[1].severity: glute_weakness (no side given) has severity 'severe' here but "
+            [
+                {"code": GW, "side": "left", "severity": "mild"},
+                {"code": GW, "side": "bilateral", "severity": "severe"},
+            ],
+            "findings[1].severity: glute_weakness (bilateral) has severity 'severe' here but "
             "'mild' in findings[0] (left)",
         ),
         (
@@ -559,19 +578,35 @@ def test_findings_that_do_not_contradict_are_kept(engine: Engine) -> None:
     findings = [
         {"code": GW, "side": "left", "severity": "mild"},
         {"code": GW, "side": "right", "present": False},  # the other side
-        {"code": GW, "side": "left", "severity": "mild"},  # an exact duplicate: merged
+        {"code": GW, "side": "left", "severity": "mild"},  # an exact duplicate: kept
         {"code": HIR, "side": "left", "value": 20},
         {"code": HIR, "side": "left", "value": 20.0, "unit": "deg"},  # the same, spelt out
         {"code": HIR, "side": "right", "value": 40},
+        {"code": HIR, "value": 30},  # no side given: it may be either hip
         {"code": "hip_flexor_tightness", "side": "bilateral"},
         {"code": "hip_flexor_tightness", "side": "left", "severity": "moderate"},  # agrees
+        # tested in several directions: centralizes in one, not in the others
+        {"code": "centralization", "direction": "extension"},
+        {"code": "centralization", "direction": "flexion", "present": False},
+        {"code": "centralization", "direction": "lateral", "present": False},
+        # present somewhere (no side given), not on the left
+        {"code": "lumbar_hypomobility"},
+        {"code": "lumbar_hypomobility", "side": "left", "present": False},
     ]
     loaded = engine.load_assessment(assessment_data(findings=findings)).findings
     assert [(f.code, f.side and f.side.value, f.present, f.value) for f in loaded] == [
         (GW, "left", True, None),
         (GW, "right", False, None),
+        (GW, "left", True, None),
+        (HIR, "left", True, 20),
         (HIR, "left", True, 20),
         (HIR, "right", True, 40),
+        (HIR, None, True, 30),
         ("hip_flexor_tightness", "bilateral", True, None),
         ("hip_flexor_tightness", "left", True, None),
+        ("centralization", None, True, None),
+        ("centralization", None, False, None),
+        ("centralization", None, False, None),
+        ("lumbar_hypomobility", None, True, None),
+        ("lumbar_hypomobility", "left", False, None),
     ]

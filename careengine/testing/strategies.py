@@ -36,6 +36,7 @@ from careengine.assessment_io import (
     ODI_SECTIONS,
     STARTBACK_BOTHERSOMENESS,
     STARTBACK_ITEMS,
+    sides_overlap,
 )
 from careengine.engine import Engine
 from careengine.model import Direction, LegSymptoms, Severity, Side, TermKind
@@ -105,6 +106,21 @@ def findings(
         return _drop_none(data)
 
     return finding()
+
+
+def _without_contradictions(drawn: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The findings less each one that shares its code and a side with an earlier one (the
+    loader refuses two such entries when they disagree)."""
+    kept: list[dict[str, Any]] = []
+    for finding in drawn:
+        side = Side(finding["side"]) if "side" in finding else None
+        if not any(
+            k["code"] == finding["code"]
+            and sides_overlap(side, Side(k["side"]) if "side" in k else None)
+            for k in kept
+        ):
+            kept.append(finding)
+    return kept
 
 
 def questionnaires() -> st.SearchStrategy[dict[str, Any]]:
@@ -227,7 +243,7 @@ def assessments(
             "assessed_on": draw(_optional(st.dates(MIN_DATE, MAX_DATE).map(date.isoformat))),
             "episode": episode,
             "pain": _drop_none({"current": current, "worst": worst, "best": best}),
-            "findings": draw(st.lists(finding, max_size=max_findings)),
+            "findings": _without_contradictions(draw(st.lists(finding, max_size=max_findings))),
             "red_flags": draw(_subset(flag_codes, 2)),
             "questionnaires": draw(questionnaires()) if with_questionnaires else None,
             "measures": {
