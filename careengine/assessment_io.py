@@ -525,6 +525,11 @@ def _contradiction(finding: Finding, other: Finding, i: int, j: int) -> tuple[st
     return None
 
 
+def contradicts(finding: Finding, other: Finding) -> bool:
+    """Whether two findings contradict each other (the rules of :func:`read_assessment`)."""
+    return finding.code == other.code and _contradiction(finding, other, 0, 0) is not None
+
+
 def _consistent(r: _Reader, findings: list[tuple[int, Finding, bool]]) -> list[Finding]:
     """The findings, all kept in order; a contradiction between two of them is a problem (see
     :func:`read_assessment`), reported once per entry. An entry that is already invalid
