@@ -5,7 +5,7 @@ Everything goes through the real paths: the vocabulary is a plugin file loaded w
 ``Engine(rules=[dir])``, the assessments are JSON files. Generation is seeded, so a size always
 gives the same pack and the same assessments.
 
-The shape follows shared/reference/durable-rules.md: 15 findings per assessment, rules of 1-3
+The shape follows docs/design.md section 4.3: 15 findings per assessment, rules of 1-3
 patterns (joins, same-side references, comparisons, a few negations), 1-2 actions each.
 """
 

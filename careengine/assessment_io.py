@@ -1,4 +1,4 @@
-"""Read assessments (DESIGN 6.1) and follow-ups (6.2) from JSON into the model.
+"""Read assessments (docs/design.md section 6.1) and follow-ups (6.2) from JSON into the model.
 
 Every problem is collected with its JSON path and reported at once in one
 :class:`~careengine.errors.AssessmentError`; nothing is guessed. Codes are checked against the
@@ -559,7 +559,7 @@ def _shown_value(value: Any) -> str:
     return _shown(value)
 
 
-# --- questionnaires (DESIGN 6.1: the contract's questionnaire shapes) ---------------------------
+# --- questionnaires (docs/design.md section 6.1: the contract's questionnaire shapes) -------------
 
 QUESTIONNAIRE_KEYS = {"startback", "odi", "fabq", "axspa_features", "hla_b27"}
 STARTBACK_ITEMS = (1, 8)  # Keele form items answered agree/disagree; item 9 is bothersomeness

@@ -510,7 +510,7 @@ def rules_test(
     "gates_file",
     type=click.Path(path_type=Path),
     metavar="FILE.toml",
-    help="Reassessment gates (docs/reassessment.md); DESIGN section 8 defaults otherwise.",
+    help="Reassessment gates (docs/reassessment.md); docs/design.md section 8 defaults otherwise.",
 )
 @allow_unknown_option
 @engine_options

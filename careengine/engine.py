@@ -13,6 +13,7 @@ is safe to share between threads (see :class:`Engine`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import threading
@@ -23,9 +24,15 @@ from typing import Any
 import attrs
 
 from careengine.assessment_io import load_assessment, read_assessment
-from careengine.errors import CareEngineError, ConfigurationError, PluginError, RuleExecutionError
+from careengine.errors import (
+    CareEngineError,
+    ConfigurationError,
+    PluginError,
+    Problem,
+    RuleExecutionError,
+)
 from careengine.facts import assessment_facts, derived_facts
-from careengine.merge import WITHHELD, MergeOptions, merge
+from careengine.merge import MergeOptions, merge
 from careengine.model import (
     Assessment,
     Classification,
@@ -33,7 +40,6 @@ from careengine.model import (
     DerivedFact,
     PackInfo,
     Plan,
-    PlanStatus,
     Provenance,
 )
 from careengine.plan_io import load_plan
@@ -43,10 +49,11 @@ from careengine.reassess import check_inputs, reassess_plan
 from careengine.registry import Catalog, RenderContext, Renderer
 from careengine.rules.backend import make_backend, resolve_backend_name
 from careengine.rules.compile import CompiledRule, Program, compile_packs
-from careengine.rules.model import Action, RulePack
+from careengine.rules.model import Action, Call, RaiseAlert, RulePack
 from careengine.rules.runner import RuleRunner
 from careengine.rules.toml_pack import load_paths
 from careengine.rules.validate import action_problems, finite_value, validate_packs
+from careengine.safety import PlanGuard
 from careengine.schema_check import SchemaChecker
 from careengine.version import __version__
 
@@ -76,8 +83,8 @@ class Engine:
         sessions of its own, deleted when it ends. ``True``: a session whose evaluation ended
         normally has its facts retracted and serves the next evaluation on its ruleset, which
         saves building session state (about 1.4 ms per 500-rule ruleset; docs/performance.md).
-    :param gates: the reassessment gates (:class:`~careengine.progression.Gates`; DESIGN 8
-        defaults when ``None``).
+    :param gates: the reassessment gates (:class:`~careengine.progression.Gates`; docs/design.md
+        section 8 defaults when ``None``).
     """
 
     def __init__(
@@ -155,8 +162,23 @@ class Engine:
         return self.host.review_plan(plan, assessment, check=self._review_check(plan, assessment))
 
     def load_plan(self, source: str | Path | Mapping[str, Any]) -> Plan:
-        """Read and check a stored plan (a file path or parsed JSON) against this catalog."""
-        return load_plan(source, self.catalog)
+        """Read and check a stored plan (a file path or parsed JSON): its content digest, and
+        its stages, interventions, dosages and alert codes against this catalog and these packs."""
+        return load_plan(source, self.catalog, alert_codes=self.alert_codes)
+
+    @functools.cached_property
+    def alert_codes(self) -> frozenset[str] | None:
+        """Every alert code the loaded rules can raise; ``None`` when a rule runs Python code
+        (whose alerts cannot be known before it runs). Worked out when a plan is first read."""
+        codes = set()
+        for pack in self.packs:
+            for rule in pack.rules:
+                for action in rule.then:
+                    if isinstance(action, Call):
+                        return None
+                    if isinstance(action, RaiseAlert):
+                        codes.add(action.code)
+        return frozenset(codes)
 
     def reassess(
         self,
@@ -184,12 +206,12 @@ class Engine:
             catalog=self.catalog,
             gates=self.gates,
         )
-        invariants = self._invariant_check(merged, followup)
-        problems = invariants(plan)
+        guard = self._guard(merged, followup)
+        problems = guard.problems(plan, plan)
         if problems:  # a defect in the progression code, never the input's fault
             raise CareEngineError("reassessment broke a safety invariant: " + "; ".join(problems))
         return self.host.review_plan(
-            plan, followup, check=self._review_check(merged, followup, invariants)
+            plan, followup, check=self._review_check(merged, followup, guard)
         )
 
     def _merge(self, assessment: Assessment) -> tuple[Plan, tuple[Contribution, ...]]:
@@ -289,66 +311,35 @@ class Engine:
         for _, message, _ in action_problems(action, self.catalog):
             raise RuleExecutionError(message, rule_id=rule.rule.id)
 
-    def _invariant_check(self, merged: Plan, assessment: Assessment) -> Callable[[Plan], list[str]]:
-        """How a plan breaks the safety invariants of the merged plan it came from: vetoed
-        items (excluded by the merge, declined, or absolutely contraindicated by a condition of
-        the patient) never placed, withheld plans stay withheld, exclusions and alerts kept.
-        What the invariants forbid is worked out once; the check runs on every reviewed plan."""
-        vetoed = {e.intervention for e in merged.excluded if any(r != WITHHELD for r in e.reasons)}
-        forbidden = (
-            vetoed
-            | set(assessment.patient.declines)
-            | self.catalog.absolutely_contraindicated(assessment.patient.conditions)
-        )
-        withheld = merged.status is PlanStatus.REFERRAL
-        alerts = {a.code for a in merged.alerts}
-
-        def problems_of(plan: Plan) -> list[str]:
-            problems = []
-            if withheld and plan.status is not PlanStatus.REFERRAL:
-                problems.append("changed the status of a plan whose red flags withhold treatment")
-            for stage_id, item in plan.items():
-                if withheld:
-                    problems.append(
-                        f"placed {item.intervention} in {stage_id} while treatment is withheld"
-                    )
-                if item.intervention in forbidden:
-                    problems.append(
-                        f"placed vetoed intervention {item.intervention} in stage {stage_id}"
-                    )
-                if item.intervention not in self.catalog.interventions:
-                    problems.append(f"placed unknown intervention {item.intervention}")
-            kept = {e.intervention for e in plan.excluded}
-            if not vetoed <= kept:
-                problems.append(f"removed exclusions {sorted(vetoed - kept)}")
-            if alerts - {a.code for a in plan.alerts}:
-                problems.append("removed alerts")
-            return problems
-
-        return problems_of
+    def _guard(self, merged: Plan, assessment: Assessment) -> PlanGuard:
+        """The safety invariants of one evaluation (:mod:`careengine.safety`)."""
+        return PlanGuard(merged=merged, assessment=assessment, catalog=self.catalog)
 
     def _review_check(
-        self,
-        merged: Plan,
-        assessment: Assessment,
-        invariants: Callable[[Plan], list[str]] | None = None,
-    ) -> Any:
-        """The review hook's check; the invariants are worked out when a reviewer first returns
-        a plan (most evaluations have none), unless the caller already has them."""
+        self, merged: Plan, assessment: Assessment, guard: PlanGuard | None = None
+    ) -> Callable[[Plan, Plan, str], None]:
+        """The review hook's check of each reviewer's plan against the plan it was given and the
+        merged plan; the invariants are worked out when a reviewer first returns a plan (most
+        evaluations have none), unless the caller already has them."""
 
-        def check(plan: Plan, plugin: str) -> None:
-            nonlocal invariants
-            if invariants is None:
-                invariants = self._invariant_check(merged, assessment)
-            problems = invariants(plan)
+        def check(before: Plan, after: Plan, plugin: str) -> None:
+            nonlocal guard
+            if guard is None:
+                guard = self._guard(merged, assessment)
+            problems = guard.problems(before, after)
             if problems:
                 info = self.host.infos.get(plugin)
-                raise PluginError(
-                    problems[0],
+                text = "; ".join(problems)
+                error = PluginError(
+                    text,
                     plugin=plugin,
                     distribution=info.distribution if info else None,
                     hook="careengine_review_plan",
                 )
+                # one line each on the command line, every line naming the plugin and the hook
+                origin = error.message[: len(error.message) - len(text)]
+                error.problems = tuple(Problem(message=origin + p) for p in problems)
+                raise error
 
         return check
 

@@ -1,4 +1,5 @@
-"""Turn an :class:`Assessment` (and derived facts) into the flat fact records of DESIGN 4.1.
+"""Turn an :class:`Assessment` (and derived facts) into the flat fact records of docs/design.md
+section 4.1.
 
 Every fact is a dict with a unique ``id``, a ``type`` and a ``code``. Optional fields are left out
 rather than set to ``None``, so that presence tests mean "given".

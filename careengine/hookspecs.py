@@ -101,8 +101,11 @@ def careengine_review_plan(plan: Plan, assessment: Assessment) -> Plan | None:
 
     Reviewers run one after the other (see the module docstring for the order); each receives
     the plan the previous one returned. The engine re-checks its safety invariants after every
-    reviewer: a reviewer that places a vetoed intervention in a stage, or puts treatment into a
-    plan whose red flags withhold it, raises :class:`~careengine.errors.PluginError`.
+    reviewer (:mod:`careengine.safety`; docs/plugins.md lists them): a reviewer that removes or
+    weakens an alert, referral, precaution or exclusion, loses an item, changes the plan's
+    identity or provenance, treats a withheld plan, places a vetoed or unknown intervention or
+    sets a dosage out of range raises :class:`~careengine.errors.PluginError` listing every
+    problem.
 
     :param plan: The plan so far (frozen; return a changed copy made with ``attrs.evolve``).
     :param assessment: The assessment the plan was made from.

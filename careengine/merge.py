@@ -1,4 +1,4 @@
-"""Contributions -> staged plan, following the merge semantics of DESIGN section 5.
+"""Contributions -> staged plan, following the merge semantics of docs/design.md section 5.
 
 1. red flags first: an ``emergency`` or ``urgent`` alert withholds every item;
 2. vetoes beat adds at every priority (catalog absolute contraindications matched by the

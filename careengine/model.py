@@ -260,7 +260,7 @@ class Dosage:
         return per_session * float(self.per_week or 1)
 
 
-#: the dosage fields in the contract's order (DESIGN 6.3)
+#: the dosage fields in the contract's order (docs/design.md section 6.3)
 DOSAGE_FIELDS: tuple[str, ...] = tuple(f.name for f in attrs.fields(Dosage))
 
 #: The plausible range of every dosage field, whatever the intervention: a value outside it is a

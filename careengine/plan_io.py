@@ -1,4 +1,4 @@
-"""Read a stored plan (DESIGN 6.3) back for a reassessment, checking it first.
+"""Read a stored plan (docs/design.md section 6.3) back for a reassessment, checking it first.
 
 :func:`~careengine.serialize.plan_from_dict` builds the model; this module first walks the JSON
 and reports every structural problem with its JSON path (``plan.json: stages[1].items[0].dosage.
@@ -9,13 +9,14 @@ Keys the contract does not name are allowed (a plan may carry extra keys).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from careengine.assessment_io import display_name, parse_json, read_input
 from careengine.errors import AssessmentError, Problem, suggest
+from careengine.indented_json import encode
 from careengine.model import (
     DOSAGE_FIELDS,
     AlertLevel,
@@ -25,7 +26,9 @@ from careengine.model import (
     PlanStatus,
     Urgency,
 )
+from careengine.plan_json import content_digest
 from careengine.registry import Catalog
+from careengine.safety import stored_plan_problems
 from careengine.serialize import PLAN_SCHEMA, plan_from_dict
 
 
@@ -258,20 +261,80 @@ def _check_catalog(data: Mapping[str, Any], catalog: Catalog, file: str | None) 
     return problems
 
 
-def read_plan(data: Any, catalog: Catalog, *, file: str | None = None) -> Plan:
-    """Check plain JSON data against the plan contract and the catalog, then build the Plan."""
+def plan_digest(data: Mapping[str, Any]) -> str:
+    """The content digest of plan JSON data: ``sha256:<hex>`` of its text as the writer writes
+    it (keys in their order, 2-space indentation) without ``provenance.content_sha256``."""
+    rest = dict(data)
+    provenance = data.get("provenance")
+    if isinstance(provenance, Mapping):
+        rest["provenance"] = {k: v for k, v in provenance.items() if k != "content_sha256"}
+    return content_digest(encode(rest, "\n"))
+
+
+def _check_digest(data: Mapping[str, Any], file: str | None) -> list[Problem]:
+    """The plan's ``provenance.content_sha256`` must be the digest of the rest of its text as
+    the writer writes it (:func:`careengine.plan_json.with_content_digest`)."""
+    path = "provenance.content_sha256"
+    provenance = data["provenance"]
+    stored = provenance.get("content_sha256")
+    if stored is None:
+        return [
+            Problem(
+                file=file,
+                path=path,
+                message="is missing: only a plan written by careengine, unchanged since, can be "
+                "reassessed (evaluate the assessment again to get one)",
+            )
+        ]
+    if not isinstance(stored, str):
+        return [Problem(file=file, path=path, message="must be a string")]
+    if plan_digest(data) != stored:
+        return [
+            Problem(
+                file=file,
+                path=path,
+                message="does not match the plan's content: the plan was changed after it was "
+                "written (evaluate the assessment again rather than editing a stored plan)",
+            )
+        ]
+    return []
+
+
+def read_plan(
+    data: Any,
+    catalog: Catalog,
+    *,
+    file: str | None = None,
+    alert_codes: Collection[str] | None = None,
+) -> Plan:
+    """Check plain JSON data against the plan contract, its content digest and the catalog
+    (stages, interventions, dosages within their limits, and alert codes when ``alert_codes``
+    is given), then build the Plan."""
     problems = check_plan_data(data, file)
     if not problems:
-        problems = _check_catalog(data, catalog, file)
+        problems = _check_digest(data, file) + _check_catalog(data, catalog, file)
     if problems:
         raise AssessmentError("invalid plan", file=file, problems=problems)
-    return plan_from_dict(data, file=file)
+    plan = plan_from_dict(data, file=file)
+    problems = [
+        Problem(file=file, path=path, message=message)
+        for path, message in stored_plan_problems(plan, catalog, alert_codes)
+    ]
+    if problems:
+        raise AssessmentError("invalid plan", file=file, problems=problems)
+    return plan
 
 
-def load_plan(source: str | Path | Mapping[str, Any], catalog: Catalog) -> Plan:
+def load_plan(
+    source: str | Path | Mapping[str, Any],
+    catalog: Catalog,
+    *,
+    alert_codes: Collection[str] | None = None,
+) -> Plan:
     """Read and check a plan from a file path or already-parsed JSON data."""
     if isinstance(source, Mapping):
-        return read_plan(source, catalog)
+        return read_plan(source, catalog, alert_codes=alert_codes)
     p = Path(source)
     name = display_name(p)
-    return read_plan(parse_json(read_input(p), file=name), catalog, file=name)
+    data = parse_json(read_input(p), file=name)
+    return read_plan(data, catalog, file=name, alert_codes=alert_codes)

@@ -1,15 +1,17 @@
-"""The plan's JSON text, written straight from the :class:`Plan`: the one writer of DESIGN 6.3.
+"""The plan's JSON text, written straight from the :class:`Plan`: the one writer of docs/design.md
+section 6.3.
 
 Its key order is the contract's; :func:`careengine.serialize.plan_to_dict` is this text read
 back. The text is byte for byte what ``json.dumps(data, indent=2, ensure_ascii=False)`` gives for
 the same data, without building the intermediate dicts (building them and encoding with
 :mod:`careengine.indented_json` is about 15 % slower; serialization was a third of an
 evaluation). ``tests/test_plan_json.py`` holds the text against ``json.dumps`` of its own parse
-on every example plan and on random assessments, and the keys against DESIGN 6.3.
+on every example plan and on random assessments, and the keys against docs/design.md section 6.3.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -260,4 +262,22 @@ def plan_json(plan: Plan, *, schema: str, classifications: Mapping[str, Any]) ->
     if plan.history:
         pairs.append(("history", _array([_progression(p, deeper) for p in plan.history], inner)))
     pairs.append(("provenance", _provenance(plan.provenance, inner)))
-    return _object(pairs, nl)
+    return with_content_digest(_object(pairs, nl))
+
+
+#: how the writer's text ends: the provenance object (always the last key) and the plan
+_TAIL = "\n  }\n}"
+
+
+def content_digest(text: str) -> str:
+    """``sha256:<hex>`` of a plan's JSON text (indented as the writer indents it, without the
+    ``provenance.content_sha256`` key)."""
+    return "sha256:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def with_content_digest(text: str) -> str:
+    """The writer's text with ``provenance.content_sha256`` appended: the digest of the text
+    without it, so that a reader can tell whether the plan was changed after it was written."""
+    assert text.endswith(_TAIL), "provenance must be the plan's last key"
+    digest = content_digest(text)
+    return f'{text[: -len(_TAIL)]},\n    "content_sha256": "{digest}"{_TAIL}'

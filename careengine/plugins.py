@@ -231,8 +231,10 @@ class PluginHost:
         return out
 
     def review_plan(
-        self, plan: Plan, assessment: Assessment, check: Callable[[Plan, str], None]
+        self, plan: Plan, assessment: Assessment, check: Callable[[Plan, Plan, str], None]
     ) -> Plan:
+        """Run every reviewer in turn; ``check(before, after, plugin)`` raises when a reviewer's
+        plan breaks a safety invariant of the plan it was given (:mod:`careengine.safety`)."""
         for impl in self._impls("careengine_review_plan"):
             result = self._call("careengine_review_plan", impl, plan=plan, assessment=assessment)
             if result is None:
@@ -243,7 +245,7 @@ class PluginHost:
                     plugin=impl.plugin_name,
                     hook="careengine_review_plan",
                 )
-            check(result, impl.plugin_name)
+            check(plan, result, impl.plugin_name)
             plan = result
         return plan
 

@@ -1,7 +1,7 @@
-"""Reassessment gates: advance, hold or regress the stage (DESIGN section 8).
+"""Reassessment gates: advance, hold or regress the stage (docs/design.md section 8).
 
-:class:`Gates` holds the thresholds; the defaults are the gates of DESIGN section 8, local design
-choices built on published anchors (shared/reference/clinical-lbp.md section 9): the
+:class:`Gates` holds the thresholds; the defaults are the gates of docs/design.md section 8, local
+design choices built on published anchors (docs/clinical-basis.md section 8): the
 pain-monitoring model (pain during exercise up to 5/10, settled within 24 hours; Silbernagel 2007,
 Thomee 1997) and the NPRS minimal important change of 2 points (Childs 2005, Ostelo 2008).
 A clinic sets its own with ``Engine(gates=Gates(...))`` or a TOML file (:func:`load_gates`,
@@ -35,6 +35,7 @@ import attrs
 
 from careengine.errors import ConfigurationError, Problem, suggest
 from careengine.model import Decision, Response
+from careengine.rules.toml_pack import NotRegularFile, read_regular_file
 
 
 def _between(lo: float, hi: float | None = None) -> Any:
@@ -93,7 +94,12 @@ def load_gates(path: str | Path) -> Gates:
     """
     p = Path(path)
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_regular_file(p).decode("utf-8"))
+    except NotRegularFile as exc:
+        raise ConfigurationError(
+            "cannot read gates",
+            problems=[Problem(file=p.name, path="$", message=f"not a regular file ({exc})")],
+        ) from exc
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigurationError(
             "cannot read gates",

@@ -64,8 +64,7 @@ def check_inputs(
         plan_problem(
             "pain.current",
             "the previous plan records no current pain, which the gates compare against; "
-            "re-evaluate the previous assessment with this version, or add the plan's "
-            '"pain": {"current": N}',
+            "evaluate the previous assessment again with its current pain recorded",
         )
     if previous.patient_id != followup.patient.id:
         followup_problem(

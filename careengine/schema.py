@@ -1,4 +1,5 @@
-"""JSON Schemas (draft 2020-12) of the assessment (DESIGN 6.1), follow-up (6.2) and plan (6.3).
+"""JSON Schemas (draft 2020-12) of the assessment (docs/design.md section 6.1), follow-up (6.2) and
+plan (6.3).
 
 The schemas are built from the loaded catalog, so the codes a plugin registered appear as
 enums: finding, condition, red-flag and measure codes, intervention ids (``declines``, plan
@@ -430,7 +431,8 @@ def _plan_defs(catalog: Catalog) -> dict[str, Any]:
 
 
 def plan_schema(catalog: Catalog) -> dict[str, Any]:
-    """The schema of a plan (DESIGN 6.3) as :func:`careengine.serialize.dumps` writes it."""
+    """The schema of a plan (docs/design.md section 6.3) as :func:`careengine.serialize.dumps`
+    writes it."""
     levels = [level.value for level in AlertLevel]
     urgencies = [u.value for u in Urgency]
     properties: dict[str, Any] = {
@@ -548,8 +550,22 @@ def plan_schema(catalog: Catalog) -> dict[str, Any]:
                     ),
                 },
                 "fingerprint": {"type": "string", "pattern": "^sha256:[0-9a-f]{64}$"},
+                "content_sha256": {
+                    "type": "string",
+                    "pattern": "^sha256:[0-9a-f]{64}$",
+                    "description": "sha256 of the plan's JSON text (2-space indentation, keys "
+                    "in the writer's order) without this key; a plan whose digest does not "
+                    "match was changed after it was written",
+                },
             },
-            required=("engine_version", "backend", "plugins", "packs", "fingerprint"),
+            required=(
+                "engine_version",
+                "backend",
+                "plugins",
+                "packs",
+                "fingerprint",
+                "content_sha256",
+            ),
         ),
     }
     optional = {"pain", "progression", "history"}

@@ -1,4 +1,4 @@
-"""The plan's contract JSON (DESIGN section 6.3), both ways. Kept apart from the model.
+"""The plan's contract JSON (docs/design.md section 6.3), both ways. Kept apart from the model.
 
 :func:`dumps` writes it (through :mod:`careengine.plan_json`, which fixes the key order, so the
 same plan always gives byte-identical JSON); :func:`plan_to_dict` is that text read back, for

@@ -3,12 +3,13 @@
 The content of each intervention (kind, name, steps, default dosage, safety tips, evidence) lives
 in the data modules ``interventions_mobility``, ``interventions_strength``,
 ``interventions_conditioning`` and ``interventions_care``. The safety-relevant relations are
-kept here, in one place a clinician can review against shared/DESIGN.md:
+kept here, in one place a clinician can review against docs/design.md:
 
 * :data:`CONTRAINDICATIONS`, derived from what each intervention does (its exposures: movement
   patterns, positions, applications) and from each condition's concerns, both tabled with reasons
   and sources in :mod:`~careengine_plugins.interventions_safety` (and docs/clinical-basis.md);
-  DESIGN section 11's table (:data:`DESIGN_CONTRAINDICATIONS`) is the minimum it must contain;
+  docs/design.md section 11's table (:data:`DESIGN_CONTRAINDICATIONS`) is the minimum it must
+  contain;
 * :data:`ALTERNATIVES` (offered by the merge in place of a vetoed item; each is checked under
   every condition that vetoes the item it replaces);
 * :data:`EXCLUSIVE_GROUPS` (the merge places at most one member of a group);
@@ -46,9 +47,10 @@ from .interventions_safety import (
 )
 from .interventions_strength import STRENGTH
 
-# --- DESIGN section 11: the contract minimum ---------------------------------------------------
+# --- docs/design.md section 11: the contract minimum -------------------------------------------
 
-#: Flexion-loading exercises DESIGN section 11 names: absolutely contraindicated by osteoporosis.
+#: Flexion-loading exercises docs/design.md section 11 names: absolutely contraindicated by
+#: osteoporosis.
 DESIGN_FLEXION_LOADING: tuple[str, ...] = (
     "crunch",
     "seated_forward_bend",
@@ -57,7 +59,7 @@ DESIGN_FLEXION_LOADING: tuple[str, ...] = (
     "seated_torso_twist",
 )
 
-#: Extension-loading exercises DESIGN section 11 names: absolutely contraindicated by spinal
+#: Extension-loading exercises docs/design.md section 11 names: absolutely contraindicated by spinal
 #: stenosis, and vetoed by peripheralization with extension.
 DESIGN_EXTENSION_LOADING: tuple[str, ...] = (
     "cobra",
@@ -65,8 +67,8 @@ DESIGN_EXTENSION_LOADING: tuple[str, ...] = (
     "repeated_extension_in_lying",
 )
 
-#: Flexion-biased movements DESIGN section 11 names (vetoed by centralization with extension or
-#: peripheralization with flexion; the veto itself is a rule's job).
+#: Flexion-biased movements docs/design.md section 11 names (vetoed by centralization with
+#: extension or peripheralization with flexion; the veto itself is a rule's job).
 DESIGN_FLEXION_BIASED: tuple[str, ...] = (
     "knee_to_chest",
     "seated_forward_bend",
@@ -97,7 +99,8 @@ _EXTENSION = (("spinal_stenosis",), ())
 _ELECTROTHERAPY = (("pacemaker", "pregnancy"), ())
 _TRACTION = (("pregnancy", "osteoporosis", "spinal_fracture"), ())
 
-#: DESIGN section 11's table, verbatim: intervention id -> (absolute, relative) condition codes.
+#: docs/design.md section 11's table, verbatim: intervention id -> (absolute, relative)
+#: condition codes.
 #: A minimum: the catalog's contraindications (derived from the exposure table of
 #: :mod:`careengine_plugins.interventions_safety`) must contain every entry, and the assembly
 #: checks that they do.
@@ -262,7 +265,7 @@ def _with_safety_sources(evidence: str | None, item_id: str) -> str | None:
         ("relative", relative, design_relative),
     ):
         for condition in conditions:
-            sources = ["DESIGN section 11"] if condition in design else []
+            sources = ["docs/design.md section 11"] if condition in design else []
             for concern in concerns_for(item_id):
                 if concern.condition == condition and concern.level.value == level:
                     sources.extend(s for s in concern.sources if s not in sources)
@@ -274,21 +277,23 @@ def _with_safety_sources(evidence: str | None, item_id: str) -> str | None:
 
 
 def _check_design_minimum() -> None:
-    """DESIGN section 11's table and movement groups are contained in the derived ones."""
+    """docs/design.md section 11's table and movement groups are contained in the derived ones."""
     for item_id, (absolute, relative) in DESIGN_CONTRAINDICATIONS.items():
         have_absolute, have_relative = CONTRAINDICATIONS.get(item_id, ((), ()))
         missing = sorted(
             {*(set(absolute) - set(have_absolute)), *(set(relative) - set(have_relative))}
         )
         if missing:
-            raise ValueError(f"{item_id}: DESIGN section 11 contraindications lost: {missing}")
+            raise ValueError(
+                f"{item_id}: docs/design.md section 11 contraindications lost: {missing}"
+            )
     for name, group, minimum in (
         ("flexion-biased", FLEXION_BIASED, (*DESIGN_FLEXION_BIASED, *DESIGN_FLEXION_LOADING)),
         ("extension-loading", EXTENSION_LOADING, DESIGN_EXTENSION_LOADING),
     ):
         lost = sorted(set(minimum) - set(group))
         if lost:
-            raise ValueError(f"{name} group lost DESIGN members: {lost}")
+            raise ValueError(f"{name} group lost members of docs/design.md section 11: {lost}")
 
 
 def _check_alternatives() -> None:

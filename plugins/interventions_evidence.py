@@ -1,6 +1,6 @@
 """Evidence notes shared by the built-in interventions (data only, no hooks).
 
-Grades come from shared/reference/clinical-lbp.md section 7: the APTA / Academy of Orthopaedic
+Grades come from docs/clinical-basis.md section 6: the APTA / Academy of Orthopaedic
 Physical Therapy CPG, George et al., JOSPT 2021 (doi:10.2519/jospt.2021.0304), whose wording maps
 to grades as "should" = A, "may" = B, "can" = C (mapping taken from a secondary summary; check it
 against the CPG methods table). Recommendations marked "secondary summary" were seen only in a

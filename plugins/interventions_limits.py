@@ -7,7 +7,7 @@ prescription choice and is never progressed. Every exercise of the catalog needs
 assembly in :mod:`careengine_plugins.interventions` checks it), and no maximum may lie below the
 exercise's default dosage.
 
-Anchors (shared/reference/clinical-lbp.md section 9.1); the exact ceilings are local design
+Anchors (docs/clinical-basis.md section 7); the exact ceilings are local design
 choices within them:
 
 * resistance work (ACSM, Garber 2011): 2-4 sets of 8-12 repetitions; 10-15 repetitions for

@@ -2,8 +2,9 @@
 
 Contraindications, alternatives, exclusive groups and progression links are not set here: they
 live in one reviewable place, :mod:`careengine_plugins.interventions`, which also registers these
-interventions. Numbers from the clinic articles in shared/seeds are kept (cat-cow 10-15 rounds,
-stretches held 20-30 s, two to three sessions a week); the wording is our own.
+interventions. Numbers from the clinic's exercise articles (docs/clinical-basis.md section 7) are
+kept (cat-cow 10-15 rounds, stretches held 20-30 s, two to three sessions a week); the wording is
+our own.
 """
 
 from __future__ import annotations

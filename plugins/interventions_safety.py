@@ -13,7 +13,7 @@ One table drives every contraindication of the built-in catalog:
 from the two; an absolute concern wins over a relative one for the same condition. The same
 tags give the directional-preference groups (:data:`FLEXION_BIASED`, :data:`EXTENSION_LOADING`)
 that rules/directional_preference.toml vetoes, so a new exercise is placed in every group and
-under every condition by tagging it once. DESIGN section 11's contraindication table is the
+under every condition by tagging it once. docs/design.md section 11's contraindication table is the
 minimum and is reproduced by these tags (the assembly in :mod:`careengine_plugins.interventions`
 checks it); docs/clinical-basis.md gives the same table in prose with its sources.
 
@@ -243,7 +243,7 @@ def _rows(
 
 
 #: Every condition-level concern of the built-in catalog, with the published source behind it (or
-#: "local choice" where we chose). Which rows DESIGN section 11 requires is recorded in
+#: "local choice" where we chose). Which rows docs/design.md section 11 requires is recorded in
 #: :data:`careengine_plugins.interventions.DESIGN_CONTRAINDICATIONS`.
 CONCERNS: tuple[Concern, ...] = (
     *_rows(

@@ -1,6 +1,7 @@
-"""Built-in scores and classifications (DESIGN section 11), through ``careengine_derive_facts``.
+"""Built-in scores and classifications (docs/design.md section 11), through
+``careengine_derive_facts``.
 
-Classifications (plan keys of DESIGN 6.3):
+Classifications (plan keys of docs/design.md section 6.3):
 
 * ``startback`` {total, psychosocial, risk}
 * ``odi`` {percent, band}
@@ -56,7 +57,7 @@ from careengine_plugins.scoring_scores import (
 )
 
 _BOOL = (True, False)
-#: The TBC subgroups, in the order of DESIGN section 11.
+#: The TBC subgroups, in the order of docs/design.md section 11.
 TBC_SUBGROUPS = (
     "manipulation",
     "stabilization",
@@ -191,5 +192,5 @@ def careengine_catalog(registry: CatalogRegistry) -> None:
 
 @hookimpl
 def careengine_derive_facts(assessment: Assessment) -> list[Classification | DerivedFact]:
-    """Scores and classifications of DESIGN section 11 (see the module docstring)."""
+    """Scores and classifications of docs/design.md section 11 (see the module docstring)."""
     return derive(assessment)

@@ -1,4 +1,5 @@
-"""Three-valued criteria for the scoring plugin (DESIGN section 11, "Three-valued outcomes").
+"""Three-valued criteria for the scoring plugin (docs/design.md section 11, "Three-valued
+outcomes").
 
 A :class:`Criterion` is met (``True``), failed (``False``) or unknown (``None``: its inputs were
 not given). Unknown is never treated as failed:
@@ -12,8 +13,9 @@ not given). Unknown is never treated as failed:
 
 Every undecided outcome carries ``missing``: the names of the inputs that would decide it.
 
-Findings follow DESIGN 6.1: a finding listed with ``present`` true is present; one listed only
-with ``"present": false`` was examined and not found; one not listed was not examined (unknown).
+Findings follow docs/design.md section 6.1: a finding listed with ``present`` true is present; one
+listed only with ``"present": false`` was examined and not found; one not listed was not examined
+(unknown).
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
-"""Clinical prediction rules and classifications of DESIGN section 11, three-valued.
+"""Clinical prediction rules and classifications of docs/design.md section 11, three-valued.
 
 Each builder returns a :class:`~careengine.model.Classification` with exactly the plan keys of
-DESIGN 6.3, ``missing`` (the inputs that would decide a ``null`` value), ``inputs`` (the input
-values used, keyed by where they come from) and ``criteria_met`` (the names of the criteria met).
-Thresholds are the published ones as DESIGN section 11 fixes them (strict ``<`` and ``>``).
+docs/design.md section 6.3, ``missing`` (the inputs that would decide a ``null`` value), ``inputs``
+(the input values used, keyed by where they come from) and ``criteria_met`` (the names of the
+criteria met). Thresholds are the published ones as docs/design.md section 11 fixes them (strict
+``<`` and ``>``).
 """
 
 from __future__ import annotations
@@ -300,8 +301,8 @@ def axspa(assessment: Assessment) -> Classification:
     """Eligible when onset age < 45 and duration > 90 days; refer when eligible and either at
     least 4 features, or exactly 3 with HLA-B27 positive.
 
-    Unknowns exactly as DESIGN section 11 states them for axSpA: ``eligible`` is null when onset
-    age or duration is unknown; ``features`` is null when ``axspa_features`` is absent;
+    Unknowns exactly as docs/design.md section 11 states them for axSpA: ``eligible`` is null when
+    onset age or duration is unknown; ``features`` is null when ``axspa_features`` is absent;
     ``refer`` is false when ``eligible`` is false, else null when ``eligible`` or ``features`` is
     null or when there are exactly 3 features and HLA-B27 was not tested.
     """

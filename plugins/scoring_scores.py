@@ -1,5 +1,5 @@
-"""Questionnaire scores (DESIGN section 11): STarT Back, ODI, FABQ, and their reconciliation with
-scores given directly in ``measures``.
+"""Questionnaire scores (docs/design.md section 11): STarT Back, ODI, FABQ, and their reconciliation
+with scores given directly in ``measures``.
 
 A score comes from the raw answers in ``questionnaires`` when they are given, else from
 ``measures``. When both are given and disagree the assessment is inconsistent:

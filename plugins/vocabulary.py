@@ -1,12 +1,12 @@
 """Built-in vocabulary: plan stages and the finding, condition, red-flag and measure codes.
 
-The codes are the contract of shared/DESIGN.md section 7; a few extra finding codes a clinician
+The codes are the contract of docs/design.md section 7; a few extra finding codes a clinician
 would expect are added at the end of :data:`FINDINGS` (marked there). Everything here is
 constant data (tuples of frozen :class:`~careengine.model.Term` and
 :class:`~careengine.model.Stage` objects) registered by :func:`careengine_catalog`.
 
-Impairment flags follow DESIGN section 7: every finding is an impairment (it must be addressed
-by a plan item or reported as unaddressed) except the measurements, the test results and
+Impairment flags follow docs/design.md section 7: every finding is an impairment (it must be
+addressed by a plan item or reported as unaddressed) except the measurements, the test results and
 centralization / peripheralization.
 
 The measure codes ``age``, ``nprs_current``, ``nprs_worst``, ``nprs_best``,
@@ -22,8 +22,9 @@ from careengine.registry import CatalogRegistry
 
 # --- stages ------------------------------------------------------------------------------------
 
-#: The default gates of DESIGN section 8 (pain-monitoring model, Silbernagel 2007 / Thomee 1997,
-#: and the NPRS minimal important change of 2 points). Combining them is a local design choice.
+#: The default gates of docs/design.md section 8 (pain-monitoring model, Silbernagel 2007 /
+#: Thomee 1997, and the NPRS minimal important change of 2 points). Combining them is a local
+#: design choice.
 _DEFAULT_GATES: tuple[str, ...] = (
     "Pain during exercise stays at or below 5/10",
     "Pain after exercise settles within 24 hours",
@@ -101,7 +102,7 @@ def _observation(code: str, label: str, region: str | None, unit: str | None = N
 
 
 FINDINGS: tuple[Term, ...] = (
-    # impairments (DESIGN section 7)
+    # impairments (docs/design.md section 7)
     _impairment(
         "thoracic_mobility_limited", "Limited thoracic (mid-back) mobility", "thoracic spine"
     ),
@@ -144,7 +145,7 @@ FINDINGS: tuple[Term, ...] = (
     _impairment(
         "lateral_shift", "Lateral shift (visible sideways deviation of the trunk)", "lumbar spine"
     ),
-    # test results (DESIGN section 7: not impairments)
+    # test results (docs/design.md section 7: not impairments)
     _observation(
         "prone_instability_test_positive", "Positive prone instability test", "lumbar spine"
     ),
@@ -163,7 +164,7 @@ FINDINGS: tuple[Term, ...] = (
         "Peripheralization: symptoms spread further down the leg with repeated movement",
         "lumbar spine",
     ),
-    # --- additions beyond DESIGN section 7 ---
+    # --- additions beyond docs/design.md section 7 ---
     _observation(
         "slump_test_positive",
         "Positive slump test (neural mechanosensitivity reproducing leg symptoms)",
@@ -227,7 +228,7 @@ RED_FLAGS: tuple[Term, ...] = tuple(
         ("major_trauma", "Major trauma (e.g. fall from height, road traffic collision)"),
         ("minor_trauma", "Minor trauma or strenuous lifting"),
         ("prolonged_corticosteroid_use", "Prolonged corticosteroid use"),
-        # --- additions beyond DESIGN section 7 ---
+        # --- additions beyond docs/design.md section 7 ---
         (
             "failed_conservative_care",
             "No improvement after a month or more of conservative care (a weak malignancy "

@@ -2,7 +2,7 @@
 (test_clinical_rules) against, copied once here. A copy, not an import of careengine_plugins: the
 tests must catch a drift of the plugin from the contract and from docs/clinical-basis.md.
 
-* ``DESIGN_*``: DESIGN section 11's contraindication table and movement groups, verbatim. They
+* ``DESIGN_*``: docs/design.md section 11's contraindication table and movement groups, verbatim. They
   are the minimum: everything in them must stay.
 * :data:`PATTERNS` and :data:`CONCERNS`: what each intervention does and which conditions veto
   (``absolute``) or caution (``relative``) that, as docs/clinical-basis.md tables them.
@@ -62,7 +62,7 @@ DESIGN_CONTRAINDICATIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 
 # --- the complete directional groups -------------------------------------------------------------
 
-#: Every exercise loading the spine into flexion (DESIGN's flexion-biased and flexion-loading
+#: Every exercise loading the spine into flexion (docs/design.md's flexion-biased and flexion-loading
 #: lists, plus cat-cow and yoga, which move through flexion too).
 FLEXION_BIASED = (
     "cat_cow",
@@ -234,7 +234,7 @@ CONTRAINDICATIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = _derive(
 
 
 def _check_design_minimum() -> None:
-    """DESIGN's table and groups are contained in the full ones (a mistake here fails import)."""
+    """docs/design.md's table and groups are contained in the full ones (a mistake here fails import)."""
     for item, (absolute, relative) in DESIGN_CONTRAINDICATIONS.items():
         assert set(absolute) <= set(CONTRAINDICATIONS[item][0]), item
         assert set(relative) <= set(CONTRAINDICATIONS[item][1]), item

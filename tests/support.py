@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
 from careengine import Engine
 from careengine.model import Assessment, Plan
+from careengine.plan_io import plan_digest
 from careengine.rules.backend import durable_available
 from careengine.serialize import dumps, plan_to_dict
 from careengine.testing import assessment_data, backends, isolated_engine
@@ -49,10 +51,11 @@ def excluded(plan: Plan) -> dict[str, tuple[str, ...]]:
 
 
 def without_backend(plan: Plan) -> str:
-    """The plan's JSON with provenance.backend blanked (for backend comparisons)."""
+    """The plan's JSON with provenance.backend blanked (for backend comparisons) and its
+    content digest recomputed accordingly."""
     data = plan_to_dict(plan)
     data["provenance"]["backend"] = "-"
-    return repr(data)
+    return repr(resealed(data))
 
 
 __all__ = [
@@ -69,3 +72,18 @@ __all__ = [
     "placed_ids",
     "without_backend",
 ]
+
+
+def resealed(plan_data: dict[str, Any]) -> dict[str, Any]:
+    """A hand-edited stored plan with its ``provenance.content_sha256`` recomputed, as if
+    careengine had written it so (tests that edit a plan to reach a later check use it)."""
+    plan_data["provenance"]["content_sha256"] = plan_digest(plan_data)
+    return plan_data
+
+
+def with_backend(plan_text: str, backend: str) -> str:
+    """A plan's JSON text as it would read with ``backend`` as its rule backend (the content
+    digest recomputed): for comparing the plans of two backends."""
+    data = json.loads(plan_text)
+    data["provenance"]["backend"] = backend
+    return json.dumps(resealed(data), indent=2, ensure_ascii=False) + "\n"

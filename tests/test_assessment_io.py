@@ -1,4 +1,4 @@
-"""Reading assessments (DESIGN 6.1) and the plan JSON round trip (6.3)."""
+"""Reading assessments (docs/design.md section 6.1) and the plan JSON round trip (6.3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The built-in catalog content against the contract of shared/DESIGN.md sections 7 and 11.
+"""The built-in catalog content against the contract of docs/design.md sections 7 and 11.
 
 The catalog is built from the two built-in catalog plugins only (no demo plugin), exactly as the
 engine would build it.
@@ -23,7 +23,7 @@ from tests.design_tables import (
 
 PLUGINS = ["careengine_plugins.vocabulary", "careengine_plugins.interventions"]
 
-# --- DESIGN section 7, copied ------------------------------------------------------------------
+# --- docs/design.md section 7, copied -------------------------------------------------------------
 
 STAGES = ("relieve", "mobilize", "strengthen", "return")
 
@@ -113,7 +113,7 @@ CORE_MEASURES = (
     "gestational_week",
     "postpartum_weeks",
 )
-#: red-flag codes added beyond DESIGN section 7 (issue 13: a weak malignancy risk factor)
+#: red-flag codes added beyond docs/design.md section 7 (issue 13: a weak malignancy risk factor)
 EXTRA_RED_FLAGS = ("failed_conservative_care",)
 
 EXERCISES = (
@@ -180,7 +180,7 @@ KINDS: dict[str, InterventionKind] = {
     **dict.fromkeys(MODALITIES, InterventionKind.MODALITY),
 }
 
-# --- the clinic articles (shared/seeds) ----------------------------------------------------------
+# --- the clinic's exercise articles (docs/clinical-basis.md section 7) ----------------------------
 
 #: The ten exercises of the Shasta Health article, "two to three times a week".
 SEED_WEEKLY = (
@@ -327,7 +327,7 @@ def test_evidence_grades_use_the_cpg_wording(catalog: Catalog) -> None:
         assert graded or "no graded recommendation" in note.lower() or "ACP 2017" in note, item.id
 
 
-# --- contraindications: DESIGN section 11 as the minimum, docs/clinical-basis.md exactly ----------
+# --- contraindications: docs/design.md section 11 as the minimum, docs/clinical-basis.md exactly ---
 
 
 def test_design_contraindication_table_is_kept(catalog: Catalog) -> None:

@@ -1,4 +1,4 @@
-"""The command line (DESIGN section 9): ``evaluate``, ``plugins list``, ``--version``, exit codes.
+"""The command line (docs/design.md section 9): ``evaluate``, ``plugins list``, ``--version``, exit codes.
 
 In-process tests replace the default built-in plugins by the demo knowledge base, so they do not
 depend on the clinical content; the console-script test runs the installed program as is.

@@ -1,4 +1,4 @@
-"""The CLI commands of DESIGN section 9 beyond ``evaluate``: explain, catalog, schema, the engine
+"""The CLI commands of docs/design.md section 9 beyond ``evaluate``: explain, catalog, schema, the engine
 options every engine-building command accepts, and --version, with the built-in knowledge base.
 """
 

@@ -109,7 +109,7 @@ def test_axspa_alert_and_rheumatology_referral_keep_the_plan_ready() -> None:
     assert plan.status.value == "ready" and plan.items()
 
 
-# --- contraindications: every row of DESIGN section 11 -----------------------------------------
+# --- contraindications: every row of docs/design.md section 11 ------------------------------------
 
 
 class ProposeEverything:

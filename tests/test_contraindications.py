@@ -1,4 +1,4 @@
-"""Contraindications and cautions beyond DESIGN section 11's minimum (docs/clinical-basis.md):
+"""Contraindications and cautions beyond docs/design.md section 11's minimum (docs/clinical-basis.md):
 plans for patients with a vetoing condition, the substitutes the merge offers in a vetoed item's
 place, and the completeness of the directional-preference groups.
 

@@ -32,7 +32,7 @@ from careengine.testing.strategies import without_contradictions
 from careengine_plugins import demo
 from tests.plugins import catalog
 from tests.plugins.packs import RulePackPlugin
-from tests.support import DEMO
+from tests.support import DEMO, with_backend
 
 pytestmark = pytest.mark.skipif(not durable_available(), reason="durable-rules does not import")
 
@@ -357,8 +357,7 @@ def engines_for(directory: Path) -> list[Engine]:
 
 
 def plan_text(engine: Engine, data: dict[str, Any]) -> str:
-    plan = dumps(engine.evaluate(engine.load_assessment(data)))
-    return plan.replace(f'"backend": "{engine.backend_name}"', '"backend": "-"', 1)
+    return with_backend(dumps(engine.evaluate(engine.load_assessment(data))), "-")
 
 
 @settings(

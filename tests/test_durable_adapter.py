@@ -1,5 +1,5 @@
 """The durable-rules adapter: one test per sharp edge it neutralises
-(careengine/rules/durable_backend.py, shared/reference/durable-rules.md).
+(careengine/rules/durable_backend.py, docs/design.md section 4.3).
 
 Tests that need durable-rules are skipped where it does not import; where a behaviour belongs to
 the runner and holds for every backend, the python backend runs too, as the oracle.

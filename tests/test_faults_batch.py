@@ -1,4 +1,4 @@
-"""A batch with one poisoned input still writes every other plan (DESIGN section 9): the bad input
+"""A batch with one poisoned input still writes every other plan (docs/design.md section 9): the bad input
 is reported in ``batch-report.json`` and on stderr, the exit code is 2, and every plan written
 is byte-identical to what ``careengine evaluate`` gives for that file. Runs the CLI in a child
 process, with one worker and with two."""

@@ -147,7 +147,7 @@ def _consistent(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 @st.composite
 def assessments(draw: st.DrawFn) -> dict[str, Any]:
-    """Valid assessment JSON using every field of DESIGN 6.1."""
+    """Valid assessment JSON using every field of docs/design.md section 6.1."""
     patient: dict[str, Any] = {
         "id": draw(st.text("abcXYZ019-_ ./é", min_size=1, max_size=12).filter(str.strip)),
         "conditions": draw(

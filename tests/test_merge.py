@@ -1,4 +1,4 @@
-"""Merge semantics (DESIGN section 5), one concrete rule set per point.
+"""Merge semantics (docs/design.md section 5), one concrete rule set per point.
 
 Engines use the demo knowledge base, the test vocabulary (tests.plugins.catalog) and a pack of
 rules written for each test.

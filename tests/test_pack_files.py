@@ -119,3 +119,24 @@ def test_rules_lint_refuses_a_fifo(tmp_path: Path) -> None:
     result = within_timeout(fifo, lambda: CliRunner().invoke(cli, ["rules", "lint", str(fifo)]))
     assert result.exit_code == 1, result.output
     assert f"{fifo}: $: cannot read: not a regular file (a FIFO)" in result.stdout
+
+
+def test_a_fifo_given_as_gates_is_refused_without_blocking(tmp_path: Path) -> None:
+    from careengine.errors import ConfigurationError
+    from careengine.progression import load_gates
+
+    fifo = tmp_path / "gates.toml"
+    os.mkfifo(fifo)
+    with pytest.raises(ConfigurationError) as info:
+        within_timeout(fifo, lambda: load_gates(fifo))
+    assert [str(p) for p in info.value.problems] == ["gates.toml: $: not a regular file (a FIFO)"]
+
+
+def test_a_fifo_given_as_a_case_file_is_refused_without_blocking(tmp_path: Path) -> None:
+    from careengine.rules.golden import load_cases
+
+    fifo = tmp_path / "x.case.toml"
+    os.mkfifo(fifo)
+    with pytest.raises(RulePackError) as info:
+        within_timeout(fifo, lambda: load_cases(fifo))
+    assert [str(p) for p in info.value.problems] == [f"{fifo}: $: not a regular file (a FIFO)"]

@@ -1,7 +1,7 @@
 """The plan's JSON is written straight from the Plan (careengine.plan_json); it must be byte for
 byte ``json.dumps(data, indent=2, ensure_ascii=False)`` of the data it holds plus a newline, for
 every example, for random assessments, and for plans read back with progressions and odd text;
-and its keys are those of DESIGN 6.3, in that order."""
+and its keys are those of docs/design.md section 6.3, in that order."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def test_plans_read_back_with_progressions_history_and_odd_text() -> None:
     assert json.loads(dumps(plan)) == plan_to_dict(plan)
 
 
-# DESIGN 6.3, key by key and in its order (a plan may carry more keys, never fewer or renamed)
+# docs/design.md section 6.3, key by key and in its order (a plan may carry more keys, never fewer or renamed)
 CONTRACT: dict[str, tuple[str, ...]] = {
     "$": (
         "schema",
@@ -102,7 +102,7 @@ CONTRACT: dict[str, tuple[str, ...]] = {
     "because": ("rule", "pack", "pack_version", "plugin", "matched", "rationale"),
     "excluded": ("intervention", "reasons"),
     "progression": ("from_stage", "to_stage", "decision", "reasons"),
-    "provenance": ("engine_version", "plugins", "packs", "fingerprint"),
+    "provenance": ("engine_version", "plugins", "packs", "fingerprint", "content_sha256"),
     "pack": ("version", "sha256"),
 }
 

@@ -287,7 +287,11 @@ def test_reviewers_run_in_plugin_name_order_whatever_the_registration_order() ->
             {"red_flags": ["saddle_anesthesia"]},
             "changed the status of a plan whose red flags withhold treatment",
         ),
-        (bad_reviewer.DropsAlerts(), {"red_flags": ["bladder_dysfunction"]}, "removed alerts"),
+        (
+            bad_reviewer.DropsAlerts(),
+            {"red_flags": ["bladder_dysfunction"]},
+            "removed alert cauda_equina_suspected (emergency)",
+        ),
         (bad_reviewer.ReturnsNotAPlan(), {}, "returned dict; expected a Plan or None"),
     ],
 )

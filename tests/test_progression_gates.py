@@ -1,4 +1,4 @@
-"""The reassessment gates (DESIGN section 8): every gate at its boundary, stage moves, the
+"""The reassessment gates (docs/design.md section 8): every gate at its boundary, stage moves, the
 findings check, configurable gates and the gates file."""
 
 from __future__ import annotations

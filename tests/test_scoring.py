@@ -1,5 +1,5 @@
-"""Scores and classifications of DESIGN section 11 (plugin ``careengine_plugins.scoring``) and the
-questionnaire shapes of DESIGN 6.1 (the assessment loader).
+"""Scores and classifications of docs/design.md section 11 (plugin ``careengine_plugins.scoring``) and the
+questionnaire shapes of docs/design.md section 6.1 (the assessment loader).
 
 Every published threshold is tested on both sides of its boundary, through the engine (assessment
 data -> ``engine.load_assessment`` -> ``engine.evaluate`` -> ``plan.classifications``), and the
@@ -182,7 +182,7 @@ def test_scoring_is_a_default_builtin_and_every_classification_is_always_present
 
 
 def test_design_example_classifications() -> None:
-    """The assessment of DESIGN 6.1 (hip rotation and centralization as given there)."""
+    """The assessment of docs/design.md section 6.1 (hip rotation and centralization as given there)."""
     block = classify(
         age=34,
         duration=10,
@@ -212,7 +212,7 @@ def test_design_example_classifications() -> None:
     assert block["tbc"]["overlap"] is True
 
 
-# --- questionnaire shapes (DESIGN 6.1) ----------------------------------------------------------
+# --- questionnaire shapes (docs/design.md section 6.1) --------------------------------------------
 
 
 def test_valid_questionnaires_are_kept_as_plain_validated_data() -> None:
@@ -1239,7 +1239,7 @@ def test_axspa_onset_before_35_counts_once(onset: int, listed: list[str], featur
             {"onset_age": 30, "questionnaires": {"axspa_features": FOUR}},
             {"eligible": None, "features": 5, "refer": None, "missing": ["episode.duration_days"]},
         ),
-        # DESIGN: eligible is null whenever onset age or duration is unknown
+        # docs/design.md section 11: eligible is null whenever onset age or duration is unknown
         (
             {"onset_age": 50, "questionnaires": {"axspa_features": FOUR}},
             {"eligible": None, "features": 4, "refer": None, "missing": ["episode.duration_days"]},

@@ -1,7 +1,7 @@
 """Read an assessment from a FHIR R4 ``Bundle`` (``evaluate --input-format fhir``).
 
 Each resource is mapped through the table of docs/fhir.md onto the careengine assessment JSON
-(DESIGN 6.1), which then goes through the same validation as a JSON file
+(docs/design.md section 6.1), which then goes through the same validation as a JSON file
 (:func:`careengine.assessment_io.read_assessment`). Problems are reported with the FHIR path they
 come from (``entry[3].resource.code``), all at once.
 

@@ -2,8 +2,9 @@
 
 careengine's own vocabulary (finding, condition, red-flag, measure and intervention codes, stage
 ids, alert codes) travels in careengine CodeSystems under :data:`BASE`; the code is the catalog
-code unchanged. Outside codes are used only where they were verified (interop-fhir.md section 6)
-or where a catalog plugin supplies them (:attr:`careengine.model.Intervention.codings`).
+code unchanged. Outside codes are used only where they were verified (docs/fhir.md lists them with
+how sure each is) or where a catalog plugin supplies them
+(:attr:`careengine.model.Intervention.codings`).
 
 Resource ids are name-based UUIDs (:func:`resource_id`), so the same input always gives the same
 ids; a bundle's ``fullUrl`` is ``urn:uuid:<id>`` and every reference uses that ``fullUrl``.

@@ -1,7 +1,7 @@
 """The durable-rules adapter: the only module that imports durable-rules.
 
 It drives the C layer (``durable_rules_engine``) directly instead of ``durable.engine.Host``, which
-neutralises the sharp edges listed in shared/reference/durable-rules.md:
+neutralises the sharp edges listed in docs/design.md section 4.3:
 
 1. background threads: no Host is created, so no dispatcher or timer thread ever runs and nothing
    can race with an evaluation or with the deletion of a session;

@@ -43,6 +43,7 @@ from careengine.errors import CareEngineError, Problem, RulePackError
 from careengine.model import Plan
 from careengine.rules.golden_progression import PROGRESSION_KEYS, check_progression
 from careengine.rules.golden_vocabulary import Vocabulary, expectation_problems
+from careengine.rules.toml_pack import NotRegularFile, read_regular_file
 from careengine.serialize import plan_to_dict
 
 #: What a case may expect of its plan (also the keywords of ``careengine.testing.assert_plan``).
@@ -100,7 +101,12 @@ def load_cases(path: str | Path) -> list[Case]:
     p = Path(path)
     problems: list[Problem] = []
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_regular_file(p).decode("utf-8"))
+    except NotRegularFile as exc:
+        raise RulePackError(
+            "bad case file",
+            problems=[Problem(file=str(p), path="$", message=f"not a regular file ({exc})")],
+        ) from exc
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise RulePackError(
             "bad case file",

@@ -1,4 +1,4 @@
-"""``careengine rules lint``: validation plus the checks of DESIGN 4.4.
+"""``careengine rules lint``: validation plus the checks of docs/design.md section 4.4.
 
 Errors (broken or contradictory rules, unknown codes):
 

@@ -23,7 +23,7 @@ DEFAULT_PRIORITY = 50
 
 
 class FactType(enum.StrEnum):
-    """The fact types of DESIGN section 4.1. In a pattern, the key names the type."""
+    """The fact types of docs/design.md section 4.1. In a pattern, the key names the type."""
 
     FINDING = "finding"
     CONDITION = "condition"

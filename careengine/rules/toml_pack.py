@@ -1,5 +1,5 @@
-"""TOML rule packs (DESIGN 4.2): one file is one pack, parsed into the same :class:`Rule` objects
-Python plugins build.
+"""TOML rule packs (docs/design.md section 4.2): one file is one pack, parsed into the same
+:class:`Rule` objects Python plugins build.
 
 Parsing reports *every* structural problem of every file at once (unknown keys with a
 suggestion, bad operators, type errors, missing metadata); catalog checks (unknown codes and
@@ -476,8 +476,8 @@ def expand(paths: Iterable[tuple[Path, str]]) -> list[tuple[Path, str]]:
     return out
 
 
-class _NotRegular(Exception):
-    """A pack path that is a FIFO, a device, a socket or a directory."""
+class NotRegularFile(OSError):
+    """A path that is a FIFO, a device, a socket or a directory where a file was expected."""
 
 
 def _file_kind(mode: int) -> str | None:
@@ -494,24 +494,24 @@ def _file_kind(mode: int) -> str | None:
     return next((name for test, name in kinds if test(mode)), "not a file")
 
 
-def read_pack_bytes(path: Path) -> bytes:
-    """The bytes of a pack file, which must be a regular file.
+def read_regular_file(path: Path) -> bytes:
+    """The bytes of a pack (or gates, or case) file, which must be a regular file.
 
     A FIFO, a device or a socket is refused before it is opened for reading (a FIFO would block
     until some writer appears, a device may never end); the file is opened without blocking and
     checked again, so a path swapped for a FIFO in between is refused as well.
 
-    :raises _NotRegular: the path is not a regular file (the message says what it is).
+    :raises NotRegularFile: the path is not a regular file (the message says what it is).
     :raises OSError: the file cannot be read.
     """
     kind = _file_kind(os.stat(path).st_mode)
     if kind is not None:
-        raise _NotRegular(kind)
+        raise NotRegularFile(kind)
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     with os.fdopen(fd, "rb") as stream:
         kind = _file_kind(os.fstat(fd).st_mode)
         if kind is not None:
-            raise _NotRegular(kind)
+            raise NotRegularFile(kind)
         return stream.read()
 
 
@@ -522,8 +522,8 @@ def load_paths(paths: Iterable[tuple[Path, str]]) -> tuple[list[RulePack], list[
     for path, plugin in expand(paths):
         name = str(path)
         try:
-            text = read_pack_bytes(path)
-        except _NotRegular as exc:
+            text = read_regular_file(path)
+        except NotRegularFile as exc:
             problems.append(
                 Problem(file=name, path="$", message=f"cannot read: not a regular file ({exc})")
             )

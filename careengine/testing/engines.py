@@ -139,7 +139,7 @@ def assessment_data(
     assessed_on: str | None = None,
     patient_id: str = "p-test",
 ) -> dict[str, Any]:
-    """Assessment JSON data (DESIGN 6.1) from keyword arguments.
+    """Assessment JSON data (docs/design.md section 6.1) from keyword arguments.
 
     A finding given as a string is that code, present; ``pain`` as a number is the current pain.
     ``response`` makes it a follow-up (load it with ``followup=True``).

@@ -2,8 +2,8 @@
 
 Every code an assessment uses is drawn from the engine's catalog (built-in codes and those the
 engine's plugins registered), every number from its valid range, and the questionnaires in the
-shapes of DESIGN 6.1, so ``engine.load_assessment(data)`` accepts every example. Importing this
-module needs hypothesis (``pip install 'careengine[test]'``)::
+shapes of docs/design.md section 6.1, so ``engine.load_assessment(data)`` accepts every example.
+Importing this module needs hypothesis (``pip install 'careengine[test]'``)::
 
     from hypothesis import given
     from careengine.testing import isolated_engine
@@ -179,7 +179,7 @@ def questionnaires() -> st.SearchStrategy[dict[str, Any]]:
 
 
 def responses() -> st.SearchStrategy[dict[str, Any]]:
-    """The ``response`` block of a follow-up (DESIGN 6.2)."""
+    """The ``response`` block of a follow-up (docs/design.md section 6.2)."""
     return st.fixed_dictionaries(
         {
             "exercise_pain_max": st.integers(0, 10),
