@@ -17,28 +17,24 @@ from careengine.io.assessment_format import (
     ASSESSMENT_SCHEMA,
     GESTATION_NEEDS_PREGNANCY,
     GESTATIONAL_WEEKS,
-    MAX_FINDINGS,
     POSTPARTUM_NOT_PREGNANT,
     POSTPARTUM_WEEKS,
     PREGNANCY_CONDITION,
     PREGNANT_OR_POSTPARTUM,
 )
 from careengine.io.field_reader import FieldReader
-from careengine.io.json_text import parse_json, read_bounded, read_input
+from careengine.io.findings import read_findings
+from careengine.io.json_text import display_name, parse_json, printable, read_bounded, read_input
 from careengine.io.questionnaires import read_questionnaires
 from careengine.io.schema_check import SchemaChecker, combine
 from careengine.model import (
     Assessment,
-    Direction,
     Episode,
-    Finding,
     LegSymptoms,
     Pain,
     Patient,
     Pregnancy,
     Response,
-    Severity,
-    Side,
     TermKind,
 )
 from careengine.plugins.registry import Catalog
@@ -71,7 +67,30 @@ def read_assessment(
 
     The data is checked against the catalog's JSON Schema first (``checker``; built here when
     not given), then by the loader; every problem is reported once, all at once.
+
+    Findings must not contradict each other (two entries of one code):
+
+    * present and absent: an absent entry denies a present one when it covers it. An absent
+      entry without a side, or ``bilateral``, covers both sides, one without a direction every
+      direction; a present entry without a side (or direction) only says that the finding is
+      there somewhere, so it is denied only by an absent entry that covers everything. So
+      ``left`` absent and ``bilateral`` present contradict, while ``left`` absent with a present
+      entry without a side, or centralization present with ``extension`` and absent with
+      ``flexion``, do not.
+    * two values for one side: entries for the same side (the same side, both without a side,
+      or ``bilateral`` with ``left`` or ``right``) that are both present (or both absent in the
+      same direction) must agree on each of ``severity``, ``value`` and ``unit`` that both give;
+      two present entries must not give different directions. An entry without a side next to
+      one with a side may concern the other side, so their values are not compared.
+
+    An exact duplicate (every field equal, after the catalog's unit is filled in) is accepted
+    silently and kept as given, like overlapping entries that agree without being identical
+    (``bilateral`` and ``left`` alike, or one with a severity and one without): nothing is
+    dropped, each entry stays a fact of its own (as the engine has always kept them), and a
+    rule that asks whether the finding is present matches either way.
     """
+    from careengine.io.schema_check import SchemaChecker  # it imports this module
+
     checker = checker or SchemaChecker(catalog)
     variant = {"followup": followup, "allow_unknown": allow_unknown}
     schema_problems = checker.problems(data, file=file, **variant)
@@ -94,7 +113,7 @@ def read_assessment(
     assessed_on = _date(r, root.get("assessed_on"))
     episode = _episode(r, root.get("episode"))
     pain = _pain(r, root.get("pain"))
-    findings = _findings(r, root.get("findings"))
+    findings = read_findings(r, root.get("findings"))
     red_flags = r.codes(
         root.get("red_flags"), "red_flags", catalog.code_set(TermKind.RED_FLAG), "red flag"
     )
@@ -212,78 +231,12 @@ def _pain(r: FieldReader, data: Any) -> Pain:
     )
 
 
-FINDING_KEYS = {"code", "present", "side", "severity", "value", "unit", "direction"}
-
-
-def _findings(r: FieldReader, data: Any) -> list[Finding]:
-    if data is None:
-        return []
-    if not isinstance(data, list):
-        r.problem("findings", f"must be a list, not {kind_of(data)}")
-        return []
-    if len(data) > MAX_FINDINGS:
-        r.problem("findings", f"has {len(data)} entries; at most {MAX_FINDINGS} are accepted")
-        return []
-    known = r.catalog.code_set(TermKind.FINDING)
-    out = []
-    for i, raw in enumerate(data):
-        path = f"findings[{i}]"
-        f = r.obj(raw, path)
-        if f is None:
-            if raw is None:
-                r.problem(path, "must be an object, not null")
-            continue
-        r.keys(f, FINDING_KEYS, path)
-        code = f.get("code")
-        if not isinstance(code, str):
-            r.problem(
-                f"{path}.code",
-                "is required" if code is None else f"must be a string, not {kind_of(code)}",
-            )
-            continue
-        if code not in known:
-            if r.allow_unknown:
-                r.unrecognized.append(code)
-            else:
-                r.problem(f"{path}.code", f"unknown finding {code!r}", suggest(code, known))
-            continue
-        term = r.catalog.term(TermKind.FINDING, code)
-        unit = f.get("unit")
-        if unit is not None and not isinstance(unit, str):
-            r.problem(f"{path}.unit", f"must be a string, not {kind_of(unit)}")
-            unit = None
-        if term is not None and term.unit is not None and unit is not None and unit != term.unit:
-            r.problem(f"{path}.unit", f"{code} is measured in {term.unit!r}, not {unit!r}")
-        if term is not None and term.unit is not None and unit is None and "value" in f:
-            unit = term.unit
-        low, high = (
-            (0.0, 180.0) if (unit or (term.unit if term else None)) == "deg" else (None, None)
-        )
-        value = r.number(f.get("value"), f"{path}.value", low, high)
-        present = r.boolean(f.get("present"), f"{path}.present")
-        out.append(
-            Finding(
-                code=code,
-                present=True if present is None else present,
-                side=r.enum(f.get("side"), f"{path}.side", Side),
-                severity=r.enum(f.get("severity"), f"{path}.severity", Severity),
-                value=value,
-                unit=unit,
-                direction=r.enum(f.get("direction"), f"{path}.direction", Direction),
-            )
-        )
-    return out
-
-
-# --- questionnaires (docs/design.md section 6.1: the contract's questionnaire shapes) -------------
-
-
 def _measures(r: FieldReader, data: Any) -> dict[str, float]:
     m = r.obj(data, "measures") or {}
     known = r.catalog.code_set(TermKind.MEASURE)
     out = {}
     for key, value in m.items():
-        path = f"measures.{key}"
+        path = f"measures.{printable(str(key))}"
         if key not in known:
             r.problem(path, f"unknown measure {key!r}", suggest(key, known))
             continue
@@ -325,7 +278,7 @@ def load_assessment(
 ) -> Assessment:
     """Read and validate an assessment file (at most ``MAX_BYTES`` of it are ever read)."""
     p = Path(path)
-    name = p.name
+    name = display_name(p)
     data = parse_json(read_input(p, reader), file=name)
     return read_assessment(
         data, catalog, file=name, allow_unknown=allow_unknown, followup=followup, checker=checker

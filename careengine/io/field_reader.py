@@ -12,6 +12,7 @@ from typing import Any
 
 from careengine.errors import Problem, kind_of, suggest
 from careengine.io.assessment_format import MAX_LIST, MAX_NUMBER
+from careengine.io.json_text import NOT_UNICODE, encodable, printable, shown
 from careengine.plugins.registry import Catalog
 
 
@@ -31,8 +32,9 @@ class FieldReader:
     def keys(self, data: Mapping[str, Any], allowed: set[str], path: str) -> None:
         for key in data:
             if key not in allowed:
+                shown = printable(str(key))
                 self.problem(
-                    f"{path}.{key}" if path else key,
+                    f"{path}.{shown}" if path else shown,
                     f"unknown key {key!r}",
                     suggest(str(key), sorted(allowed)),
                 )
@@ -91,6 +93,9 @@ class FieldReader:
         if not isinstance(data, str) or not data.strip():
             self.problem(path, f"must be a non-empty string, not {kind_of(data)}")
             return None
+        if not encodable(data):
+            self.problem(path, f"{shown(data)} {NOT_UNICODE}")
+            return None
         return data
 
     def enum(self, data: Any, path: str, enum: Any) -> Any:
@@ -132,9 +137,3 @@ class FieldReader:
             else:
                 out.append(code)
         return out
-
-
-def shown(value: Any) -> str:
-    """A value for a message, shortened when it is very long."""
-    text = repr(value)
-    return text if len(text) <= 40 else f"{text[:20]}...({len(text)} characters)"

@@ -19,14 +19,14 @@ string``, ``11 is out of range (0 to 10)``, ``unknown key 'sevrity' (did you mea
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
 import jsonschema
 
 from careengine.errors import Problem, kind_of, suggest
+from careengine.io.json_text import format_path, parse_path
 from careengine.io.schema import assessment_schema
 from careengine.plugins.registry import Catalog
 
@@ -42,21 +42,6 @@ _TYPE_NOUNS = {
     "boolean": "true or false",
 }
 _PATTERN_MESSAGES = {r"\S": "must be a non-empty string"}
-_SEGMENT = re.compile(r"\[(\d+)\]|\.?([^.\[\]]+)")
-
-
-def format_path(segments: Iterable[str | int]) -> str:
-    """``["findings", 2, "code"]`` -> ``findings[2].code``; the document itself is ``$``."""
-    out = ""
-    for seg in segments:
-        out += f"[{seg}]" if isinstance(seg, int) else (f".{seg}" if out else str(seg))
-    return out or "$"
-
-
-def parse_path(path: str | None) -> list[str | int]:
-    if not path or path == "$":
-        return []
-    return [int(m[1]) if m[1] is not None else m[2] for m in _SEGMENT.finditer(path)]
 
 
 def _bounds(schema: Mapping[str, Any]) -> str:

@@ -28,9 +28,10 @@ import attrs
 import click
 import pluggy
 
-from careengine.errors import CareEngineError, PluginError
+from careengine.errors import CareEngineError, PluginError, Problem
 from careengine.model import Assessment, Classification, DerivedFact, Plan
 from careengine.plugins import hookspecs
+from careengine.plugins.hook_names import unmarked_hooks
 from careengine.plugins.registry import (
     Catalog,
     CatalogRegistry,
@@ -141,18 +142,21 @@ class PluginHost:
         )
 
     def check_pending(self) -> None:
-        """Fail when a plugin implements a hook that does not exist (a misspelt name)."""
-        for name, plugin in self.pm.list_name_plugin():
-            for attr in dir(plugin):
-                if not attr.startswith("careengine_") or attr in hookspecs.HOOK_NAMES:
-                    continue
-                if getattr(getattr(plugin, attr), "careengine_impl", None) is not None:
-                    info = self.infos.get(name)
-                    raise PluginError(
-                        f"unknown hook {attr!r} (known hooks: {', '.join(hookspecs.HOOK_NAMES)})",
-                        plugin=name,
-                        distribution=info.distribution if info else None,
-                    )
+        """Fail on a function named like a hook that careengine would never call: one marked
+        ``@hookimpl`` whose name is no hook (a misspelling), or a ``careengine_*`` function not
+        marked ``@hookimpl`` at all (pluggy ignores it silently). Names the plugin and the
+        function, with the closest hook name for a misspelling."""
+        for name, plugin in sorted(self.pm.list_name_plugin(), key=lambda np: np[0]):
+            problems = unmarked_hooks(plugin)
+            if problems:
+                info = self.infos.get(name)
+                error = PluginError(
+                    problems[0], plugin=name, distribution=info.distribution if info else None
+                )
+                if len(problems) > 1:  # one line each, every line naming the plugin
+                    origin = error.message[: len(error.message) - len(problems[0])]
+                    error.problems = tuple(Problem(message=origin + p) for p in problems)
+                raise error
         try:
             self.pm.check_pending()
         except pluggy.PluginValidationError as exc:  # pragma: no cover - covered above
