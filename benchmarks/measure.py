@@ -18,10 +18,10 @@ from typing import Any
 
 from benchmarks.workload import Workload
 from careengine import Engine
-from careengine.facts import assessment_facts, derived_facts
 from careengine.model import Assessment
+from careengine.pipeline.facts import assessment_facts, derived_facts
+from careengine.render.serialize import dumps
 from careengine.rules.backend import durable_available
-from careengine.serialize import dumps
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 

@@ -23,7 +23,7 @@ from careengine.errors import (
     RuleExecutionError,
     RulePackError,
 )
-from careengine.hookspecs import hookimpl
+from careengine.plugins.hookspecs import hookimpl
 from careengine.version import __version__
 
 __all__ = [

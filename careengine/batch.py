@@ -17,7 +17,7 @@ Inputs:
   (compared case-insensitively, as some file systems do) is an error for the later line: its
   plan would overwrite the earlier one.
 
-Every file is written atomically (:mod:`careengine.atomic_write`). A rerun never leaves a plan
+Every file is written atomically (:mod:`careengine.io.atomic_write`). A rerun never leaves a plan
 of an earlier run looking current: the earlier report is removed before the first plan is
 written, and the plan file of an input that fails (including a plan that cannot be written) is
 removed; files no input of this run names are left alone (docs/cli.md).
@@ -41,10 +41,11 @@ from typing import Any, cast
 
 import attrs
 
-from careengine.assessment_io import display_name, parse_json, read_assessment
-from careengine.atomic_write import OutputError, remove_stale, write_atomic
 from careengine.engine import Engine
 from careengine.errors import CareEngineError, ConfigurationError
+from careengine.io.assessment import read_assessment
+from careengine.io.atomic_write import OutputError, remove_stale, write_atomic
+from careengine.io.json_text import display_name, parse_json
 
 REPORT_NAME = "batch-report.json"
 PLAN_SUFFIX = ".plan.json"

@@ -4,7 +4,7 @@ Exit codes: 0 success (a plan with status ``referral`` is a success), 1 rules or
 2 invalid input or usage. Errors are printed one line per problem on stderr, never as a
 traceback unless ``CAREENGINE_DEBUG=1``; a line break or control character inside a problem (from
 a file name, say) is neutralised, so one problem is always one line. Every output file is written
-atomically (:mod:`careengine.atomic_write`).
+atomically (:mod:`careengine.io.atomic_write`).
 """
 
 from __future__ import annotations
@@ -19,17 +19,17 @@ from typing import Any, TypeVar
 
 import click
 
-from careengine.atomic_write import output_error, write_atomic
 from careengine.batch import EngineSpec, collect_tasks, run_batch
-from careengine.catalog_listing import KINDS, catalog_entries, entry_line
 from careengine.engine import Engine
 from careengine.errors import CareEngineError, ConfigurationError
-from careengine.explain import explain, explanation_to_dict, render_explanation
-from careengine.plugins import PluginInfo, get_plugin_manager
-from careengine.registry import Renderer
+from careengine.io.atomic_write import output_error, write_atomic
+from careengine.io.schema import assessment_schema, plan_schema
+from careengine.plugins.host import PluginInfo, get_plugin_manager
+from careengine.plugins.registry import Renderer
+from careengine.render.catalog_listing import KINDS, catalog_entries, entry_line
+from careengine.render.explain import explain, explanation_to_dict, render_explanation
 from careengine.render.safe_text import clean_output, one_line
 from careengine.rules.backend import BACKENDS
-from careengine.schema import assessment_schema, plan_schema
 from careengine.settings import debug, engine_settings
 from careengine.version import __version__
 
@@ -546,7 +546,7 @@ def reassess(
     backend: str,
 ) -> None:
     """Reassess: the previous PLAN and a FOLLOWUP assessment give the next plan."""
-    from careengine.progression import load_gates
+    from careengine.pipeline.gates import load_gates
 
     gates = load_gates(gates_file) if gates_file is not None else None
     engine = build_engine(rules, plugins, backend, gates=gates)

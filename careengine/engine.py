@@ -4,7 +4,8 @@ Pipeline of :meth:`Engine.evaluate`: derive facts (hook) -> fire rules -> red-fl
 vetoes and alternatives -> merge -> review hook (with the safety invariants re-checked after
 every reviewer). The plan is a pure function of (assessment, loaded plugins and packs, options).
 :meth:`Engine.reassess` runs the same pipeline on a follow-up and applies the stage decision and
-exercise progression (:mod:`careengine.reassess`) before the safety checks and the review hook.
+exercise progression (:mod:`careengine.pipeline.reassess`) before the safety checks and the review
+hook.
 
 Each engine owns its plugin host and its backend (durable-rules rulesets are created per engine
 and freed on :meth:`close`), so two engines in one process never see each other's rules. An engine
@@ -23,7 +24,6 @@ from typing import Any
 
 import attrs
 
-from careengine.assessment_io import Source, input_data, read_assessment, source_file
 from careengine.errors import (
     CareEngineError,
     ConfigurationError,
@@ -31,8 +31,10 @@ from careengine.errors import (
     Problem,
     RuleExecutionError,
 )
-from careengine.facts import assessment_facts, derived_facts
-from careengine.merge import MergeOptions, merge
+from careengine.io.assessment import read_assessment
+from careengine.io.json_text import Source, input_data, source_file
+from careengine.io.schema_check import SchemaChecker
+from careengine.io.stored_plan import load_plan
 from careengine.model import (
     Assessment,
     Classification,
@@ -42,19 +44,19 @@ from careengine.model import (
     Plan,
     Provenance,
 )
-from careengine.plan_io import load_plan
-from careengine.plugins import PluginHost, PluginInfo, get_plugin_manager
-from careengine.progression import Gates
-from careengine.reassess import check_inputs, reassess_plan
-from careengine.registry import Catalog, RenderContext, Renderer
+from careengine.pipeline.facts import assessment_facts, derived_facts
+from careengine.pipeline.gates import Gates
+from careengine.pipeline.merge import MergeOptions, merge
+from careengine.pipeline.reassess import check_inputs, reassess_plan
+from careengine.pipeline.safety import PlanGuard
+from careengine.plugins.host import PluginHost, PluginInfo, get_plugin_manager
+from careengine.plugins.registry import Catalog, RenderContext, Renderer
 from careengine.rules.backend import make_backend, resolve_backend_name
 from careengine.rules.compile import CompiledRule, Program, compile_packs
 from careengine.rules.model import Action, Call, RaiseAlert, RulePack
 from careengine.rules.runner import RuleRunner
 from careengine.rules.toml_pack import load_paths
 from careengine.rules.validate import action_problems, finite_value, validate_packs
-from careengine.safety import PlanGuard
-from careengine.schema_check import SchemaChecker
 from careengine.settings import engine_settings
 from careengine.version import __version__
 
@@ -84,7 +86,7 @@ class Engine:
         sessions of its own, deleted when it ends. ``True``: a session whose evaluation ended
         normally has its facts retracted and serves the next evaluation on its ruleset, which
         saves building session state (about 1.4 ms per 500-rule ruleset; docs/performance.md).
-    :param gates: the reassessment gates (:class:`~careengine.progression.Gates`; docs/design.md
+    :param gates: the reassessment gates (:class:`~careengine.pipeline.gates.Gates`; docs/design.md
         section 8 defaults when ``None``).
     """
 
@@ -204,7 +206,8 @@ class Engine:
     ) -> Plan:
         """The next plan from the previous one and a follow-up (an assessment with a
         ``response`` block): the follow-up evaluated in full, the stage advanced, held or
-        regressed by the gates, the exercises progressed; see :mod:`careengine.reassess`."""
+        regressed by the gates, the exercises progressed; see
+        :mod:`careengine.pipeline.reassess`."""
         plan_file = source_file(previous_plan)
         previous = (
             previous_plan if isinstance(previous_plan, Plan) else self.load_plan(previous_plan)
@@ -327,7 +330,7 @@ class Engine:
             raise RuleExecutionError(message, rule_id=rule.rule.id)
 
     def _guard(self, merged: Plan, assessment: Assessment) -> PlanGuard:
-        """The safety invariants of one evaluation (:mod:`careengine.safety`)."""
+        """The safety invariants of one evaluation (:mod:`careengine.pipeline.safety`)."""
         return PlanGuard(merged=merged, assessment=assessment, catalog=self.catalog)
 
     def _review_check(

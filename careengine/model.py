@@ -8,7 +8,7 @@ Three sides:
   :class:`Term`);
 * result side: what the engine produced (:class:`Plan` and its parts).
 
-Nothing here reads or writes JSON: that lives in :mod:`careengine.serialize`.
+Nothing here reads or writes JSON: that lives in :mod:`careengine.render.serialize`.
 Nothing here is clinical either: codes are plain strings checked against the catalog that plugins
 register.
 """
@@ -358,8 +358,8 @@ class Classification:
 
     def to_dict(self) -> dict[str, Any]:
         """``values``, ``inputs``, ``criteria_met`` and ``missing`` as plain, JSON-ready data
-        (written by :func:`careengine.serialize.classification_dict`)."""
-        from careengine.serialize import classification_dict
+        (written by :func:`careengine.render.serialize.classification_dict`)."""
+        from careengine.render.serialize import classification_dict
 
         return classification_dict(self)
 
@@ -524,11 +524,11 @@ class Plan:
         """Every placed item with its stage id, in plan order."""
         return tuple((s.id, item) for s in self.stages for item in s.items)
 
-    # JSON conversions: the writer lives in careengine.serialize (imported when first needed)
+    # JSON conversions: the writer lives in careengine.render.serialize (imported when first needed)
 
     def to_dict(self) -> dict[str, Any]:
         """The plan's contract JSON (docs/design.md section 6.3) as plain dicts and lists."""
-        from careengine.serialize import plan_to_dict
+        from careengine.render.serialize import plan_to_dict
 
         return plan_to_dict(self)
 
@@ -536,14 +536,14 @@ class Plan:
         """The plan's contract JSON text: compact by default (for a service's response or a
         database column), ``indent=2`` for the file ``careengine evaluate`` writes, byte for
         byte."""
-        from careengine.serialize import plan_to_json
+        from careengine.render.serialize import plan_to_json
 
         return plan_to_json(self, indent=indent)
 
     def classifications_dict(self) -> dict[str, Any]:
         """The ``classifications`` block as plain, JSON-ready dicts and lists (the attribute
         itself is a read-only mapping)."""
-        from careengine.serialize import thaw
+        from careengine.render.serialize import thaw
 
         result: dict[str, Any] = thaw(self.classifications)
         return result

@@ -7,7 +7,6 @@ used for patient care: every pack it registers says so in its title.
 
 from __future__ import annotations
 
-from careengine.hookspecs import hookimpl
 from careengine.model import (
     AlertLevel,
     Dosage,
@@ -17,7 +16,8 @@ from careengine.model import (
     TermKind,
     Urgency,
 )
-from careengine.registry import CatalogRegistry, RulePackRegistry
+from careengine.plugins.hookspecs import hookimpl
+from careengine.plugins.registry import CatalogRegistry, RulePackRegistry
 from careengine.rules import (
     Add,
     Exclude,

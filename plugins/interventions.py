@@ -30,9 +30,9 @@ from types import MappingProxyType
 
 import attrs
 
-from careengine.hookspecs import hookimpl
 from careengine.model import Intervention, InterventionKind
-from careengine.registry import CatalogRegistry
+from careengine.plugins.hookspecs import hookimpl
+from careengine.plugins.registry import CatalogRegistry
 
 from .interventions_care import CARE
 from .interventions_conditioning import CONDITIONING

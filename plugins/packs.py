@@ -4,8 +4,8 @@ clinic's plugin uses."""
 from __future__ import annotations
 
 import careengine_rules
-from careengine.hookspecs import hookimpl
-from careengine.registry import RulePackRegistry
+from careengine.plugins.hookspecs import hookimpl
+from careengine.plugins.registry import RulePackRegistry
 
 
 @hookimpl

@@ -36,9 +36,9 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
-from careengine.hookspecs import hookimpl
 from careengine.model import Assessment, Classification, DerivedFact
-from careengine.registry import CatalogRegistry
+from careengine.plugins.hookspecs import hookimpl
+from careengine.plugins.registry import CatalogRegistry
 from careengine_plugins.scoring_rules import (
     axspa,
     cpr_manipulation,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from careengine.assessment_io import AXSPA_FEATURES
+from careengine.io.assessment_format import AXSPA_FEATURES
 from careengine.model import Assessment, Classification, Direction, LegSymptoms
 from careengine_plugins.scoring_logic import (
     Criterion,

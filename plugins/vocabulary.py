@@ -16,9 +16,9 @@ The measure codes ``age``, ``nprs_current``, ``nprs_worst``, ``nprs_best``,
 
 from __future__ import annotations
 
-from careengine.hookspecs import hookimpl
 from careengine.model import Stage, Term, TermKind
-from careengine.registry import CatalogRegistry
+from careengine.plugins.hookspecs import hookimpl
+from careengine.plugins.registry import CatalogRegistry
 
 # --- stages ------------------------------------------------------------------------------------
 

@@ -3,7 +3,7 @@
 ``make test`` installs the example clinic plugin (examples/clinic_plugin) into the same virtual
 environment, and its entry point would otherwise load into every default engine and command the
 in-process tests build. Tests of installed plugins use a subprocess, or re-enable discovery with
-``monkeypatch.setattr(careengine.plugins, "installed_plugins", ...)``.
+``monkeypatch.setattr(careengine.plugins.host, "installed_plugins", ...)``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import importlib.metadata
 
 import pytest
 
-import careengine.plugins
+import careengine.plugins.host
 
 pytest_plugins = ["pytester"]
 
@@ -30,4 +30,4 @@ def no_installed_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
     def none() -> list[importlib.metadata.EntryPoint]:
         return []
 
-    monkeypatch.setattr(careengine.plugins, "installed_plugins", none)
+    monkeypatch.setattr(careengine.plugins.host, "installed_plugins", none)

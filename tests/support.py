@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from careengine import Engine
+from careengine.io.stored_plan import plan_digest
 from careengine.model import Assessment, Plan
-from careengine.plan_io import plan_digest
+from careengine.render.serialize import dumps, plan_to_dict
 from careengine.rules.backend import durable_available
-from careengine.serialize import dumps, plan_to_dict
 from careengine.testing import assessment_data, backends, isolated_engine
 
 DEMO = "careengine_plugins.demo"

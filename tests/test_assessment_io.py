@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from careengine import AssessmentError, Engine
-from careengine.assessment_io import parse_json
 from careengine.cli import cli
 from careengine.fhir import read_bundle
+from careengine.io.json_text import parse_json
 from careengine.model import (
     Assessment,
     Decision,
@@ -29,7 +29,7 @@ from careengine.model import (
     Severity,
     Side,
 )
-from careengine.serialize import PLAN_SCHEMA, dumps, plan_from_dict, plan_to_dict
+from careengine.render.serialize import PLAN_SCHEMA, dumps, plan_from_dict, plan_to_dict
 from tests.plugins import catalog, scores, variety
 from tests.support import assessment_data, make_engine
 

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 import careengine.cli
-import careengine.plugins
+import careengine.plugins.host
 from careengine import Engine
 from careengine.batch import EngineSpec, collect_tasks, run_batch
 from careengine.cli import cli

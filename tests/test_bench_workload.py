@@ -10,8 +10,8 @@ import pytest
 
 from benchmarks.workload import Vocabulary, pack_toml, synthetic
 from careengine import Engine
-from careengine.facts import assessment_facts, derived_facts
-from careengine.serialize import dumps
+from careengine.pipeline.facts import assessment_facts, derived_facts
+from careengine.render.serialize import dumps
 from tests.support import BACKENDS, needs_durable
 
 

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import pytest
 
 from careengine.model import Intervention, InterventionKind, TermKind
-from careengine.plugins import get_plugin_manager
-from careengine.registry import Catalog
+from careengine.plugins.host import get_plugin_manager
+from careengine.plugins.registry import Catalog
 from tests.design_tables import (
     CONTRAINDICATIONS,
     DESIGN_CONTRAINDICATIONS,

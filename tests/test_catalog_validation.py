@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 
 from careengine import Engine, PluginError, RulePackError
 from careengine.cli import cli
-from careengine.hookspecs import hookimpl
 from careengine.model import Dosage, Intervention, InterventionKind
-from careengine.registry import CatalogRegistry
+from careengine.plugins.hookspecs import hookimpl
+from careengine.plugins.registry import CatalogRegistry
 from careengine.rules import Add, Call, Derive, Rule, When, derived, finding, gte
 from careengine.rules.golden import load_cases, run_case
 from careengine.rules.lint import lint_installed
@@ -147,7 +147,7 @@ def test_a_plain_string_kind_is_accepted_as_the_kind() -> None:
 
 
 def test_the_built_in_catalog_is_clean() -> None:
-    from careengine.catalog_check import catalog_problems
+    from careengine.plugins.catalog_check import catalog_problems
 
     assert catalog_problems(isolated_engine().catalog) == []
 

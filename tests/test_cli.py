@@ -17,12 +17,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-import careengine.plugins
+import careengine.plugins.host
 from careengine import AssessmentError, __version__
 from careengine.cli import cli
 from careengine.model import PlanStatus
+from careengine.render.serialize import dumps
 from careengine.rules.backend import resolve_backend_name
-from careengine.serialize import dumps
 from tests.plugins import PLUGIN_DIR
 from tests.support import DEMO, assessment_data, make_engine
 
@@ -31,7 +31,7 @@ RENDERER = str(PLUGIN_DIR / "renderer.py")
 
 @pytest.fixture(autouse=True)
 def demo_built_ins(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(careengine.plugins, "default_plugins", lambda: (DEMO,))
+    monkeypatch.setattr(careengine.plugins.host, "default_plugins", lambda: (DEMO,))
     for name in ("CAREENGINE_PLUGINS", "CAREENGINE_DISABLE_PLUGINS", "CAREENGINE_DEBUG"):
         monkeypatch.delenv(name, raising=False)
 

@@ -15,9 +15,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from careengine import Engine, __version__
-from careengine.catalog_listing import KINDS
 from careengine.cli import cli
 from careengine.model import TermKind
+from careengine.render.catalog_listing import KINDS
 from careengine.rules.model import RaiseAlert
 from tests.plugins import PLUGIN_DIR, extra_codes
 

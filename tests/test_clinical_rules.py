@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from careengine import Engine
-from careengine.hookspecs import hookimpl
 from careengine.model import Plan, TermKind
-from careengine.registry import RulePackRegistry
+from careengine.plugins.hookspecs import hookimpl
+from careengine.plugins.registry import RulePackRegistry
 from careengine.rules import Add, Rule, When, derived
 from careengine.testing.strategies import without_contradictions
 from tests.design_tables import CONTRAINDICATIONS, EXTENSION_LOADING, FLEXION_BIASED

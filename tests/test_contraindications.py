@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from careengine import Engine
-from careengine.hookspecs import hookimpl
 from careengine.model import Intervention, Plan, TermKind
-from careengine.registry import RulePackRegistry
+from careengine.plugins.hookspecs import hookimpl
+from careengine.plugins.registry import RulePackRegistry
 from careengine.rules import Add, Rule, When, derived
 from tests.design_tables import (
     CONCERNS,

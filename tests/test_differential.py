@@ -22,12 +22,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from careengine import Engine, PluginError, RulePackError
-from careengine.hookspecs import hookimpl
 from careengine.model import AlertLevel, DerivedFact
-from careengine.registry import CatalogRegistry
+from careengine.plugins.hookspecs import hookimpl
+from careengine.plugins.registry import CatalogRegistry
+from careengine.render.serialize import dumps
 from careengine.rules import Call, Match, RaiseAlert, Rule, When, finding
 from careengine.rules.backend import durable_available
-from careengine.serialize import dumps
 from careengine.testing.strategies import without_contradictions
 from careengine_plugins import demo
 from tests.plugins import catalog

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from careengine.plugins import ENTRY_POINT_GROUP
+from careengine.plugins.host import ENTRY_POINT_GROUP
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "plugins.md"
 HEADING = re.compile(r"^(#{1,3}) (.*)$")

@@ -15,7 +15,7 @@ import attrs
 from click.testing import CliRunner
 
 from careengine.cli import cli
-from careengine.progression import Gates, gates_from_dict
+from careengine.pipeline.gates import Gates, gates_from_dict
 from careengine.rules.golden import CASE_KEYS
 
 ROOT = Path(__file__).resolve().parent.parent

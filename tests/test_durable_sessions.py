@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from careengine import Engine
-from careengine.serialize import dumps
+from careengine.render.serialize import dumps
 from tests.support import needs_durable
 from tests.test_durable_adapter import assert_no_live_session
 

@@ -17,9 +17,9 @@ from click.testing import CliRunner
 
 from careengine import BackendError, Engine, PluginError, RuleExecutionError
 from careengine.cli import cli
-from careengine.hookspecs import hookimpl
 from careengine.model import Assessment, DerivedFact, Plan
-from careengine.registry import CatalogRegistry, RendererRegistry, RulePackRegistry
+from careengine.plugins.hookspecs import hookimpl
+from careengine.plugins.registry import CatalogRegistry, RendererRegistry, RulePackRegistry
 from careengine.rules import Call, Derive, Match, Rule, When, derived, finding
 from tests.plugins import catalog, variety
 from tests.plugins.packs import RulePackPlugin
@@ -166,7 +166,7 @@ def test_a_plugin_raising_in_the_commands_hook_exits_1_naming_it() -> None:
         def careengine_commands(self, cli: click.Group) -> None:
             raise RuntimeError("commands exploded")
 
-    from careengine.plugins import get_plugin_manager
+    from careengine.plugins.host import get_plugin_manager
 
     host = get_plugin_manager(builtins=False, entry_points=False, extra=[RaisesInCommands()])
     with pytest.raises(PluginError) as info:
@@ -194,7 +194,7 @@ def test_a_renderer_raising_names_its_plugin_and_other_formats_still_render(back
 def test_the_cli_reports_a_plugin_raising_in_one_line_with_exit_1(tmp_path: Path) -> None:
     plugin = tmp_path / "explodes.py"
     plugin.write_text(
-        "from careengine.hookspecs import hookimpl\n"
+        "from careengine.plugins.hookspecs import hookimpl\n"
         "@hookimpl\n"
         "def careengine_derive_facts(assessment):\n"
         "    raise RuntimeError('boom')\n",

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from careengine import Engine
-from careengine.plugins import ENTRY_POINT_GROUP
-from careengine.serialize import dumps
+from careengine.plugins.host import ENTRY_POINT_GROUP
+from careengine.render.serialize import dumps
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples" / "assessments").glob("*.json"))

@@ -1,5 +1,5 @@
 """``evaluate --input-format fhir``: assessments read from a FHIR R4 Bundle, and the round trip
-assessment -> Bundle (careengine.fhir.assessment_bundle) -> assessment."""
+assessment -> Bundle (careengine.render.fhir.assessment_bundle) -> assessment."""
 
 from __future__ import annotations
 
@@ -14,13 +14,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from careengine import AssessmentError, Engine
-from careengine.assessment_io import AXSPA_FEATURES, STARTBACK_BOTHERSOMENESS
 from careengine.cli import cli
 from careengine.fhir import assessment_bundle, load_bundle, read_bundle
-from careengine.fhir import codes as c
+from careengine.io.assessment_format import AXSPA_FEATURES, STARTBACK_BOTHERSOMENESS
+from careengine.io.fhir import codes as c
+from careengine.io.schema_check import SchemaChecker
 from careengine.model import TermKind
-from careengine.schema_check import SchemaChecker
-from careengine.serialize import dumps
+from careengine.render.serialize import dumps
 from tests import fhir_checks
 
 EXAMPLES = sorted(Path("examples/assessments").glob("*.json"))
@@ -510,7 +510,7 @@ def test_a_damaged_bundle_is_read_or_refused_with_problems_never_a_crash(
 
 
 def test_docs_name_every_mapped_field_code_system_and_extension() -> None:
-    from careengine.fhir.assessment_input import FIELD_KINDS
+    from careengine.io.fhir.assessment import FIELD_KINDS
 
     text = Path("docs/fhir.md").read_text()
     for field in FIELD_KINDS:

@@ -1,4 +1,4 @@
-"""``--format fhir``: the plan as a FHIR R4 collection Bundle (careengine.fhir.plan_bundle)."""
+"""``--format fhir``: the plan as a FHIR R4 collection Bundle (careengine.render.fhir.plan_bundle)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from click.testing import CliRunner
 
 from careengine import Engine
 from careengine.cli import cli
-from careengine.fhir import codes as c
 from careengine.fhir import plan_bundle
-from careengine.fhir.plan_bundle import pain_bound
+from careengine.io.fhir import codes as c
 from careengine.model import Decision, Plan, Progression
+from careengine.render.fhir.plan_bundle import pain_bound
 from tests import fhir_checks
 
 EXAMPLES = sorted(Path("examples/assessments").glob("*.json"))

@@ -21,9 +21,11 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from careengine import AssessmentError, Engine
-from careengine.assessment_io import MAX_BYTES, MAX_FINDINGS, TOP_KEYS, parse_json
+from careengine.io.assessment import TOP_KEYS
+from careengine.io.assessment_format import MAX_FINDINGS
+from careengine.io.json_text import MAX_BYTES, parse_json
 from careengine.model import Assessment, Severity, Side, TermKind
-from careengine.serialize import dumps
+from careengine.render.serialize import dumps
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples" / "assessments").glob("*.json"))

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from careengine import PluginError
 from careengine.cli import cli
-from careengine.plugins import unmarked_hooks
+from careengine.plugins.hook_names import unmarked_hooks
 from tests.plugins import misspelt, unmarked, unmarked_misspelt
 from tests.support import make_engine
 

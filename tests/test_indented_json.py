@@ -1,4 +1,4 @@
-"""careengine.indented_json writes exactly what ``json.dumps(value, indent=2, ensure_ascii=False)``
+"""careengine.render.indented_json writes exactly what ``json.dumps(value, indent=2, ensure_ascii=False)``
 writes, for any JSON-like value, and fails where it fails."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from careengine import indented_json
+from careengine.render import indented_json
 
 
 class Colour(enum.StrEnum):

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-import careengine.plugins
+import careengine.plugins.host
 from careengine import Engine, PluginError, __version__
 from careengine.cli import cli
-from careengine.serialize import dumps
+from careengine.render.serialize import dumps
 from tests.support import DEMO, assessment_data
 
 MODULE = "fake_clinic_plugin"
@@ -50,7 +50,7 @@ Install = Callable[[str], None]
 def install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Install:
     """Install a distribution ``fake-clinic`` 2.3.4 whose entry point ``fake_clinic`` is a module
     with the given source; built-ins are the demo knowledge base."""
-    monkeypatch.setattr(careengine.plugins, "default_plugins", lambda: (DEMO,))
+    monkeypatch.setattr(careengine.plugins.host, "default_plugins", lambda: (DEMO,))
     monkeypatch.setattr(careengine.cli.cli, "commands", dict(careengine.cli.cli.commands))
     monkeypatch.setattr(careengine.cli.cli, "_plugins_loaded", False)
     for name in ("CAREENGINE_PLUGINS", "CAREENGINE_DISABLE_PLUGINS", "CAREENGINE_DEBUG"):
@@ -73,7 +73,7 @@ def install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Install:
             dists = importlib.metadata.distributions(path=[str(tmp_path)])
             return [ep for d in dists for ep in d.entry_points if ep.group == "careengine"]
 
-        monkeypatch.setattr(careengine.plugins, "installed_plugins", discovered)
+        monkeypatch.setattr(careengine.plugins.host, "installed_plugins", discovered)
 
     return write
 

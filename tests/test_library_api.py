@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from careengine import AssessmentError, Engine
 from careengine.cli import cli
 from careengine.errors import Problem
-from careengine.serialize import dumps, plan_to_dict
+from careengine.render.serialize import dumps, plan_to_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 DESK = ROOT / "examples" / "assessments" / "desk-worker.json"

@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from careengine.cli import cli
+from careengine.render.serialize import dumps
 from careengine.rules.golden import run_case_files
 from careengine.rules.lint import LintFinding, lint_installed
-from careengine.serialize import dumps
 from careengine.testing.strategies import without_contradictions
 from tests.support import with_backend
 from tests.test_toml_packs import (

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from careengine import ConfigurationError, Engine
-from careengine.merge import DECLINED, WITHHELD
 from careengine.model import AlertLevel, Conflict, Dosage, PlanStatus, Precaution, Urgency
+from careengine.pipeline.merge import DECLINED, WITHHELD
 from careengine.rules import (
     Add,
     AddPrecaution,

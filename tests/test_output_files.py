@@ -1,7 +1,7 @@
 """Output files are written atomically and a failed write is one clear line, never a broken file.
 
 Every file the CLI writes (``evaluate -o``, ``reassess -o``, batch plans, ``batch-report.json``)
-goes through :func:`careengine.atomic_write.write_atomic`: a temporary file in the same directory,
+goes through :func:`careengine.io.atomic_write.write_atomic`: a temporary file in the same directory,
 ``fsync``, then ``os.replace``. A write that fails (disk full, unwritable directory, an ``-o`` that
 is a directory or lies under a missing one) leaves the previous file as it was and exits 2 with
 one ``error:`` line. A batch rerun never leaves a plan of an earlier run looking current.
@@ -26,10 +26,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-import careengine.plugins
-from careengine.atomic_write import OutputError, write_atomic
+import careengine.plugins.host
 from careengine.batch import EngineSpec, run_batch
 from careengine.cli import cli
+from careengine.io.atomic_write import OutputError, write_atomic
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "assessments"

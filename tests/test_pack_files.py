@@ -123,7 +123,7 @@ def test_rules_lint_refuses_a_fifo(tmp_path: Path) -> None:
 
 def test_a_fifo_given_as_gates_is_refused_without_blocking(tmp_path: Path) -> None:
     from careengine.errors import ConfigurationError
-    from careengine.progression import load_gates
+    from careengine.pipeline.gates import load_gates
 
     fifo = tmp_path / "gates.toml"
     os.mkfifo(fifo)

@@ -1,4 +1,4 @@
-"""The plan's JSON is written straight from the Plan (careengine.plan_json); it must be byte for
+"""The plan's JSON is written straight from the Plan (careengine.render.plan_json); it must be byte for
 byte ``json.dumps(data, indent=2, ensure_ascii=False)`` of the data it holds plus a newline, for
 every example, for random assessments, and for plans read back with progressions and odd text;
 and its keys are those of docs/design.md section 6.3, in that order."""
@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 
 from careengine import Engine
 from careengine.model import Plan
-from careengine.serialize import dumps, plan_from_dict, plan_to_dict
+from careengine.render.serialize import dumps, plan_from_dict, plan_to_dict
 from tests.support import BACKENDS
 from tests.test_properties import ENGINE, assessments
 

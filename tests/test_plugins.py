@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 import careengine.cli
-import careengine.plugins
+import careengine.plugins.host
 from careengine import (
     AssessmentError,
     ConfigurationError,
@@ -23,10 +23,10 @@ from careengine import (
     RulePackError,
     hookimpl,
 )
-from careengine.hookspecs import HOOK_NAMES
 from careengine.model import Assessment, Intervention, InterventionKind, Plan, Stage, TermKind
-from careengine.plugins import PluginHost, get_plugin_manager
-from careengine.registry import CatalogRegistry, RulePackRegistry
+from careengine.plugins.hookspecs import HOOK_NAMES
+from careengine.plugins.host import PluginHost, get_plugin_manager
+from careengine.plugins.registry import CatalogRegistry, RulePackRegistry
 from careengine.rules import Add, Rule, When, finding
 from tests.plugins import (
     PLUGIN_DIR,
@@ -347,7 +347,7 @@ def cli_with(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[object]]:
         return real(**kwargs, extra=extra)  # type: ignore[arg-type]
 
     monkeypatch.setattr(careengine.cli, "get_plugin_manager", with_extra)
-    monkeypatch.setattr(careengine.plugins, "default_plugins", lambda: (DEMO,))
+    monkeypatch.setattr(careengine.plugins.host, "default_plugins", lambda: (DEMO,))
     monkeypatch.setattr(careengine.cli.cli, "commands", dict(careengine.cli.cli.commands))
     monkeypatch.setattr(careengine.cli.cli, "_plugins_loaded", False)
     yield extra
@@ -572,7 +572,7 @@ DOCS = TESTS.parent / "docs" / "plugins.md"
 def hook_signature(hook: str) -> str:
     """The hook's signature as docs/plugins.md heads its section, e.g.
     ``careengine_catalog(registry: CatalogRegistry) -> None``."""
-    import careengine.hookspecs as hookspecs
+    import careengine.plugins.hookspecs as hookspecs
 
     signature = inspect.signature(getattr(hookspecs, hook))
     params = ", ".join(f"{p.name}: {p.annotation}" for p in signature.parameters.values())
@@ -593,7 +593,7 @@ def hook_markers(tree: ast.Module) -> Iterator[tuple[str, tuple[str, ...]]]:
 
 
 def test_the_hooks_are_exactly_the_hookspecs() -> None:
-    import careengine.hookspecs as hookspecs
+    import careengine.plugins.hookspecs as hookspecs
 
     specs = {
         name
@@ -620,7 +620,7 @@ def test_every_hook_has_a_test_of_its_own() -> None:
 
 @pytest.mark.parametrize("hook", HOOK_NAMES)
 def test_every_hook_has_a_docstring_naming_every_parameter(hook: str) -> None:
-    import careengine.hookspecs as hookspecs
+    import careengine.plugins.hookspecs as hookspecs
 
     spec = getattr(hookspecs, hook)
     doc = inspect.getdoc(spec) or ""

@@ -9,7 +9,7 @@ import pytest
 
 from careengine import ConfigurationError, Engine
 from careengine.model import Decision, Response
-from careengine.progression import DosageSteps, Gates, StageDecision, decide, load_gates
+from careengine.pipeline.gates import DosageSteps, Gates, StageDecision, decide, load_gates
 
 STAGES = ("relieve", "mobilize", "strengthen", "return")
 ADVANCE, HOLD, REGRESS = Decision.ADVANCE, Decision.HOLD, Decision.REGRESS

@@ -17,7 +17,6 @@ import attrs
 import pytest
 
 from careengine import CareEngineError, Engine, PluginError
-from careengine.hookspecs import hookimpl
 from careengine.model import (
     Assessment,
     Decision,
@@ -28,9 +27,10 @@ from careengine.model import (
     PlanItem,
     PlanStatus,
 )
-from careengine.progression import Gates
+from careengine.pipeline.gates import Gates
+from careengine.plugins.hookspecs import hookimpl
+from careengine.render.serialize import dumps
 from careengine.rules import Add, Exclude, Rule, When, derived, finding
-from careengine.serialize import dumps
 from careengine_plugins.interventions import CHAINS
 from tests.plugins.packs import CatalogPlugin, RulePackPlugin
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from careengine import Engine
 from careengine.model import Decision, Dosage, Plan, PlanStatus
-from careengine.serialize import dumps
+from careengine.render.serialize import dumps
 from careengine_plugins.interventions import CHAINS
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

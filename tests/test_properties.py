@@ -16,12 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from careengine import Engine, RuleExecutionError
-from careengine.facts import assessment_facts, derived_facts
-from careengine.merge import DECLINED, WITHHELD
 from careengine.model import Assessment, Plan, PlanStatus
+from careengine.pipeline.facts import assessment_facts, derived_facts
+from careengine.pipeline.merge import DECLINED, WITHHELD
+from careengine.render.serialize import dumps
 from careengine.rules import Add, Call, Exclude, Match, Rule, When, condition, finding, measure
 from careengine.rules.backend import durable_available
-from careengine.serialize import dumps
 from careengine.testing.strategies import without_contradictions
 from careengine_plugins import demo
 from tests.plugins import catalog, scores, variety

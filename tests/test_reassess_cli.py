@@ -14,7 +14,7 @@ from click.testing import CliRunner, Result
 from careengine import AssessmentError, Engine
 from careengine.cli import cli
 from careengine.model import Decision
-from careengine.serialize import dumps
+from careengine.render.serialize import dumps
 from tests.support import needs_durable, resealed, without_backend
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -26,8 +26,8 @@ from hypothesis import strategies as st
 
 from careengine import Engine
 from careengine.cli import cli
-from careengine.fhir.narrative import plan_narrative, stage_narrative
 from careengine.model import Plan
+from careengine.render.fhir.narrative import plan_narrative, stage_narrative
 from careengine.render.safe_text import markdown_inline, one_line, xml_text
 
 ROOT = Path(__file__).resolve().parent.parent

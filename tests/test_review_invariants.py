@@ -1,4 +1,4 @@
-"""The safety invariants re-checked after every reviewer (careengine/safety.py; the list is in
+"""The safety invariants re-checked after every reviewer (careengine/pipeline/safety.py; the list is in
 docs/plugins.md under the review hook): one hostile reviewer per rule (tests/plugins/
 hostile_reviewers.py), each refused with a PluginError naming the plugin and the hook and listing
 every problem, and the changes a reviewer may make (deferring or excluding with a reason) still

@@ -11,9 +11,9 @@ from click.testing import CliRunner
 
 from careengine import Engine, RuleExecutionError
 from careengine.cli import cli
-from careengine.hookspecs import hookimpl
 from careengine.model import Plan
-from careengine.registry import RulePackRegistry
+from careengine.plugins.hookspecs import hookimpl
+from careengine.plugins.registry import RulePackRegistry
 from careengine.rules import (
     Action,
     Add,
@@ -192,7 +192,7 @@ def test_the_cli_reports_a_derive_cycle_in_one_line(tmp_path: Path) -> None:
 
 
 CYCLE_PLUGIN = """
-from careengine.hookspecs import hookimpl
+from careengine.plugins.hookspecs import hookimpl
 from careengine.rules import Call, Derive, Rule, When, derived, finding
 
 calls = []

@@ -1,4 +1,4 @@
-"""The published JSON Schemas and the input check built on them (careengine.schema_check).
+"""The published JSON Schemas and the input check built on them (careengine.io.schema_check).
 
 The schema and the loader must agree on what is valid: the schema is what integrators validate
 against, the loader what the engine accepts. A hypothesis property mutates the examples and
@@ -20,12 +20,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from careengine import AssessmentError, Engine
-from careengine.assessment_io import read_assessment
 from careengine.errors import Problem
+from careengine.io.assessment import read_assessment
+from careengine.io.schema import assessment_schema, plan_schema
+from careengine.io.schema_check import SchemaChecker, combine, inline_refs
 from careengine.model import Decision, Progression
-from careengine.schema import assessment_schema, plan_schema
-from careengine.schema_check import SchemaChecker, combine, inline_refs
-from careengine.serialize import plan_to_dict
+from careengine.render.serialize import plan_to_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = {
@@ -51,7 +51,7 @@ _CONTRADICTION = re.compile(r"findings\[\d+\]\.(present|severity|value|unit|dire
 
 def loader_accepts(data: Any, followup: bool = False) -> bool:
     """Whether the loader accepts ``data``. Two findings that contradict each other (see
-    :func:`~careengine.assessment_io.read_assessment`) are beyond what a JSON Schema can say
+    :func:`~careengine.io.assessment.read_assessment`) are beyond what a JSON Schema can say
     (it checks each entry on its own), so that refusal is left out of the comparison; it is
     tested in tests/test_assessment_io.py."""
     try:

@@ -18,11 +18,11 @@ from hypothesis import strategies as st
 
 from careengine import Engine
 from careengine.errors import AssessmentError
-from careengine.hookspecs import hookimpl
 from careengine.model import AlertLevel, Classification, DerivedFact, Direction, Finding, Side
-from careengine.registry import RulePackRegistry
+from careengine.plugins.hookspecs import hookimpl
+from careengine.plugins.registry import RulePackRegistry
+from careengine.render.serialize import thaw
 from careengine.rules import RaiseAlert, Rule, When, derived
-from careengine.serialize import thaw
 from careengine_plugins import DEFAULT_PLUGINS
 from careengine_plugins.scoring import derive
 from careengine_plugins.scoring_logic import (

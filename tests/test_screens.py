@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 
 from careengine import AssessmentError, Engine
-from careengine.assessment_io import read_assessment
-from careengine.facts import assessment_facts
 from careengine.fhir import assessment_bundle, read_bundle
-from careengine.fhir import codes as c
-from careengine.hookspecs import hookimpl
+from careengine.io.assessment import read_assessment
+from careengine.io.fhir import codes as c
 from careengine.model import Plan, Pregnancy
-from careengine.registry import RulePackRegistry
+from careengine.pipeline.facts import assessment_facts
+from careengine.plugins.hookspecs import hookimpl
+from careengine.plugins.registry import RulePackRegistry
 from careengine.rules import Add, Rule, When, derived
 
 ENGINE = Engine(entry_points=False)

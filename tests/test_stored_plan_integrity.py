@@ -17,8 +17,8 @@ from click.testing import CliRunner, Result
 
 from careengine import AssessmentError, Engine
 from careengine.cli import cli
-from careengine.schema import plan_schema
-from careengine.serialize import dumps, plan_to_dict
+from careengine.io.schema import plan_schema
+from careengine.render.serialize import dumps, plan_to_dict
 from tests.support import resealed
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-import careengine.plugins
+import careengine.plugins.host
 from careengine import Engine
 from careengine.testing import (
     assert_alert,
@@ -68,7 +68,7 @@ def test_importing_it_does_not_import_hypothesis() -> None:
 
 
 def test_isolated_engines_never_load_installed_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(careengine.plugins, "installed_plugins", lambda: [BROKEN])
+    monkeypatch.setattr(careengine.plugins.host, "installed_plugins", lambda: [BROKEN])
     with pytest.raises(careengine.PluginError, match="broken_clinic"):
         Engine(builtins=[DEMO])  # a default engine would load it, and fail
     engine = isolated_engine(builtins=[DEMO])
@@ -265,7 +265,7 @@ def test_fixture_engines_are_closed_when_the_test_ends(pytester: pytest.Pytester
 def test_the_fixture_ignores_installed_plugins(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(careengine.plugins, "installed_plugins", lambda: [BROKEN])
+    monkeypatch.setattr(careengine.plugins.host, "installed_plugins", lambda: [BROKEN])
     pytester.makepyfile(
         f"""
         import pytest

@@ -14,7 +14,7 @@ import pytest
 
 from careengine import ConfigurationError, Engine
 from careengine.model import TermKind
-from careengine.serialize import dumps
+from careengine.render.serialize import dumps
 from tests.support import BACKENDS
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from careengine import Engine, RulePackError
-from careengine.hookspecs import hookimpl
 from careengine.model import Dosage, Intervention, InterventionKind, Plan, Stage, TermKind
-from careengine.registry import CatalogRegistry
+from careengine.plugins.hookspecs import hookimpl
+from careengine.plugins.registry import CatalogRegistry
 from careengine.rules.backend import durable_available
 from careengine.rules.toml_pack import load_pack_file
 

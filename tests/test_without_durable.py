@@ -13,8 +13,8 @@ import tomllib
 from pathlib import Path
 
 from careengine import Engine
+from careengine.render.serialize import dumps
 from careengine.rules.backend import durable_available
-from careengine.serialize import dumps
 from tests.support import with_backend
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,7 +27,7 @@ BLOCK = (
 LIBRARY = BLOCK + (
     "from careengine import Engine\n"
     "from careengine.rules.backend import durable_available\n"
-    "from careengine.serialize import dumps\n"
+    "from careengine.render.serialize import dumps\n"
     "import json\n"
     "assert not durable_available()\n"
     "engine = Engine(entry_points=False)\n"

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from careengine.fhir.plan_bundle import render_fhir
-from careengine.hookspecs import hookimpl
 from careengine.model import Plan
-from careengine.registry import RenderContext, RendererRegistry
+from careengine.plugins.hookspecs import hookimpl
+from careengine.plugins.registry import RenderContext, RendererRegistry
+from careengine.render.fhir.plan_bundle import render_fhir
 from careengine.render.html import render_html
 from careengine.render.markdown import render_markdown
+from careengine.render.serialize import dumps
 from careengine.render.text import render_text
-from careengine.serialize import dumps
 
 
 def render_json(plan: Plan, context: RenderContext) -> str:

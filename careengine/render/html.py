@@ -22,7 +22,7 @@ from careengine.model import (
     TermKind,
     Urgency,
 )
-from careengine.registry import RenderContext
+from careengine.plugins.registry import RenderContext
 from careengine.render.safe_text import html_text as escape
 
 STYLE = """

@@ -10,7 +10,7 @@ otherwise.
 from __future__ import annotations
 
 from careengine.model import Plan, PlanStatus
-from careengine.registry import RenderContext
+from careengine.plugins.registry import RenderContext
 from careengine.render.safe_text import markdown_code as code
 from careengine.render.safe_text import markdown_inline as md
 from careengine.render.text import dosage_line

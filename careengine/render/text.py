@@ -19,9 +19,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from careengine.model import Dosage, Plan, PlanItem, PlanStatus
-from careengine.registry import RenderContext
+from careengine.plugins.registry import RenderContext
 from careengine.render.safe_text import clean_output, one_line
-from careengine.serialize import thaw
+from careengine.render.serialize import thaw
 
 WIDTH = 78
 RULE = "!" * WIDTH

@@ -76,7 +76,7 @@ import durable_rules_engine as _dre
 
 from careengine.errors import BackendError
 from careengine.model import Severity
-from careengine.rules.backend import Fact, RawMatch
+from careengine.rules.backend_protocol import Fact, RawMatch
 from careengine.rules.compile import CompiledPattern, CompiledRule, Shard
 from careengine.rules.model import Op, Test
 

@@ -37,14 +37,14 @@ from typing import Any
 
 import attrs
 
-from careengine.assessment_io import parse_json
 from careengine.engine import Engine
 from careengine.errors import CareEngineError, Problem, RulePackError
+from careengine.io.json_text import parse_json
 from careengine.model import Plan
+from careengine.render.serialize import plan_to_dict
 from careengine.rules.golden_progression import PROGRESSION_KEYS, check_progression
 from careengine.rules.golden_vocabulary import Vocabulary, expectation_problems
 from careengine.rules.toml_pack import NotRegularFile, read_regular_file
-from careengine.serialize import plan_to_dict
 
 #: What a case may expect of its plan (also the keywords of ``careengine.testing.assert_plan``).
 EXPECT_KEYS = frozenset(

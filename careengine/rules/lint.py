@@ -2,7 +2,7 @@
 
 Errors (broken or contradictory rules, unknown codes):
 
-* ``catalog``: every problem of a catalog entry (:mod:`careengine.catalog_check`: unknown
+* ``catalog``: every problem of a catalog entry (:mod:`careengine.plugins.catalog_check`: unknown
   condition, intervention and kind codes, lone exclusive groups, empty steps, implausible
   dosages, ambiguous stages), naming the plugin and the entry;
 * ``invalid``: every validation problem (unknown codes and stages, bad operators, types, ...);
@@ -31,9 +31,9 @@ from typing import Any
 
 import attrs
 
-from careengine.catalog_check import catalog_problems
 from careengine.errors import Problem, RulePackError
-from careengine.registry import Catalog
+from careengine.plugins.catalog_check import catalog_problems
+from careengine.plugins.registry import Catalog
 from careengine.rules.compile import stratify
 from careengine.rules.model import (
     Add,
@@ -317,7 +317,7 @@ def lint_installed(
     registered (a clinic's own interventions and findings); a given file that an installed
     plugin also registers is linted once. Without ``paths``, every
     finding about everything installed, the catalog-wide coverage warnings included."""
-    from careengine.plugins import get_plugin_manager
+    from careengine.plugins.host import get_plugin_manager
 
     host = get_plugin_manager(
         builtins=builtins, entry_points=entry_points, extra=plugins, allow=allow, block=block

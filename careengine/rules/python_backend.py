@@ -18,7 +18,7 @@ from typing import Any
 
 import attrs
 
-from careengine.rules.backend import Fact, RawMatch
+from careengine.rules.backend_protocol import Fact, RawMatch
 from careengine.rules.compile import CompiledRule, FactKey, Shard
 from careengine.rules.matching import Predicate, passes
 from careengine.rules.matching import compile_pattern as _compile

@@ -27,9 +27,9 @@ from typing import Any
 import attrs
 
 from careengine.errors import CareEngineError, RuleExecutionError
-from careengine.facts import Fact, derived_fact
 from careengine.model import Because, Contribution, DerivedFact
-from careengine.rules.backend import Backend, BackendSession, RawMatch
+from careengine.pipeline.facts import Fact, derived_fact
+from careengine.rules.backend_protocol import Backend, BackendSession, RawMatch
 from careengine.rules.compile import CompiledRule, FactKey, Program, Stratum
 from careengine.rules.matching import matches
 from careengine.rules.model import (

@@ -12,11 +12,11 @@ import math
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from careengine.assessment_io import MAX_NUMBER
 from careengine.errors import Problem, RulePackError, suggest
-from careengine.facts import ASSESSED
+from careengine.io.assessment_format import MAX_NUMBER
 from careengine.model import Dosage, Severity, TermKind, dosage_problems
-from careengine.registry import Catalog, check_unique
+from careengine.pipeline.facts import ASSESSED
+from careengine.plugins.registry import Catalog, check_unique
 from careengine.rules.compile import MAX_IN_VALUES
 from careengine.rules.model import (
     PATTERN_KEYS,

@@ -25,7 +25,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from careengine.assessment_io import (
+from careengine.engine import Engine
+from careengine.io.assessment_format import (
     ASSESSMENT_SCHEMA,
     AXSPA_FEATURES,
     FABQ_ANSWER_RANGE,
@@ -36,11 +37,10 @@ from careengine.assessment_io import (
     ODI_SECTIONS,
     STARTBACK_BOTHERSOMENESS,
     STARTBACK_ITEMS,
-    contradicts,
 )
-from careengine.engine import Engine
+from careengine.io.findings import contradicts
 from careengine.model import Direction, Finding, LegSymptoms, Severity, Side, TermKind
-from careengine.registry import Catalog
+from careengine.plugins.registry import Catalog
 
 __all__ = ["assessments", "findings", "questionnaires", "responses", "without_contradictions"]
 

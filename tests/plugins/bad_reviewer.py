@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import attrs
 
-from careengine.hookspecs import hookimpl
 from careengine.model import Assessment, Dosage, InterventionKind, Plan, PlanItem, PlanStatus
+from careengine.plugins.hookspecs import hookimpl
 
 
 def _item(intervention: str) -> PlanItem:

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import click
 
-from careengine.hookspecs import hookimpl
 from careengine.model import Assessment, DerivedFact, Plan
-from careengine.registry import CatalogRegistry, RendererRegistry, RulePackRegistry
+from careengine.plugins.hookspecs import hookimpl
+from careengine.plugins.registry import CatalogRegistry, RendererRegistry, RulePackRegistry
 
 MESSAGE = "broken on purpose"
 

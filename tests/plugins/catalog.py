@@ -4,9 +4,9 @@ contraindications, so that every merge rule can be exercised."""
 
 from __future__ import annotations
 
-from careengine.hookspecs import hookimpl
 from careengine.model import Dosage, Intervention, InterventionKind, TermKind
-from careengine.registry import CatalogRegistry
+from careengine.plugins.hookspecs import hookimpl
+from careengine.plugins.registry import CatalogRegistry
 
 #: code -> impairment?
 FINDINGS = {

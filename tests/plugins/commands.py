@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from careengine.hookspecs import hookimpl
+from careengine.plugins.hookspecs import hookimpl
 
 
 @click.command("hello")

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import os
 
-from careengine.hookspecs import hookimpl
 from careengine.model import Assessment
+from careengine.plugins.hookspecs import hookimpl
 
 CRASHING_PATIENT = "p-crash"
 

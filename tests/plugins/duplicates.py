@@ -3,9 +3,9 @@ renderer name. Each instance is a plugin named by its ``__name__``."""
 
 from __future__ import annotations
 
-from careengine.hookspecs import hookimpl
 from careengine.model import Intervention, InterventionKind, Plan, TermKind
-from careengine.registry import CatalogRegistry, RenderContext, RendererRegistry
+from careengine.plugins.hookspecs import hookimpl
+from careengine.plugins.registry import CatalogRegistry, RenderContext, RendererRegistry
 
 
 class FindingOwner:

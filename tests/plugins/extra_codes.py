@@ -3,9 +3,9 @@ it to show that ``catalog``, ``schema`` and input validation follow the loaded p
 
 from __future__ import annotations
 
-from careengine.hookspecs import hookimpl
 from careengine.model import TermKind
-from careengine.registry import CatalogRegistry
+from careengine.plugins.hookspecs import hookimpl
+from careengine.plugins.registry import CatalogRegistry
 
 FINDING = "sacroiliac_joint_pain"
 CONDITION = "recent_abdominal_surgery"

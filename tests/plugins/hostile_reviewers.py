@@ -1,12 +1,11 @@
 """Reviewers (``careengine_review_plan``) that each break one safety invariant on purpose
-(careengine/safety.py, docs/plugins.md "What a reviewer may not change"). Every one of them
+(careengine/pipeline/safety.py, docs/plugins.md "What a reviewer may not change"). Every one of them
 returned its plan with exit 0 before the invariants were re-checked after each reviewer."""
 
 from __future__ import annotations
 
 import attrs
 
-from careengine.hookspecs import hookimpl
 from careengine.model import (
     Alert,
     AlertLevel,
@@ -20,6 +19,7 @@ from careengine.model import (
     StagePlan,
     Urgency,
 )
+from careengine.plugins.hookspecs import hookimpl
 
 
 class Reviewer:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from careengine.hookspecs import hookimpl
-from careengine.registry import CatalogRegistry
+from careengine.plugins.hookspecs import hookimpl
+from careengine.plugins.registry import CatalogRegistry
 
 
 @hookimpl

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from careengine.hookspecs import hookimpl
 from careengine.model import Intervention, Stage, TermKind
-from careengine.registry import CatalogRegistry, RulePackRegistry
+from careengine.plugins.hookspecs import hookimpl
+from careengine.plugins.registry import CatalogRegistry, RulePackRegistry
 from careengine.rules import Rule
 
 

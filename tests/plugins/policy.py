@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import attrs
 
-from careengine.hookspecs import hookimpl
 from careengine.model import Assessment, Deferred, Plan
+from careengine.plugins.hookspecs import hookimpl
 
 REASON = "clinic policy: one item per stage"
 

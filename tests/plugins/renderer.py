@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from careengine.hookspecs import hookimpl
 from careengine.model import Plan
-from careengine.registry import RenderContext, RendererRegistry
+from careengine.plugins.hookspecs import hookimpl
+from careengine.plugins.registry import RenderContext, RendererRegistry
 
 FORMAT = "summary"
 

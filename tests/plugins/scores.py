@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from careengine.hookspecs import hookimpl
 from careengine.model import Assessment, Classification, DerivedFact
-from careengine.registry import CatalogRegistry, RulePackRegistry
+from careengine.plugins.hookspecs import hookimpl
+from careengine.plugins.registry import CatalogRegistry, RulePackRegistry
 from careengine.rules import Add, Rule, When, derived
 
 NAME = "test_risk"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from careengine.hookspecs import hookimpl
 from careengine.model import Assessment, Plan
+from careengine.plugins.hookspecs import hookimpl
 from tests.plugins.hostile_reviewers import DoesEverything
 
 

@@ -3,9 +3,9 @@ base): each would silently drop a veto, a progression or an exclusive group if i
 
 from __future__ import annotations
 
-from careengine.hookspecs import hookimpl
 from careengine.model import Dosage, Intervention, InterventionKind, Stage
-from careengine.registry import CatalogRegistry
+from careengine.plugins.hookspecs import hookimpl
+from careengine.plugins.registry import CatalogRegistry
 
 EX = InterventionKind.EXERCISE
 STEPS = ("Stand with your back to a wall.", "Slide down a little, hold, and come back up.")

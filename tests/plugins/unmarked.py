@@ -3,7 +3,7 @@ building an engine must fail and name the function."""
 
 from __future__ import annotations
 
-from careengine.registry import CatalogRegistry
+from careengine.plugins.registry import CatalogRegistry
 
 
 def careengine_catalog(registry: CatalogRegistry) -> None:

@@ -4,9 +4,9 @@ through it on both backends."""
 
 from __future__ import annotations
 
-from careengine.hookspecs import hookimpl
 from careengine.model import AlertLevel, Dosage, Urgency
-from careengine.registry import RulePackRegistry
+from careengine.plugins.hookspecs import hookimpl
+from careengine.plugins.registry import RulePackRegistry
 from careengine.rules import (
     Add,
     AddPrecaution,

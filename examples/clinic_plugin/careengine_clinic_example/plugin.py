@@ -6,7 +6,7 @@ from pathlib import Path
 
 from careengine import hookimpl
 from careengine.model import Assessment, Plan
-from careengine.registry import CatalogRegistry, RulePackRegistry
+from careengine.plugins.registry import CatalogRegistry, RulePackRegistry
 
 from careengine_clinic_example import flare, policy
 from careengine_clinic_example.interventions import MODIFIED_CURL_UP

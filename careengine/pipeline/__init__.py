@@ -1,0 +1,3 @@
+"""The evaluation steps after the rules: facts, merge, safety, dosing, reassessment gates and
+exercise progression.
+"""

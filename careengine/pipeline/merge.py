@@ -1,0 +1,402 @@
+"""Contributions -> staged plan, following the merge semantics of docs/design.md section 5.
+
+1. red flags first: an ``emergency`` or ``urgent`` alert withholds every item;
+2. vetoes beat adds at every priority (catalog absolute contraindications matched by the
+   patient's conditions, the patient's ``declines``, rules' ``exclude``), with the first
+   allowed alternative substituted;
+3. relative contraindications and ``precaution`` actions attach precautions;
+4. duplicates (same intervention, same stage) merge; the highest-priority dosage wins, on a tie
+   the lower weekly volume, and a disagreement is recorded in ``conflicts``;
+5. exclusive groups: the higher priority wins, a tie places neither;
+6. caps per stage, overflow deferred;
+7. explicit ordering everywhere (priority descending, then id);
+8. nothing lost: every proposal ends in a stage, ``excluded``, ``deferred`` or ``conflicts``, and
+   every present impairment is addressed or listed in ``unaddressed``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from careengine.model import (
+    DOSAGE_FIELDS,
+    Alert,
+    Assessment,
+    Because,
+    Conflict,
+    Contribution,
+    Deferred,
+    Dosage,
+    Exclusion,
+    Pain,
+    Plan,
+    PlanItem,
+    PlanStatus,
+    Precaution,
+    Provenance,
+    Referral,
+    StagePlan,
+)
+from careengine.plugins.registry import Catalog
+
+WITHHELD = "withheld: pending medical review"
+DECLINED = "declined by patient"
+
+
+@attrs.frozen(kw_only=True)
+class MergeOptions:
+    max_items_per_stage: int = 8
+
+
+def merge_because(entries: Iterable[Because]) -> tuple[Because, ...]:
+    """One entry per rule (matched facts united), sorted by rule id."""
+    by_rule: dict[str, Because] = {}
+    for entry in entries:
+        seen = by_rule.get(entry.rule)
+        if seen is None:
+            by_rule[entry.rule] = entry
+        else:
+            by_rule[entry.rule] = attrs.evolve(
+                seen, matched=tuple(sorted(set(seen.matched) | set(entry.matched)))
+            )
+    return tuple(by_rule[k] for k in sorted(by_rule))
+
+
+def dosage_text(dosage: Dosage) -> str:
+    values = [(name, getattr(dosage, name)) for name in DOSAGE_FIELDS]
+    parts = [f"{name}={value}" for name, value in values if value is not None]
+    return ", ".join(parts) or "no dosage"
+
+
+class Merger:
+    def __init__(
+        self,
+        *,
+        contributions: Sequence[Contribution],
+        assessment: Assessment,
+        catalog: Catalog,
+    ) -> None:
+        self.catalog = catalog
+        self.assessment = assessment
+        self.by_action: dict[str, list[Contribution]] = defaultdict(list)
+        for c in contributions:
+            self.by_action[c.action].append(c)
+        for bucket in self.by_action.values():
+            bucket.sort(key=lambda c: (-c.priority, c.because.rule, c.intervention or ""))
+        self.conditions = frozenset(assessment.patient.conditions)
+        self.declined = frozenset(assessment.patient.declines)
+        self.rule_excludes: dict[str, set[str]] = defaultdict(set)
+        for c in self.by_action["exclude"]:
+            assert c.intervention is not None
+            self.rule_excludes[c.intervention].add(c.text or f"excluded by rule {c.because.rule}")
+
+    # --- vetoes ----------------------------------------------------------------------------
+
+    def veto_reasons(self, intervention_id: str) -> set[str]:
+        reasons = set(self.rule_excludes.get(intervention_id, ()))
+        intervention = self.catalog.interventions.get(intervention_id)
+        if intervention is not None:
+            for condition in intervention.contraindications_absolute:
+                if condition in self.conditions:
+                    reasons.add(f"contraindicated: {condition}")
+        if intervention_id in self.declined:
+            reasons.add(DECLINED)
+        return reasons
+
+    def precautions(self, intervention_id: str) -> tuple[Precaution, ...]:
+        out = set()
+        intervention = self.catalog.interventions[intervention_id]
+        for condition in intervention.contraindications_relative:
+            if condition in self.conditions:
+                out.add(
+                    Precaution(text=f"relative contraindication: {condition}", source=condition)
+                )
+        for c in self.by_action["precaution"]:
+            if c.intervention == intervention_id:
+                out.add(Precaution(text=c.text or "", source=c.because.rule))
+        return tuple(sorted(out, key=lambda p: (p.source, p.text)))
+
+    # --- alerts and referrals ----------------------------------------------------------------
+
+    def alerts(self) -> tuple[Alert, ...]:
+        grouped: dict[str, list[Contribution]] = defaultdict(list)
+        for c in self.by_action["alert"]:
+            assert c.code is not None
+            grouped[c.code].append(c)
+        alerts = []
+        for code, group in grouped.items():
+            group.sort(key=lambda c: (c.level.rank if c.level else 9, -c.priority, c.because.rule))
+            head = group[0]
+            assert head.level is not None
+            alerts.append(
+                Alert(
+                    code=code,
+                    level=head.level,
+                    message=head.text or "",
+                    because=merge_because(c.because for c in group),
+                )
+            )
+        return tuple(sorted(alerts, key=lambda a: (a.level.rank, a.code)))
+
+    def referrals(self) -> tuple[Referral, ...]:
+        grouped: dict[str, list[Contribution]] = defaultdict(list)
+        for c in self.by_action["refer"]:
+            assert c.to is not None
+            grouped[c.to].append(c)
+        out = []
+        for to, group in grouped.items():
+            group.sort(
+                key=lambda c: (c.urgency.rank if c.urgency else 9, -c.priority, c.because.rule)
+            )
+            head = group[0]
+            assert head.urgency is not None
+            reasons = []
+            for c in group:
+                if c.text and c.text not in reasons:
+                    reasons.append(c.text)
+            out.append(Referral(to=to, urgency=head.urgency, reason="; ".join(reasons)))
+        return tuple(sorted(out, key=lambda r: (r.urgency.rank, r.to)))
+
+    # --- items -------------------------------------------------------------------------------
+
+    def proposals(self) -> dict[tuple[str, str], list[Contribution]]:
+        grouped: dict[tuple[str, str], list[Contribution]] = defaultdict(list)
+        for c in self.by_action["add"]:
+            assert c.intervention is not None and c.stage is not None
+            grouped[(c.intervention, c.stage)].append(c)
+        return grouped
+
+    def substitute(
+        self, original: str, group: list[Contribution], reasons: set[str]
+    ) -> list[Contribution]:
+        intervention = self.catalog.interventions.get(original)
+        if intervention is None:
+            return []
+        for alternative in intervention.alternatives:
+            if alternative in self.catalog.interventions and not self.veto_reasons(alternative):
+                why = "; ".join(sorted(reasons))
+                return [
+                    attrs.evolve(
+                        c,
+                        intervention=alternative,
+                        dosage=None,
+                        because=attrs.evolve(
+                            c.because,
+                            rationale=f"Substitutes for {original}, which is excluded ({why}). "
+                            + c.because.rationale,
+                        ),
+                    )
+                    for c in group
+                ]
+        return []
+
+    def merged_item(
+        self, intervention_id: str, stage: str, group: list[Contribution]
+    ) -> tuple[PlanItem, Conflict | None]:
+        intervention = self.catalog.interventions[intervention_id]
+        candidates = [(c.priority, c.dosage or intervention.dosage, c) for c in group]
+        if len(candidates) > 1:
+            candidates.sort(
+                key=lambda t: (-t[0], t[1].weekly_volume(), dosage_text(t[1]), t[2].because.rule)
+            )
+        winner_priority, winner_dosage, winner = candidates[0]
+        conflict = None
+        if len(candidates) > 1 and len({dosage_text(d) for _, d, _ in candidates}) > 1:
+            conflict = Conflict(
+                kind="dosage",
+                interventions=(intervention_id,),
+                stage=stage,
+                resolution=f"dosage of rule {winner.because.rule} used "
+                f"(priority {winner_priority}, lower weekly volume on a tie)",
+                winner=intervention_id,
+                details=tuple(
+                    sorted(
+                        f"{c.because.rule}: {dosage_text(d)} (priority {p})"
+                        for p, d, c in candidates
+                    )
+                ),
+            )
+        item = PlanItem(
+            intervention=intervention_id,
+            kind=intervention.kind,
+            name=intervention.name,
+            dosage=winner_dosage,
+            priority=max(c.priority for c in group),
+            addresses=tuple(sorted({a for c in group for a in c.addresses})),
+            precautions=self.precautions(intervention_id),
+            because=merge_because(c.because for c in group),
+        )
+        return item, conflict
+
+
+def _exclusive(
+    items: dict[tuple[str, str], PlanItem], catalog: Catalog
+) -> tuple[dict[tuple[str, str], PlanItem], list[Conflict]]:
+    groups: dict[str, set[str]] = defaultdict(set)
+    for intervention_id, _ in items:
+        group = catalog.interventions[intervention_id].exclusive_group
+        if group:
+            groups[group].add(intervention_id)
+    conflicts = []
+    drop: set[str] = set()
+    for group, members in sorted(groups.items()):
+        if len(members) < 2:
+            continue
+        best = {m: max(item.priority for (i, _), item in items.items() if i == m) for m in members}
+        ranked = sorted(members, key=lambda m: (-best[m], m))
+        stages = sorted({s for (i, s) in items if i in members})
+        stage = stages[0] if len(stages) == 1 else None
+        if best[ranked[0]] == best[ranked[1]]:
+            drop.update(members)
+            conflicts.append(
+                Conflict(
+                    kind="exclusive_group",
+                    interventions=tuple(sorted(members)),
+                    stage=stage,
+                    resolution="clinician decision required",
+                    details=(f"exclusive group {group}: equal priority {best[ranked[0]]}",),
+                )
+            )
+        else:
+            losers = ranked[1:]
+            drop.update(losers)
+            conflicts.append(
+                Conflict(
+                    kind="exclusive_group",
+                    interventions=tuple(sorted(members)),
+                    stage=stage,
+                    resolution=f"{ranked[0]} kept (priority {best[ranked[0]]} over "
+                    + ", ".join(f"{m} {best[m]}" for m in losers)
+                    + ")",
+                    winner=ranked[0],
+                    details=(f"exclusive group {group}",),
+                )
+            )
+    kept = {k: v for k, v in items.items() if k[0] not in drop}
+    return kept, conflicts
+
+
+def merge(
+    *,
+    contributions: Sequence[Contribution],
+    assessment: Assessment,
+    catalog: Catalog,
+    classifications: Mapping[str, Any],
+    provenance: Provenance,
+    options: MergeOptions = MergeOptions(),
+) -> Plan:
+    m = Merger(contributions=contributions, assessment=assessment, catalog=catalog)
+    alerts = m.alerts()
+    withhold = any(a.level.withholds_treatment for a in alerts)
+    excluded: dict[str, set[str]] = defaultdict(set)
+    for intervention_id in set(m.rule_excludes) | m.declined:
+        excluded[intervention_id] |= m.veto_reasons(intervention_id)
+
+    placed: dict[tuple[str, str], list[Contribution]] = {}
+    proposals = m.proposals()
+    for (intervention_id, stage), group in sorted(proposals.items()):
+        reasons = m.veto_reasons(intervention_id)
+        if reasons:
+            excluded[intervention_id] |= reasons
+            if not withhold:
+                for sub in m.substitute(intervention_id, group, reasons):
+                    key = (sub.intervention or "", stage)
+                    placed.setdefault(key, []).append(sub)
+            continue
+        if withhold:
+            excluded[intervention_id].add(WITHHELD)
+            continue
+        placed.setdefault((intervention_id, stage), []).extend(group)
+    if withhold:
+        for intervention_id, _ in proposals:
+            excluded[intervention_id].add(WITHHELD)
+
+    conflicts: list[Conflict] = []
+    items: dict[tuple[str, str], PlanItem] = {}
+    for (intervention_id, stage), group in sorted(placed.items()):
+        item, conflict = m.merged_item(intervention_id, stage, group)
+        items[(intervention_id, stage)] = item
+        if conflict is not None:
+            conflicts.append(conflict)
+    items, group_conflicts = _exclusive(items, catalog)
+    conflicts.extend(group_conflicts)
+
+    stages, deferred = [], []
+    for stage in catalog.stages:
+        in_stage = sorted(
+            (item for (_, s), item in items.items() if s == stage.id),
+            key=lambda item: (-item.priority, item.intervention),
+        )
+        cap = options.max_items_per_stage
+        for item in in_stage[cap:]:
+            deferred.append(
+                Deferred(
+                    intervention=item.intervention,
+                    stage=stage.id,
+                    reason=f"stage {stage.id} holds at most {cap} items; "
+                    f"priority {item.priority} is below the items kept",
+                )
+            )
+        stages.append(
+            StagePlan(
+                id=stage.id,
+                title=stage.title,
+                goals=stage.goals,
+                progress_when=stage.progress_when,
+                items=tuple(in_stage[:cap]),
+            )
+        )
+
+    addressed = {a for s in stages for item in s.items for a in item.addresses}
+    impairments = catalog.impairments()
+    unaddressed = sorted(
+        {f.code for f in assessment.present_findings() if f.code in impairments} - addressed
+    )
+    return Plan(
+        patient_id=assessment.patient.id,
+        assessed_on=assessment.assessed_on,
+        status=PlanStatus.REFERRAL if withhold else PlanStatus.READY,
+        current_stage=_current_stage(m, catalog, stages),
+        alerts=alerts,
+        referrals=m.referrals(),
+        classifications=dict(sorted(classifications.items())),
+        stages=tuple(stages),
+        excluded=tuple(
+            Exclusion(intervention=i, reasons=tuple(sorted(r))) for i, r in sorted(excluded.items())
+        ),
+        deferred=tuple(sorted(deferred, key=lambda d: (d.stage, d.intervention))),
+        conflicts=tuple(sorted(conflicts, key=lambda c: (c.kind, c.interventions, c.stage or ""))),
+        unaddressed=tuple(unaddressed),
+        unrecognized=tuple(sorted(set(assessment.unrecognized))),
+        provenance=provenance,
+        pain=assessment.pain if assessment.pain != Pain() else None,
+    )
+
+
+def start_stage_contribution(
+    contributions: Iterable[Contribution], catalog: Catalog
+) -> Contribution | None:
+    """The ``start_stage`` action that decides where a new plan starts: the highest priority,
+    then the earliest stage; ``None`` when no rule set a start stage."""
+    order = {s.id: s.order for s in catalog.stages}
+    starts = [c for c in contributions if c.action == "start_stage"]
+    if not starts:
+        return None
+    return sorted(starts, key=lambda c: (-c.priority, order.get(c.stage or "", 0), c.because.rule))[
+        0
+    ]
+
+
+def _current_stage(m: Merger, catalog: Catalog, stages: Sequence[StagePlan]) -> str:
+    best = start_stage_contribution(m.by_action["start_stage"], catalog)
+    if best is not None:
+        assert best.stage is not None
+        return best.stage
+    for stage in stages:
+        if stage.items:
+            return stage.id
+    return stages[0].id if stages else ""
