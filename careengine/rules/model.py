@@ -17,8 +17,6 @@ import attrs
 
 from careengine.model import AlertLevel, Dosage, Urgency, freeze
 
-frozen = attrs.frozen(kw_only=True)
-
 DEFAULT_PRIORITY = 50
 
 
@@ -70,14 +68,14 @@ class Op(enum.StrEnum):
     SAME_AS_FIRST = "same_as_first"  # equal to the same field of the first `all` pattern
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Test:
     field: str
     op: Op
     value: Any = attrs.field(default=None, converter=freeze)
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Pattern:
     """A test on one fact: its type, its code, and tests on its other fields."""
 
@@ -89,7 +87,7 @@ class Pattern:
         return f"{self.fact.value}:{self.code}"
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class When:
     all: tuple[Pattern, ...] = attrs.field(default=(), converter=tuple)
     any: tuple[Pattern, ...] = attrs.field(default=(), converter=tuple)
@@ -102,7 +100,7 @@ class When:
 # --- actions -----------------------------------------------------------------------------------
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Add:
     intervention: str
     stage: str
@@ -111,44 +109,44 @@ class Add:
     addresses: tuple[str, ...] | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Exclude:
     intervention: str
     reason: str
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class AddPrecaution:
     intervention: str
     text: str
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class RaiseAlert:
     code: str
     level: AlertLevel
     message: str
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Refer:
     to: str
     urgency: Urgency
     reason: str
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Derive:
     code: str
     value: bool | int | float | str = True
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class StartStage:
     stage: str
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Match:
     """What a Python action sees: the rule that fired and the facts it matched."""
 
@@ -165,7 +163,7 @@ class Match:
         )
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Call:
     """Run Python code when the rule fires. ``fn(match)`` returns further actions (never Call).
 
@@ -185,7 +183,7 @@ class Call:
 Action = Add | Exclude | AddPrecaution | RaiseAlert | Refer | Derive | StartStage | Call
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Rule:
     """A rule. ``id`` is the full id ``<pack id>.<rule id>`` once it belongs to a pack."""
 
@@ -196,7 +194,7 @@ class Rule:
     priority: int = DEFAULT_PRIORITY
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class RulePack:
     id: str
     version: str
