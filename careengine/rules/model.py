@@ -10,7 +10,7 @@ the same objects.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -18,6 +18,28 @@ import attrs
 from careengine.model import AlertLevel, Dosage, Urgency, freeze
 
 DEFAULT_PRIORITY = 50
+
+
+# Converters typed per element (mypy's attrs plugin cannot type a field whose converter is the
+# generic `tuple`): the constructors accept any iterable and type-check its items.
+def _tuple_of_strings(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
+def _tuple_of_tests(value: Iterable[Test]) -> tuple[Test, ...]:
+    return tuple(value)
+
+
+def _tuple_of_patterns(value: Iterable[Pattern]) -> tuple[Pattern, ...]:
+    return tuple(value)
+
+
+def _tuple_of_actions(value: Iterable[Action]) -> tuple[Action, ...]:
+    return tuple(value)
+
+
+def _tuple_of_rules(value: Iterable[Rule]) -> tuple[Rule, ...]:
+    return tuple(value)
 
 
 class FactType(enum.StrEnum):
@@ -81,7 +103,7 @@ class Pattern:
 
     fact: FactType
     code: str
-    tests: tuple[Test, ...] = attrs.field(default=(), converter=tuple)
+    tests: tuple[Test, ...] = attrs.field(default=(), converter=_tuple_of_tests)
 
     def label(self) -> str:
         return f"{self.fact.value}:{self.code}"
@@ -89,9 +111,9 @@ class Pattern:
 
 @attrs.frozen(kw_only=True)
 class When:
-    all: tuple[Pattern, ...] = attrs.field(default=(), converter=tuple)
-    any: tuple[Pattern, ...] = attrs.field(default=(), converter=tuple)
-    none: tuple[Pattern, ...] = attrs.field(default=(), converter=tuple)
+    all: tuple[Pattern, ...] = attrs.field(default=(), converter=_tuple_of_patterns)
+    any: tuple[Pattern, ...] = attrs.field(default=(), converter=_tuple_of_patterns)
+    none: tuple[Pattern, ...] = attrs.field(default=(), converter=_tuple_of_patterns)
 
     def positive(self) -> tuple[Pattern, ...]:
         return self.all + self.any
@@ -172,7 +194,7 @@ class Call:
     """
 
     fn: Callable[[Match], Sequence[Action]]
-    derives: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    derives: tuple[str, ...] = attrs.field(default=(), converter=_tuple_of_strings)
     name: str = attrs.field()
 
     @name.default
@@ -190,7 +212,7 @@ class Rule:
     id: str
     because: str
     when: When
-    then: tuple[Action, ...] = attrs.field(converter=tuple)
+    then: tuple[Action, ...] = attrs.field(converter=_tuple_of_actions)
     priority: int = DEFAULT_PRIORITY
 
 
@@ -200,8 +222,8 @@ class RulePack:
     version: str
     title: str
     population: str
-    sources: tuple[str, ...] = attrs.field(converter=tuple)
-    rules: tuple[Rule, ...] = attrs.field(converter=tuple)
+    sources: tuple[str, ...] = attrs.field(converter=_tuple_of_strings)
+    rules: tuple[Rule, ...] = attrs.field(converter=_tuple_of_rules)
     sha256: str = ""
     file: str | None = None
     plugin: str = "?"
