@@ -7,8 +7,10 @@ catalog that plugins registered (the core knows no clinical vocabulary).
 
 from __future__ import annotations
 
+import enum
 import json
 import math
+import os
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
@@ -41,6 +43,7 @@ MAX_FINDINGS = 500
 MAX_LIST = 200
 #: whole numbers beyond this are refused (every number must convert to a float exactly enough)
 MAX_NUMBER = 10**15
+NOT_UNICODE = "is not valid Unicode text (a lone surrogate or bytes that are not UTF-8)"
 #: ``patient.pregnancy``: completed weeks of gestation, and whole weeks since delivery
 GESTATIONAL_WEEKS = (1, 42)
 POSTPARTUM_WEEKS = (0, 104)
@@ -86,8 +89,9 @@ class _Reader:
     def keys(self, data: Mapping[str, Any], allowed: set[str], path: str) -> None:
         for key in data:
             if key not in allowed:
+                shown = printable(str(key))
                 self.problem(
-                    f"{path}.{key}" if path else key,
+                    f"{path}.{shown}" if path else shown,
                     f"unknown key {key!r}",
                     suggest(str(key), sorted(allowed)),
                 )
@@ -145,6 +149,9 @@ class _Reader:
             return None
         if not isinstance(data, str) or not data.strip():
             self.problem(path, f"must be a non-empty string, not {kind_of(data)}")
+            return None
+        if not encodable(data):
+            self.problem(path, f"{_shown(data)} {NOT_UNICODE}")
             return None
         return data
 
@@ -208,6 +215,27 @@ def read_assessment(
 
     The data is checked against the catalog's JSON Schema first (``checker``; built here when
     not given), then by the loader; every problem is reported once, all at once.
+
+    Findings must not contradict each other (two entries of one code):
+
+    * present and absent: an absent entry denies a present one when it covers it. An absent
+      entry without a side, or ``bilateral``, covers both sides, one without a direction every
+      direction; a present entry without a side (or direction) only says that the finding is
+      there somewhere, so it is denied only by an absent entry that covers everything. So
+      ``left`` absent and ``bilateral`` present contradict, while ``left`` absent with a present
+      entry without a side, or centralization present with ``extension`` and absent with
+      ``flexion``, do not.
+    * two values for one side: entries for the same side (the same side, both without a side,
+      or ``bilateral`` with ``left`` or ``right``) that are both present (or both absent in the
+      same direction) must agree on each of ``severity``, ``value`` and ``unit`` that both give;
+      two present entries must not give different directions. An entry without a side next to
+      one with a side may concern the other side, so their values are not compared.
+
+    An exact duplicate (every field equal, after the catalog's unit is filled in) is accepted
+    silently and kept as given, like overlapping entries that agree without being identical
+    (``bilateral`` and ``left`` alike, or one with a severity and one without): nothing is
+    dropped, each entry stays a fact of its own (as the engine has always kept them), and a
+    rule that asks whether the finding is present matches either way.
     """
     from careengine.schema_check import SchemaChecker, combine  # it imports this module
 
@@ -364,9 +392,10 @@ def _findings(r: _Reader, data: Any) -> list[Finding]:
         r.problem("findings", f"has {len(data)} entries; at most {MAX_FINDINGS} are accepted")
         return []
     known = r.catalog.code_set(TermKind.FINDING)
-    out = []
+    out: list[tuple[int, Finding, bool]] = []  # (index, finding, valid)
     for i, raw in enumerate(data):
         path = f"findings[{i}]"
+        before = len(r.problems)
         f = r.obj(raw, path)
         if f is None:
             if raw is None:
@@ -381,7 +410,9 @@ def _findings(r: _Reader, data: Any) -> list[Finding]:
             )
             continue
         if code not in known:
-            if r.allow_unknown:
+            if not encodable(code):  # it would be written into the plan as it is
+                r.problem(f"{path}.code", f"{_shown(code)} {NOT_UNICODE}")
+            elif r.allow_unknown:
                 r.unrecognized.append(code)
             else:
                 r.problem(f"{path}.code", f"unknown finding {code!r}", suggest(code, known))
@@ -390,6 +421,9 @@ def _findings(r: _Reader, data: Any) -> list[Finding]:
         unit = f.get("unit")
         if unit is not None and not isinstance(unit, str):
             r.problem(f"{path}.unit", f"must be a string, not {kind_of(unit)}")
+            unit = None
+        elif unit is not None and not encodable(unit):
+            r.problem(f"{path}.unit", f"{_shown(unit)} {NOT_UNICODE}")
             unit = None
         if term is not None and term.unit is not None and unit is not None and unit != term.unit:
             r.problem(f"{path}.unit", f"{code} is measured in {term.unit!r}, not {unit!r}")
@@ -401,17 +435,128 @@ def _findings(r: _Reader, data: Any) -> list[Finding]:
         value = r.number(f.get("value"), f"{path}.value", low, high)
         present = r.boolean(f.get("present"), f"{path}.present")
         out.append(
-            Finding(
-                code=code,
-                present=True if present is None else present,
-                side=r.enum(f.get("side"), f"{path}.side", Side),
-                severity=r.enum(f.get("severity"), f"{path}.severity", Severity),
-                value=value,
-                unit=unit,
-                direction=r.enum(f.get("direction"), f"{path}.direction", Direction),
+            (
+                i,
+                Finding(
+                    code=code,
+                    present=True if present is None else present,
+                    side=r.enum(f.get("side"), f"{path}.side", Side),
+                    severity=r.enum(f.get("severity"), f"{path}.severity", Severity),
+                    value=value,
+                    unit=unit,
+                    direction=r.enum(f.get("direction"), f"{path}.direction", Direction),
+                ),
+                len(r.problems) == before,
             )
         )
+    return _consistent(r, out)
+
+
+#: The finding fields that must agree between two entries speaking for the same side.
+_FINDING_VALUES = ("severity", "value", "unit")
+
+
+def sides_overlap(a: Side | None, b: Side | None) -> bool:
+    """Whether two entries may speak for a common side: ``bilateral`` is left and right
+    together, and an entry without a side may concern either."""
+    return a is None or b is None or a == b or Side.BILATERAL in (a, b)
+
+
+def _same_side(a: Side | None, b: Side | None) -> bool:
+    """Whether two entries certainly speak for one side: the same side (or both without one),
+    or ``bilateral`` with a side. An entry without a side may concern the other side."""
+    return a == b or (a is not None and b is not None and Side.BILATERAL in (a, b))
+
+
+def _rules_out(absent: Finding, present: Finding) -> bool:
+    """Whether ``absent`` (examined and not found) denies what ``present`` records. An absent
+    entry without a side (or ``bilateral``) covers both sides, one without a direction every
+    direction; a present entry without a side or direction says only that the finding is there
+    somewhere, so only an absent entry covering everything denies it."""
+    if present.side is None:
+        sides = absent.side in (None, Side.BILATERAL)
+    else:
+        sides = sides_overlap(absent.side, present.side)
+    if present.direction is None:
+        directions = absent.direction is None
+    else:
+        directions = absent.direction in (None, present.direction)
+    return sides and directions
+
+
+def _qualified(finding: Finding, *, direction: bool = True) -> str:
+    parts = [finding.side.value if finding.side else "no side given"]
+    if direction and finding.direction is not None:
+        parts.append(finding.direction.value)
+    return f"({', '.join(parts)})"
+
+
+def _contradiction(finding: Finding, other: Finding, i: int, j: int) -> tuple[str, str] | None:
+    """The path and message when two entries of one code contradict each other, else None."""
+    if not sides_overlap(finding.side, other.side):
+        return None
+    if finding.present != other.present:
+        present, absent = (finding, other) if finding.present else (other, finding)
+        if not _rules_out(absent, present):
+            return None
+        state = "present" if finding.present else "absent"
+        was = "present" if other.present else "absent"
+        return (
+            f"findings[{i}].present",
+            f"{finding.code} {_qualified(finding)} is recorded {state} here but {was} in "
+            f"findings[{j}] {_qualified(other)}",
+        )
+    if not _same_side(finding.side, other.side):
+        return None
+    names = list(_FINDING_VALUES)
+    if finding.present:  # one finding cannot be present in two different directions
+        names.append("direction")
+    elif finding.direction != other.direction:  # absent in one direction, and in another
+        return None
+    for name in names:
+        mine, theirs = getattr(finding, name), getattr(other, name)
+        if mine is not None and theirs is not None and mine != theirs:
+            return (
+                f"findings[{i}].{name}",
+                f"{finding.code} {_qualified(finding, direction=False)} has {name} "
+                f"{_shown_value(mine)} here but {_shown_value(theirs)} in findings[{j}] "
+                f"{_qualified(other, direction=False)}",
+            )
+    return None
+
+
+def contradicts(finding: Finding, other: Finding) -> bool:
+    """Whether two findings contradict each other (the rules of :func:`read_assessment`)."""
+    return finding.code == other.code and _contradiction(finding, other, 0, 0) is not None
+
+
+def _consistent(r: _Reader, findings: list[tuple[int, Finding, bool]]) -> list[Finding]:
+    """The findings, all kept in order; a contradiction between two of them is a problem (see
+    :func:`read_assessment`), reported once per entry. An entry that is already invalid
+    (``valid`` false) is not compared: its own problems are reported instead."""
+    kept: dict[str, list[tuple[int, Finding]]] = {}
+    out: list[Finding] = []
+    for i, finding, valid in findings:
+        out.append(finding)
+        if not valid:
+            continue
+        earlier = kept.setdefault(finding.code, [])
+        if all(finding != other for _, other in earlier):  # an exact duplicate adds nothing
+            for j, other in earlier:
+                found = _contradiction(finding, other, i, j)
+                if found is not None:
+                    r.problem(*found)
+                    break
+        earlier.append((i, finding))
     return out
+
+
+def _shown_value(value: Any) -> str:
+    if isinstance(value, enum.Enum):
+        value = value.value
+    if isinstance(value, float) and value.is_integer():
+        return f"{value:g}"
+    return _shown(value)
 
 
 # --- questionnaires (docs/design.md section 6.1: the contract's questionnaire shapes) -------------
@@ -597,7 +742,7 @@ def _measures(r: _Reader, data: Any) -> dict[str, float]:
     known = r.catalog.code_set(TermKind.MEASURE)
     out = {}
     for key, value in m.items():
-        path = f"measures.{key}"
+        path = f"measures.{printable(str(key))}"
         if key not in known:
             r.problem(path, f"unknown measure {key!r}", suggest(key, known))
             continue
@@ -628,15 +773,148 @@ def _response(r: _Reader, data: Any) -> Response | None:
     return Response(exercise_pain_max=pain, settled_within_24h=settled, adherence_percent=adherence)
 
 
+#: At most this many duplicate-key and bad-text problems are listed for one document.
+MAX_TEXT_PROBLEMS = 100
+#: a JSON ``\\u`` escape of a UTF-16 surrogate (``\\ud800``): only then can a str hold one
+_SURROGATE_ESCAPES = ("\\ud", "\\uD")
+
+
+class _Duplicates(dict):  # type: ignore[type-arg]
+    """A JSON object that named a key more than once (only built on the error path)."""
+
+    duplicates: list[str]
+
+
+def encodable(text: str) -> bool:
+    """Whether ``text`` is valid Unicode that UTF-8 can encode (no lone surrogate)."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print and to write as UTF-8: a lone surrogate becomes ``\\udXXX``."""
+    return text if encodable(text) else text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def display_name(path: Path) -> str:
+    """A file's name for messages and reports (a name that is not UTF-8 is shown escaped)."""
+    name = path.name
+    if encodable(name):
+        return name
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
+def _decode(data: bytes, file: str | None) -> tuple[str, bool]:
+    """JSON bytes as text (UTF-8, or UTF-16/32 as RFC 8259's detection finds them; a leading
+    BOM is dropped), and whether some bytes did not decode: those are kept as lone surrogates
+    (``surrogateescape``) so that the text around them can still be parsed and located."""
+    encoding = json.detect_encoding(data)
+    try:
+        return data.decode(encoding), False
+    except UnicodeDecodeError as strict:
+        try:
+            return data.decode(encoding, "surrogateescape"), True
+        except UnicodeDecodeError:
+            raise AssessmentError(
+                "unreadable JSON",
+                file=file,
+                problems=[
+                    Problem(
+                        file=file,
+                        path="$",
+                        message=f"is not {encoding.upper()} text: byte {strict.start} "
+                        f"({strict.reason})",
+                    )
+                ],
+            ) from strict
+
+
+def _text_problems(data: Any, file: str | None) -> list[Problem]:
+    """Duplicate keys and text that is not valid Unicode, each at its JSON path, in document
+    order (a walk over the parsed document, only made when the parse saw such a thing)."""
+    from careengine.schema_check import format_path  # it imports this module
+
+    problems: list[Problem] = []
+    # (value, path, is_key): a key is visited just before its value, so problems come in
+    # document order
+    stack: list[tuple[Any, tuple[str | int, ...], bool]] = [(data, (), False)]
+    while stack and len(problems) <= MAX_TEXT_PROBLEMS:
+        node, where, is_key = stack.pop()
+        children: list[tuple[Any, tuple[str | int, ...], bool]] = []
+        if is_key:
+            problems.append(
+                Problem(
+                    file=file,
+                    path=format_path(where),
+                    message=f"the key {_shown(node)} {NOT_UNICODE}",
+                )
+            )
+        elif isinstance(node, dict):
+            for key in getattr(node, "duplicates", ()):
+                at = format_path((*where, printable(key)))
+                problems.append(Problem(file=file, path=at, message=f"duplicate key {_shown(key)}"))
+            for key, value in node.items():
+                at_key = (*where, printable(key))
+                if not encodable(key):
+                    children.append((key, at_key, True))
+                children.append((value, at_key, False))
+        elif isinstance(node, list):
+            children = [(value, (*where, i), False) for i, value in enumerate(node)]
+        elif isinstance(node, str) and not encodable(node):
+            problems.append(
+                Problem(file=file, path=format_path(where), message=f"{_shown(node)} {NOT_UNICODE}")
+            )
+        stack.extend(reversed(children))
+    if len(problems) > MAX_TEXT_PROBLEMS:
+        problems[MAX_TEXT_PROBLEMS:] = [
+            Problem(file=file, path="$", message="has more such problems (not listed)")
+        ]
+    return problems
+
+
 def parse_json(text: str | bytes, *, file: str | None = None) -> Any:
+    """Parse JSON input (a file's bytes, or text), refusing what would lose or garble data.
+
+    Besides malformed JSON, a document is refused when an object names a key twice (JSON
+    parsers disagree on which value wins, so careengine takes neither) or when a string or key
+    is not valid Unicode text (a ``\\ud800`` escape without its pair, bytes that are not
+    UTF-8): each such problem is reported at its JSON path. A UTF-8 byte order mark at the start
+    of the bytes is accepted.
+    """
     if len(text) > MAX_BYTES:
         raise AssessmentError(
             "input too large",
             file=file,
             problems=[Problem(file=file, path="$", message=f"is larger than {MAX_BYTES} bytes")],
         )
+    if isinstance(text, bytes):
+        text, suspect = _decode(text, file)
+    else:
+        suspect = not encodable(text)
+    suspect = suspect or any(escape in text for escape in _SURROGATE_ESCAPES)
+    duplicated: list[bool] = []
+
+    def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj = dict(pairs)
+        if len(obj) == len(pairs):
+            return obj
+        duplicated.append(True)
+        seen: set[str] = set()
+        marked = _Duplicates(obj)
+        marked.duplicates = []
+        for key, _ in pairs:
+            if key in seen and key not in marked.duplicates:
+                marked.duplicates.append(key)
+            seen.add(key)
+        return marked
+
     try:
-        return json.loads(text)
+        data = json.loads(text, object_pairs_hook=pairs_hook)
     except json.JSONDecodeError as exc:
         raise AssessmentError(
             "malformed JSON",
@@ -655,12 +933,17 @@ def parse_json(text: str | bytes, *, file: str | None = None) -> Any:
             file=file,
             problems=[Problem(file=file, path="$", message="is nested too deeply")],
         ) from exc
-    except ValueError as exc:  # not UTF-8, or a number too long to convert
+    except ValueError as exc:  # a number too long to convert
         raise AssessmentError(
             "unreadable JSON",
             file=file,
             problems=[Problem(file=file, path="$", message=f"is not readable JSON: {exc}")],
         ) from exc
+    if duplicated or suspect:
+        problems = _text_problems(data, file)
+        if problems:
+            raise AssessmentError("invalid JSON text", file=file, problems=problems)
+    return data
 
 
 def read_bounded(path: Path) -> bytes:
@@ -668,7 +951,7 @@ def read_bounded(path: Path) -> bytes:
     with path.open("rb") as handle:
         data = handle.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
-        name = path.name
+        name = display_name(path)
         raise AssessmentError(
             "input too large",
             file=name,
@@ -684,9 +967,56 @@ def read_input(path: Path, reader: Callable[[Path], bytes] = read_bounded) -> by
     except OSError as exc:
         raise AssessmentError(
             "cannot read",
-            file=path.name,
-            problems=[Problem(file=path.name, path="$", message=f"cannot read: {exc.strerror}")],
+            file=display_name(path),
+            problems=[
+                Problem(file=display_name(path), path="$", message=f"cannot read: {exc.strerror}")
+            ],
         ) from exc
+
+
+#: what a library caller may pass as an input (docs/embedding.md): parsed JSON data, JSON text
+#: (a ``str`` that starts with ``{`` or ``[``), the bytes of a JSON document, or a file path
+Source = Mapping[str, Any] | str | bytes | bytearray | os.PathLike[str]
+
+
+def is_json_text(source: object) -> bool:
+    """Whether a ``str`` input is JSON text rather than a file path: its first character other
+    than white space is ``{`` or ``[`` (no file path given to careengine starts so; pass a
+    :class:`~pathlib.Path` for one that does)."""
+    return isinstance(source, str) and source.lstrip()[:1] in ("{", "[")
+
+
+def source_file(source: object) -> str | None:
+    """The file name an input's problems are reported under: a path's name, else ``None``."""
+    if isinstance(source, os.PathLike) or (isinstance(source, str) and not is_json_text(source)):
+        return display_name(Path(source))
+    return None
+
+
+def input_data(source: object, reader: Callable[[Path], bytes] = read_bounded) -> Any:
+    """The JSON data of an input given in any of the forms of :data:`Source`: a mapping as it is,
+    JSON text or bytes parsed, a path read (at most ``MAX_BYTES``) and parsed. Any other value is
+    returned unchanged, for the reader to report at ``$`` (a list, a number, ``None``)."""
+    if isinstance(source, dict):
+        return source
+    if isinstance(source, Mapping):
+        return dict(source)
+    if isinstance(source, bytes | bytearray):
+        return parse_json(bytes(source))
+    if is_json_text(source):
+        return parse_json(str(source))
+    if isinstance(source, str | os.PathLike):
+        p = Path(source)
+        name = display_name(p)
+        try:
+            return parse_json(read_input(p, reader), file=name)
+        except ValueError as exc:  # a path the system refuses (an embedded NUL byte)
+            raise AssessmentError(
+                "cannot read",
+                file=name,
+                problems=[Problem(file=name, path="$", message=f"cannot read: {exc}")],
+            ) from exc
+    return source
 
 
 def load_assessment(
@@ -700,7 +1030,7 @@ def load_assessment(
 ) -> Assessment:
     """Read and validate an assessment file (at most ``MAX_BYTES`` of it are ever read)."""
     p = Path(path)
-    name = p.name
+    name = display_name(p)
     data = parse_json(read_input(p, reader), file=name)
     return read_assessment(
         data, catalog, file=name, allow_unknown=allow_unknown, followup=followup, checker=checker

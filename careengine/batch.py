@@ -10,7 +10,8 @@ Inputs:
 
 * a directory: its ``*.json`` files (not recursive) in name order, except ``*.plan.json`` and
   ``batch-report.json`` (so a directory can hold its own plans);
-* a ``.jsonl`` file: one assessment per non-blank line, named ``<file>:<line>`` in messages.
+* a ``.jsonl`` file: one assessment per non-blank line (lines end at ``\\n`` only, see
+  :func:`jsonl_lines`), named ``<file>:<line>`` in messages.
   The plan is named after ``patient.id``, which must be usable as a file name (letters, digits,
   ``.``, ``_``, ``-``; not starting with ``.``). A patient id that an earlier line already used
   (compared case-insensitively, as some file systems do) is an error for the later line: its
@@ -28,6 +29,7 @@ it in a local variable of its loop, so no module-level state is involved.
 
 from __future__ import annotations
 
+import codecs
 import functools
 import json
 import multiprocessing
@@ -40,7 +42,7 @@ from typing import Any, cast
 
 import attrs
 
-from careengine.assessment_io import parse_json, read_assessment
+from careengine.assessment_io import display_name, parse_json, read_assessment
 from careengine.atomic_write import OutputError, remove_stale, write_atomic
 from careengine.engine import Engine
 from careengine.errors import CareEngineError, ConfigurationError
@@ -147,18 +149,32 @@ def _lines_of(exc: CareEngineError, label: str) -> tuple[str, ...]:
     return (str(exc).removeprefix(f"{label}: "),)
 
 
+def jsonl_lines(data: bytes) -> list[tuple[int, bytes]]:
+    """The numbered non-blank lines of JSONL bytes. Lines end at ``\\n`` only (``\\r\\n`` too,
+    the ``\\r`` is dropped); U+2028, U+0085, a lone ``\\r`` and the other characters that
+    ``str.splitlines`` also breaks at are part of the line. A UTF-8 byte order mark at the start
+    of the file is dropped, as for a ``.json`` file. Each line is decoded on its own, so that
+    bytes that are not UTF-8 spoil only their line."""
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    lines = []
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        line = line.removesuffix(b"\r")
+        if line.strip(b" \t\r"):
+            lines.append((number, line))
+    return lines
+
+
 def _jsonl_tasks(source: Path) -> list[Task]:
+    name = display_name(source)
     try:
-        text = source.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise ConfigurationError(f"{source.name}: cannot read: {reason}") from exc
+        raw = source.read_bytes()
+    except OSError as exc:
+        raise ConfigurationError(f"{name}: cannot read: {exc.strerror}") from exc
     tasks: list[Task] = []
     first_line: dict[str, int] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        label = f"{source.name}:{number}"
+    for number, line in jsonl_lines(raw):
+        label = f"{name}:{number}"
         index = len(tasks)
         try:
             data = parse_json(line, file=label)
@@ -200,7 +216,7 @@ def collect_tasks(source: Path) -> list[Task]:
             and p.name != REPORT_NAME
         )
         return [
-            Task(index=i, label=p.name, output=f"{p.stem}{PLAN_SUFFIX}", path=str(p))
+            Task(index=i, label=display_name(p), output=f"{p.stem}{PLAN_SUFFIX}", path=str(p))
             for i, p in enumerate(files)
         ]
     if source.is_file() and source.suffix == ".jsonl":

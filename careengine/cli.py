@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
-import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -31,27 +30,21 @@ from careengine.registry import Renderer
 from careengine.render.safe_text import clean_output, one_line
 from careengine.rules.backend import BACKENDS
 from careengine.schema import assessment_schema, plan_schema
+from careengine.settings import debug, engine_settings
 from careengine.version import __version__
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _env_list(name: str) -> list[str]:
-    return [p.strip() for p in os.environ.get(name, "").split(",") if p.strip()]
-
-
 def plugin_filters() -> dict[str, Any]:
     """``allow`` and ``block`` of the plugin host, from CAREENGINE_PLUGINS and
-    CAREENGINE_DISABLE_PLUGINS (comma-separated names)."""
-    return {
-        "allow": tuple(_env_list("CAREENGINE_PLUGINS")) or None,
-        "block": tuple(_env_list("CAREENGINE_DISABLE_PLUGINS")),
-    }
+    CAREENGINE_DISABLE_PLUGINS (comma-separated names; :mod:`careengine.settings`)."""
+    return engine_settings()
 
 
 def fail(exc: CareEngineError) -> None:
     """Print one line per problem and exit with the error's code."""
-    if os.environ.get("CAREENGINE_DEBUG") == "1":
+    if debug():
         raise exc
     for line in exc.lines():
         click.echo(f"error: {one_line(line)}", err=True)
@@ -66,7 +59,7 @@ def guarded(fn: F) -> F:
         except CareEngineError as exc:
             fail(exc)
         except Exception:
-            if os.environ.get("CAREENGINE_DEBUG") == "1":
+            if debug():
                 raise
             click.echo("error: internal error (set CAREENGINE_DEBUG=1 for the traceback)", err=True)
             sys.exit(1)
@@ -105,17 +98,39 @@ allow_unknown_option = click.option(
     "--allow-unknown", is_flag=True, help="List unknown finding codes instead of failing."
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+
+
+class FormatOption(click.Option):
+    """``--format``: its help lists the formats of the built-in and installed renderers (a
+    ``--plugin`` may add more; an unknown format's error lists the loaded engine's)."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        try:
+            names = sorted(get_plugin_manager(**plugin_filters()).renderers())
+        except CareEngineError:
+            names = []
+        if names:
+            self.help = f"Output format: {', '.join(names)} (a --plugin may add more)."
+        return super().get_help_record(ctx)
+
+
 format_option = click.option(
-    "--format", "fmt", default="json", show_default=True, help="Output format."
+    "--format",
+    "fmt",
+    cls=FormatOption,
+    default="json",
+    show_default=True,
+    metavar="FORMAT",
+    help="Output format.",
 )
 
 
 def build_engine(
     rules: Sequence[Path] = (), plugins: Sequence[str] = (), backend: str = "auto", **extra: Any
 ) -> Engine:
-    return Engine(
-        rules=list(rules), plugins=list(plugins), backend=backend, **plugin_filters(), **extra
-    )
+    """The command's engine: :meth:`Engine.from_env` (the CAREENGINE_* settings) with the
+    command's options, exactly as a service calling ``Engine.from_env`` builds it."""
+    return Engine.from_env(rules=list(rules), plugins=list(plugins), backend=backend, **extra)
 
 
 def renderer_for(engine: Engine, fmt: str) -> Renderer:
@@ -168,7 +183,7 @@ class CareEngineGroup(click.Group):
         return super().get_command(ctx, cmd_name)
 
 
-@click.group(cls=CareEngineGroup)
+@click.group(cls=CareEngineGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--version",
     is_flag=True,
@@ -440,13 +455,17 @@ def rules() -> None:
 @rules.command("lint")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @json_option
-@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option("--strict", is_flag=True, help="Fail on warnings (about the PATH(s) given) too.")
 @click.option("--plugin", "plugins", multiple=True, metavar="MODULE_OR_PATH", help="Extra plugin.")
 @guarded
 def rules_lint(
     paths: tuple[Path, ...], as_json: bool, strict: bool, plugins: tuple[str, ...]
 ) -> None:
-    """Lint the packs at PATH(s) together with every installed pack."""
+    """Lint the packs at PATH(s) together with every installed pack.
+
+    With PATH(s), the installed packs are context only: every error is reported (an engine
+    would refuse it) but warnings only about the files given, so --strict judges your packs.
+    Without PATH(s), everything installed is linted."""
     from careengine.rules.lint import lint_installed
 
     findings = lint_installed(list(paths), plugins=list(plugins), **plugin_filters())

@@ -23,7 +23,7 @@ from typing import Any
 
 import attrs
 
-from careengine.assessment_io import load_assessment, read_assessment
+from careengine.assessment_io import Source, input_data, read_assessment, source_file
 from careengine.errors import (
     CareEngineError,
     ConfigurationError,
@@ -55,6 +55,7 @@ from careengine.rules.toml_pack import load_paths
 from careengine.rules.validate import action_problems, finite_value, validate_packs
 from careengine.safety import PlanGuard
 from careengine.schema_check import SchemaChecker
+from careengine.settings import engine_settings
 from careengine.version import __version__
 
 
@@ -133,6 +134,15 @@ class Engine:
         self._runner = RuleRunner(self.program, self._backend, check=self._check_action)
         self._provenance = self._make_provenance()
 
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Engine:
+        """An engine configured like the command line: the ``CAREENGINE_*`` settings of
+        ``environ`` (``os.environ`` when ``None``; :mod:`careengine.settings` lists them) as
+        ``allow`` and ``block``, then ``overrides`` (any :class:`Engine` keyword argument,
+        these two included) on top. ``careengine`` builds its engines with it, so a service
+        and the command line in the same environment give the same plan, byte for byte."""
+        return cls(**{**engine_settings(environ), **overrides})
+
     # --- public API --------------------------------------------------------------------------
 
     @property
@@ -141,28 +151,33 @@ class Engine:
 
     def load_assessment(
         self,
-        source: str | Path | Mapping[str, Any],
+        source: Source,
         *,
         allow_unknown: bool = False,
         followup: bool = False,
     ) -> Assessment:
-        """Read and validate an assessment from a file path or already-parsed JSON data."""
-        options: dict[str, Any] = {
-            "allow_unknown": allow_unknown,
-            "followup": followup,
-            "checker": self.schema_checker,
-        }
-        if isinstance(source, Mapping):
-            return read_assessment(source, self.catalog, **options)
-        return load_assessment(source, self.catalog, **options)
+        """Read and validate an assessment: parsed JSON data (a mapping), JSON text (a ``str``
+        whose first non-space character is ``{`` or ``[``), the bytes of a JSON document, or a
+        file path (any other ``str``, or a :class:`~pathlib.Path`). Every form gives the same
+        located :class:`~careengine.errors.AssessmentError`; a top-level value that is not an
+        object is one too, at ``$``."""
+        return read_assessment(
+            input_data(source),
+            self.catalog,
+            file=source_file(source),
+            allow_unknown=allow_unknown,
+            followup=followup,
+            checker=self.schema_checker,
+        )
 
     def evaluate(self, assessment: Assessment) -> Plan:
         """The care plan for one assessment."""
         plan, _ = self._merge(assessment)
         return self.host.review_plan(plan, assessment, check=self._review_check(plan, assessment))
 
-    def load_plan(self, source: str | Path | Mapping[str, Any]) -> Plan:
-        """Read and check a stored plan (a file path or parsed JSON): its content digest, and
+    def load_plan(self, source: Source) -> Plan:
+        """Read and check a stored plan (parsed JSON, JSON text, bytes or a file path, as for
+        :meth:`load_assessment`): its content digest, and
         its stages, interventions, dosages and alert codes against this catalog and these packs."""
         return load_plan(source, self.catalog, alert_codes=self.alert_codes)
 
@@ -182,15 +197,15 @@ class Engine:
 
     def reassess(
         self,
-        previous_plan: Plan | str | Path | Mapping[str, Any],
-        followup: Assessment | str | Path | Mapping[str, Any],
+        previous_plan: Plan | Source,
+        followup: Assessment | Source,
         *,
         allow_unknown: bool = False,
     ) -> Plan:
         """The next plan from the previous one and a follow-up (an assessment with a
         ``response`` block): the follow-up evaluated in full, the stage advanced, held or
         regressed by the gates, the exercises progressed; see :mod:`careengine.reassess`."""
-        plan_file = Path(previous_plan).name if isinstance(previous_plan, str | Path) else None
+        plan_file = source_file(previous_plan)
         previous = (
             previous_plan if isinstance(previous_plan, Plan) else self.load_plan(previous_plan)
         )

@@ -50,7 +50,8 @@ class Problem:
             text += f" (did you mean '{self.suggestion}'?)"
         return f"{where}: {text}" if where else text
 
-    def as_dict(self) -> dict[str, str | None]:
+    def to_dict(self) -> dict[str, str | None]:
+        """The problem as plain data: ``file``, ``path``, ``rule``, ``message``, ``suggestion``."""
         return {
             "file": self.file,
             "path": self.path,
@@ -58,6 +59,8 @@ class Problem:
             "message": self.message,
             "suggestion": self.suggestion,
         }
+
+    as_dict = to_dict  # the older name
 
 
 class CareEngineError(Exception):

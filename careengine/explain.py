@@ -18,7 +18,7 @@ import attrs
 from careengine.engine import Engine
 from careengine.model import Assessment, Because, Classification, Plan, PlanItem
 from careengine.render.text import dosage_line
-from careengine.serialize import because_dict, dosage_dict, plan_to_dict, thaw
+from careengine.serialize import because_dict, classification_dict, dosage_dict, plan_to_dict, thaw
 
 
 def _classifications(value: Iterable[Classification]) -> tuple[Classification, ...]:
@@ -55,15 +55,6 @@ def _item_dict(stage: str, item: PlanItem) -> dict[str, Any]:
     return out
 
 
-def _classification_dict(c: Classification) -> dict[str, Any]:
-    return {
-        "values": thaw(c.values),
-        "inputs": thaw(c.inputs),
-        "criteria_met": list(c.criteria_met),
-        "missing": list(c.missing),
-    }
-
-
 def explanation_to_dict(explanation: Explanation) -> dict[str, Any]:
     plan = explanation.plan
     contract = plan_to_dict(plan)  # exclusions, deferrals and conflicts as the plan JSON has them
@@ -85,7 +76,7 @@ def explanation_to_dict(explanation: Explanation) -> dict[str, Any]:
         ],
         "items": [_item_dict(stage, item) for stage, item in plan.items()],
         **{key: contract[key] for key in ("excluded", "deferred", "conflicts")},
-        "classifications": {c.name: _classification_dict(c) for c in explanation.classifications},
+        "classifications": {c.name: classification_dict(c) for c in explanation.classifications},
         "unaddressed": list(plan.unaddressed),
         "unrecognized": list(plan.unrecognized),
     }

@@ -354,6 +354,13 @@ class Classification:
     inputs: Mapping[str, Any] = attrs.field(factory=dict, converter=freeze)
     criteria_met: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
 
+    def to_dict(self) -> dict[str, Any]:
+        """``values``, ``inputs``, ``criteria_met`` and ``missing`` as plain, JSON-ready data
+        (written by :func:`careengine.serialize.classification_dict`)."""
+        from careengine.serialize import classification_dict
+
+        return classification_dict(self)
+
 
 # --- result side -------------------------------------------------------------------------------
 
@@ -514,3 +521,27 @@ class Plan:
     def items(self) -> tuple[tuple[str, PlanItem], ...]:
         """Every placed item with its stage id, in plan order."""
         return tuple((s.id, item) for s in self.stages for item in s.items)
+
+    # JSON conversions: the writer lives in careengine.serialize (imported when first needed)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The plan's contract JSON (docs/design.md section 6.3) as plain dicts and lists."""
+        from careengine.serialize import plan_to_dict
+
+        return plan_to_dict(self)
+
+    def to_json(self, indent: int | None = None) -> str:
+        """The plan's contract JSON text: compact by default (for a service's response or a
+        database column), ``indent=2`` for the file ``careengine evaluate`` writes, byte for
+        byte."""
+        from careengine.serialize import plan_to_json
+
+        return plan_to_json(self, indent=indent)
+
+    def classifications_dict(self) -> dict[str, Any]:
+        """The ``classifications`` block as plain, JSON-ready dicts and lists (the attribute
+        itself is a read-only mapping)."""
+        from careengine.serialize import thaw
+
+        result: dict[str, Any] = thaw(self.classifications)
+        return result

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from datetime import date
-from pathlib import Path
 from typing import Any
 
-from careengine.assessment_io import parse_json, read_input
+from careengine.assessment_io import Source, input_data, source_file
 from careengine.errors import AssessmentError, Problem, suggest
 from careengine.indented_json import encode
 from careengine.model import (
@@ -141,6 +140,9 @@ def _check_progression(w: _Walker, data: Any, path: str) -> None:
 def check_plan_data(data: Any, file: str | None = None) -> list[Problem]:
     """Every structural problem of plan JSON data, each with its JSON path."""
     w = _Walker(file)
+    if data is None:
+        w.problem("$", "must be an object, not null")
+        return w.problems
     root = w.obj(data, "$")
     if root is None:
         return w.problems
@@ -326,14 +328,12 @@ def read_plan(
 
 
 def load_plan(
-    source: str | Path | Mapping[str, Any],
+    source: Source,
     catalog: Catalog,
     *,
     alert_codes: Collection[str] | None = None,
 ) -> Plan:
-    """Read and check a plan from a file path or already-parsed JSON data."""
-    if isinstance(source, Mapping):
-        return read_plan(source, catalog, alert_codes=alert_codes)
-    p = Path(source)
-    data = parse_json(read_input(p), file=p.name)
-    return read_plan(data, catalog, file=p.name, alert_codes=alert_codes)
+    """Read and check a plan from parsed JSON data, JSON text, bytes or a file path (the forms
+    of :data:`careengine.assessment_io.Source`)."""
+    data = input_data(source)
+    return read_plan(data, catalog, file=source_file(source), alert_codes=alert_codes)

@@ -18,6 +18,7 @@ import hashlib
 import importlib
 import importlib.metadata
 import importlib.util
+import inspect
 import sys
 from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
@@ -29,7 +30,7 @@ import click
 import pluggy
 
 from careengine import hookspecs
-from careengine.errors import CareEngineError, PluginError
+from careengine.errors import CareEngineError, PluginError, Problem, suggest
 from careengine.model import Assessment, Classification, DerivedFact, Plan
 from careengine.registry import (
     Catalog,
@@ -141,18 +142,21 @@ class PluginHost:
         )
 
     def check_pending(self) -> None:
-        """Fail when a plugin implements a hook that does not exist (a misspelt name)."""
-        for name, plugin in self.pm.list_name_plugin():
-            for attr in dir(plugin):
-                if not attr.startswith("careengine_") or attr in hookspecs.HOOK_NAMES:
-                    continue
-                if getattr(getattr(plugin, attr), "careengine_impl", None) is not None:
-                    info = self.infos.get(name)
-                    raise PluginError(
-                        f"unknown hook {attr!r} (known hooks: {', '.join(hookspecs.HOOK_NAMES)})",
-                        plugin=name,
-                        distribution=info.distribution if info else None,
-                    )
+        """Fail on a function named like a hook that careengine would never call: one marked
+        ``@hookimpl`` whose name is no hook (a misspelling), or a ``careengine_*`` function not
+        marked ``@hookimpl`` at all (pluggy ignores it silently). Names the plugin and the
+        function, with the closest hook name for a misspelling."""
+        for name, plugin in sorted(self.pm.list_name_plugin(), key=lambda np: np[0]):
+            problems = unmarked_hooks(plugin)
+            if problems:
+                info = self.infos.get(name)
+                error = PluginError(
+                    problems[0], plugin=name, distribution=info.distribution if info else None
+                )
+                if len(problems) > 1:  # one line each, every line naming the plugin
+                    origin = error.message[: len(error.message) - len(problems[0])]
+                    error.problems = tuple(Problem(message=origin + p) for p in problems)
+                raise error
         try:
             self.pm.check_pending()
         except pluggy.PluginValidationError as exc:  # pragma: no cover - covered above
@@ -260,6 +264,41 @@ class PluginHost:
                         plugin=impl.plugin_name,
                         hook="careengine_commands",
                     )
+
+
+def unmarked_hooks(plugin: object) -> list[str]:
+    """The problems of a plugin's ``careengine_*`` functions that careengine would never call,
+    sorted by function name (see :meth:`PluginHost.check_pending`)."""
+    problems = []
+    known = hookspecs.HOOK_NAMES
+    for attr in sorted(dir(plugin)):
+        if not attr.startswith("careengine_"):
+            continue
+        value = getattr(plugin, attr, None)
+        if not inspect.isroutine(value):
+            continue
+        marked = getattr(value, f"{hookspecs.PROJECT}_impl", None) is not None
+        if marked and attr in known:
+            continue
+        hint = suggest(attr, known)
+        did_you_mean = f" (did you mean {hint}?)" if hint else ""
+        if not marked and attr in known:
+            problems.append(
+                f"function {attr} is not marked @hookimpl, so it would never be called "
+                "(decorate it with @careengine.hookimpl)"
+            )
+        elif marked:
+            problems.append(
+                f"unknown hook {attr!r} in function {attr}{did_you_mean} "
+                f"(known hooks: {', '.join(known)})"
+            )
+        else:
+            problems.append(
+                f"unknown hook {attr!r} in function {attr}{did_you_mean}, which is not marked "
+                "@hookimpl either, so it would never be called (rename it, or drop the "
+                "careengine_ prefix from a helper)"
+            )
+    return problems
 
 
 def _resolve(

@@ -26,6 +26,7 @@ from typing import Any
 import attrs
 import jsonschema
 
+from careengine.assessment_io import printable
 from careengine.errors import Problem, kind_of, suggest
 from careengine.registry import Catalog
 from careengine.schema import assessment_schema
@@ -46,10 +47,15 @@ _SEGMENT = re.compile(r"\[(\d+)\]|\.?([^.\[\]]+)")
 
 
 def format_path(segments: Iterable[str | int]) -> str:
-    """``["findings", 2, "code"]`` -> ``findings[2].code``; the document itself is ``$``."""
+    """``["findings", 2, "code"]`` -> ``findings[2].code``; the document itself is ``$``. A key
+    that is not valid Unicode text is shown escaped (``\\ud800``), so the path can be printed."""
     out = ""
     for seg in segments:
-        out += f"[{seg}]" if isinstance(seg, int) else (f".{seg}" if out else str(seg))
+        if isinstance(seg, int):
+            out += f"[{seg}]"
+        else:
+            key = printable(str(seg))
+            out += f".{key}" if out else key
     return out or "$"
 
 

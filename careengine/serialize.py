@@ -17,6 +17,7 @@ from careengine.model import (
     Alert,
     AlertLevel,
     Because,
+    Classification,
     Conflict,
     Decision,
     Deferred,
@@ -75,6 +76,17 @@ def because_dict(b: Because) -> dict[str, Any]:
     }
 
 
+def classification_dict(c: Classification) -> dict[str, Any]:
+    """A classification as ``careengine explain --json`` shows it: its values, the inputs it
+    was computed from, the criteria met and the inputs missing, as plain data."""
+    return {
+        "values": thaw(c.values),
+        "inputs": thaw(c.inputs),
+        "criteria_met": list(c.criteria_met),
+        "missing": list(c.missing),
+    }
+
+
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
     """The plan's contract JSON as plain data: exactly what :func:`dumps` writes, read back (one
     writer, :mod:`careengine.plan_json`, so the two can never disagree)."""
@@ -86,6 +98,20 @@ def dumps(plan: Plan) -> str:
     """The plan's JSON text: ``json.dumps(..., indent=2, ensure_ascii=False)`` plus a newline,
     keys in the contract's order."""
     return plan_json(plan, schema=PLAN_SCHEMA, classifications=thaw(plan.classifications)) + "\n"
+
+
+def plan_to_json(plan: Plan, *, indent: int | None = None) -> str:
+    """The plan's contract JSON text. ``indent=None`` (the default, for services): compact, no
+    white space between tokens (separators ``","`` and ``":"``) and no final newline;
+    ``indent=2``: exactly the file :func:`dumps` writes (and ``careengine evaluate`` prints);
+    another indent: the same data indented so, with a final newline. Every form holds the
+    same data, ``provenance.content_sha256`` included, and reads back with ``load_plan``."""
+    if indent == 2:
+        return dumps(plan)
+    data = plan_to_dict(plan)
+    if indent is None:
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(data, ensure_ascii=False, indent=indent) + "\n"
 
 
 # --- reading a stored plan back ------------------------------------------------------------

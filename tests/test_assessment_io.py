@@ -8,8 +8,12 @@ from typing import Any
 
 import attrs
 import pytest
+from click.testing import CliRunner
 
 from careengine import AssessmentError, Engine
+from careengine.assessment_io import parse_json
+from careengine.cli import cli
+from careengine.fhir import read_bundle
 from careengine.model import (
     Assessment,
     Decision,
@@ -237,8 +241,10 @@ ROUND_TRIP_CASES: list[dict[str, Any]] = [
         findings=[
             {"code": "hip_flexor_tightness", "side": "left"},
             {"code": "hip_flexor_tightness", "side": "bilateral"},
-            {"code": "centralization", "direction": "extension"},
-            {"code": "centralization", "direction": "flexion"},
+            # one direction per side (two for one side would contradict each other), so that
+            # both directional-preference exercises are proposed
+            {"code": "centralization", "side": "left", "direction": "extension"},
+            {"code": "centralization", "side": "right", "direction": "flexion"},
             {"code": "glute_weakness", "side": "left", "severity": "severe"},
             "fear_avoidance",
             "lumbar_hypomobility",
@@ -318,3 +324,289 @@ def test_a_closed_engine_refuses_to_evaluate_with_a_clear_error() -> None:
     engine.close()
     with pytest.raises(ConfigurationError, match="this engine is closed"):
         engine.evaluate(assessment)
+
+
+# --- hostile input (issue 13): nothing ambiguous, garbled or contradictory is used -------------
+
+CATALOG = Engine(entry_points=False).catalog
+DESK = Path(__file__).resolve().parent.parent / "examples" / "assessments" / "desk-worker.json"
+
+
+def _refused(*args: str | Path) -> list[str]:
+    """The CLI's error lines for a refused input (exit 2, no traceback, nothing on stdout)."""
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    return result.stderr.splitlines()
+
+
+def _with_duplicate(text: str, key: str, value: str) -> str:
+    """JSON object text with ``key`` given once more at its end (a duplicate at the top)."""
+    return text.rstrip().removesuffix("}") + f', "{key}": {value}}}'
+
+
+def test_a_duplicate_key_is_refused_wherever_the_json_comes_from(tmp_path: Path) -> None:
+    good = Engine(entry_points=False)
+    assessment = tmp_path / "p.json"
+    assessment.write_text(
+        '{"patient": {"id": "p-1", "age": 40, "age": 41}, "pain": {"current": 3}}'
+    )
+    assert _refused("evaluate", assessment) == ["error: p.json: patient.age: duplicate key 'age'"]
+
+    plan_text = good.render(good.evaluate(good.load_assessment(DESK)), "json")
+    plan = tmp_path / "plan.json"
+    plan.write_text(plan_text)
+    followup_data = json.loads(DESK.read_text())
+    followup_data["response"] = {"exercise_pain_max": 2, "settled_within_24h": True}
+    followup = tmp_path / "f.json"
+    followup.write_text(
+        json.dumps(followup_data).replace(
+            '"settled_within_24h": true', '"settled_within_24h": true, "settled_within_24h": false'
+        )[:-2]
+        + ', "adherence_percent": 80}}'
+    )
+    assert _refused("reassess", plan, followup) == [
+        "error: f.json: response.settled_within_24h: duplicate key 'settled_within_24h'"
+    ]
+
+    stored = tmp_path / "stored.json"
+    stored.write_text(_with_duplicate(plan_text, "patient_id", '"someone-else"'))
+    followup.write_text(
+        json.dumps(
+            followup_data | {"response": followup_data["response"] | {"adherence_percent": 80}}
+        )
+    )
+    assert _refused("reassess", stored, followup) == [
+        "error: stored.json: patient_id: duplicate key 'patient_id'"
+    ]
+
+    bundle = tmp_path / "b.json"
+    fhir = json.dumps(to_fhir_bundle(good, json.loads(DESK.read_text())))
+    bundle.write_text(_with_duplicate(fhir, "type", '"document"'))
+    assert _refused("evaluate", bundle, "--input-format", "fhir") == [
+        "error: b.json: type: duplicate key 'type'"
+    ]
+
+
+def to_fhir_bundle(engine: Engine, data: dict[str, Any]) -> dict[str, Any]:
+    from careengine.fhir import assessment_bundle
+
+    bundle: dict[str, Any] = assessment_bundle(engine.load_assessment(data), engine.catalog)
+    return bundle
+
+
+def test_duplicate_keys_are_each_named_at_their_path_in_document_order() -> None:
+    text = (
+        '{"patient": {"id": "a", "id": "b"}, "findings": [{"code": "x"}, '
+        '{"code": "y", "side": "left", "code": "z", "side": "right"}], '
+        '"measures": {"odi_percent": 1, "odi_percent": 2, "odi_percent": 3}}'
+    )
+    with pytest.raises(AssessmentError) as info:
+        parse_json(text, file="d.json")
+    assert info.value.lines() == [
+        "d.json: patient.id: duplicate key 'id'",
+        "d.json: findings[1].code: duplicate key 'code'",
+        "d.json: findings[1].side: duplicate key 'side'",
+        "d.json: measures.odi_percent: duplicate key 'odi_percent'",
+    ]
+    # the same key in different objects is not a duplicate
+    assert parse_json('{"a": {"k": 1}, "b": {"k": 2}, "k": [{"k": 3}]}') == {
+        "a": {"k": 1},
+        "b": {"k": 2},
+        "k": [{"k": 3}],
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "lines"),
+    [
+        ('{"patient": {"id": "p\\ud800"}}', ["u.json: patient.id: 'p\\ud800'"]),
+        ('{"patient": {"id": "p"}, "x\\udfff": 1}', ["u.json: x\\udfff: the key 'x\\udfff'"]),
+        (b'{"patient": {"id": "p\xed\xa0\x80"}}', ["u.json: patient.id: 'p\\udced\\udca0\\udc80'"]),
+        (
+            '{"findings": [{"code": "a\\udc00"}, {"code": "\\ud83d\\ude00"}, {"code": "\\ud83d"}]}',
+            ["u.json: findings[0].code: 'a\\udc00'", "u.json: findings[2].code: '\\ud83d'"],
+        ),
+    ],
+    ids=["lone-high-surrogate", "in-a-key", "utf-8-encoded-surrogate", "only-the-lone-ones"],
+)
+def test_text_that_is_not_unicode_is_refused_at_its_path(
+    text: str | bytes, lines: list[str]
+) -> None:
+    with pytest.raises(AssessmentError) as info:
+        parse_json(text, file="u.json")
+    found = info.value.lines()
+    assert len(found) == len(lines), found
+    for line, start in zip(found, lines, strict=True):
+        assert line.startswith(start) and line.endswith(
+            "is not valid Unicode text (a lone surrogate or bytes that are not UTF-8)"
+        )
+        line.encode("utf-8")  # the message itself can be printed and written
+
+
+def test_a_bom_is_accepted_and_a_valid_surrogate_pair_is_text() -> None:
+    assert parse_json(b'\xef\xbb\xbf{"a": "\\ud83d\\ude00"}') == {"a": "\U0001f600"}
+
+
+def test_unencodable_text_never_reaches_an_output(tmp_path: Path) -> None:
+    """Every place where input text is copied into a plan or a message, from a file (CLI) and
+    from data handed to the library directly."""
+    bad = "p\ud800"
+    file = tmp_path / "s.json"
+    file.write_text(json.dumps({"patient": {"id": "p"}, "findings": [{"code": bad}]}))
+    assert _refused("evaluate", file, "--allow-unknown") == [
+        "error: s.json: findings[0].code: 'p\\ud800' is not valid Unicode text "
+        "(a lone surrogate or bytes that are not UTF-8)"
+    ]
+    fhir = tmp_path / "b.json"
+    bundle = to_fhir_bundle(Engine(entry_points=False), json.loads(DESK.read_text()))
+    bundle["entry"].append({"resource": {"resourceType": bad}})
+    fhir.write_text(json.dumps(bundle))
+    (line,) = _refused("evaluate", fhir, "--input-format", "fhir", "--allow-unknown")
+    last = len(bundle["entry"]) - 1
+    assert line.startswith(f"error: b.json: entry[{last}].resource.resourceType: 'p\\ud800' is")
+    with pytest.raises(AssessmentError) as caught:  # the same bundle handed over as data
+        read_bundle(bundle, CATALOG, file="b.json", allow_unknown=True)
+    (line,) = caught.value.lines()
+    assert line.startswith(f"b.json: entry[{last}].resource: 'p\\ud800' is not valid Unicode")
+
+    engine = Engine(entry_points=False)
+    cases = [
+        ({"patient": {"id": bad}}, "patient.id: 'p\\ud800' is not valid Unicode text"),
+        (
+            {"patient": {"id": "p"}, "findings": [{"code": bad}]},
+            "findings[0].code: 'p\\ud800' is not valid Unicode text",
+        ),
+        (
+            {"patient": {"id": "p"}, "findings": [{"code": "glute_weakness", "unit": bad}]},
+            "findings[0].unit: 'p\\ud800' is not valid Unicode text",
+        ),
+        ({"patient": {"id": "p"}, bad: 1}, "p\\ud800: unknown key 'p\\ud800'"),
+        ({"patient": {"id": "p"}, "measures": {bad: 1}}, "measures.p\\ud800: unknown measure"),
+    ]
+    for data, expected in cases:
+        with pytest.raises(AssessmentError) as info:
+            engine.load_assessment(data, allow_unknown=True)
+        text = "\n".join(info.value.lines())
+        text.encode("utf-8")
+        assert expected in text, text
+
+
+# --- contradictory findings ---------------------------------------------------------------------
+
+GW = "glute_weakness"
+HIR = "hip_internal_rotation"
+
+
+@pytest.mark.parametrize(
+    ("findings", "expected"),
+    [
+        # present and absent
+        (
+            [{"code": GW}, {"code": GW, "present": False}],
+            "findings[1].present: glute_weakness (no side given) is recorded absent here but "
+            "present in findings[0] (no side given)",
+        ),
+        (
+            [{"code": GW, "side": "left", "present": False}, {"code": GW, "side": "left"}],
+            "findings[1].present: glute_weakness (left) is recorded present here but absent in "
+            "findings[0] (left)",
+        ),
+        (
+            [{"code": GW, "side": "bilateral"}, {"code": GW, "side": "right", "present": False}],
+            "findings[1].present: glute_weakness (right) is recorded absent here but present in "
+            "findings[0] (bilateral)",
+        ),
+        (
+            [
+                {"code": "centralization", "present": False},
+                {"code": "centralization", "direction": "extension"},
+            ],
+            "findings[1].present: centralization (no side given, extension) is recorded present "
+            "here but absent in findings[0] (no side given)",
+        ),
+        (
+            [
+                {"code": "centralization", "direction": "flexion"},
+                {"code": "centralization", "direction": "flexion", "present": False},
+            ],
+            "findings[1].present: centralization (no side given, flexion) is recorded absent "
+            "here but present in findings[0] (no side given, flexion)",
+        ),
+        (
+            [{"code": GW, "present": False}, {"code": GW, "side": "left"}],
+            "findings[1].present: glute_weakness (left) is recorded present here but absent in "
+            "findings[0] (no side given)",
+        ),
+        # two values for one side
+        (
+            [
+                {"code": GW, "side": "left", "severity": "mild"},
+                {"code": GW, "side": "bilateral", "severity": "severe"},
+            ],
+            "findings[1].severity: glute_weakness (bilateral) has severity 'severe' here but "
+            "'mild' in findings[0] (left)",
+        ),
+        (
+            [
+                {"code": HIR, "side": "right", "value": 20},
+                {"code": HIR, "side": "right", "value": 35},
+            ],
+            "findings[1].value: hip_internal_rotation (right) has value 35 here but 20 in "
+            "findings[0] (right)",
+        ),
+        (
+            [
+                {"code": "centralization", "direction": "extension"},
+                {"code": "centralization", "direction": "flexion"},
+            ],
+            "findings[1].direction: centralization (no side given) has direction 'flexion' here "
+            "but 'extension' in findings[0] (no side given)",
+        ),
+    ],
+)
+def test_contradictory_findings_are_refused(
+    engine: Engine, tmp_path: Path, findings: list[dict[str, Any]], expected: str
+) -> None:
+    assert problems(engine, tmp_path, assessment_data(findings=findings)) == [
+        f"p-01.json: {expected}"
+    ]
+
+
+def test_findings_that_do_not_contradict_are_kept(engine: Engine) -> None:
+    findings = [
+        {"code": GW, "side": "left", "severity": "mild"},
+        {"code": GW, "side": "right", "present": False},  # the other side
+        {"code": GW, "side": "left", "severity": "mild"},  # an exact duplicate: kept
+        {"code": HIR, "side": "left", "value": 20},
+        {"code": HIR, "side": "left", "value": 20.0, "unit": "deg"},  # the same, spelt out
+        {"code": HIR, "side": "right", "value": 40},
+        {"code": HIR, "value": 30},  # no side given: it may be either hip
+        {"code": "hip_flexor_tightness", "side": "bilateral"},
+        {"code": "hip_flexor_tightness", "side": "left", "severity": "moderate"},  # agrees
+        # tested in several directions: centralizes in one, not in the others
+        {"code": "centralization", "direction": "extension"},
+        {"code": "centralization", "direction": "flexion", "present": False},
+        {"code": "centralization", "direction": "lateral", "present": False},
+        # present somewhere (no side given), not on the left
+        {"code": "lumbar_hypomobility"},
+        {"code": "lumbar_hypomobility", "side": "left", "present": False},
+    ]
+    loaded = engine.load_assessment(assessment_data(findings=findings)).findings
+    assert [(f.code, f.side and f.side.value, f.present, f.value) for f in loaded] == [
+        (GW, "left", True, None),
+        (GW, "right", False, None),
+        (GW, "left", True, None),
+        (HIR, "left", True, 20),
+        (HIR, "left", True, 20),
+        (HIR, "right", True, 40),
+        (HIR, None, True, 30),
+        ("hip_flexor_tightness", "bilateral", True, None),
+        ("hip_flexor_tightness", "left", True, None),
+        ("centralization", None, True, None),
+        ("centralization", None, False, None),
+        ("centralization", None, False, None),
+        ("lumbar_hypomobility", None, True, None),
+        ("lumbar_hypomobility", "left", False, None),
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -271,3 +272,99 @@ def test_when_every_worker_crashes_every_input_is_reported(tmp_path: Path) -> No
     assert report.ok == 0
     assert [f.input for f in report.failed] == ["a.json", "b.json", "c.json", "d.json"]
     assert all("crashed" in f.error for f in report.failed)
+
+
+# --- hostile input (issue 13): one bad input never stops or spoils the others --------------------
+
+
+def _valid(pid: str) -> dict[str, Any]:
+    data = json.loads((EXAMPLES / "desk-worker.json").read_text())
+    data["patient"]["id"] = pid
+    return data
+
+
+def test_jsonl_lines_end_at_newline_only_and_a_bom_and_crlf_are_accepted(tmp_path: Path) -> None:
+    unknown = dict(_valid("p-sep"), findings=[{"code": "odd\u2028code\x85\x0b\x0c\x1c\rend"}])
+    lines = [
+        json.dumps(_valid("p-bom")),
+        json.dumps(unknown, ensure_ascii=False),  # U+2028, U+0085, \v, \f, \x1c, \r in a string
+        json.dumps(_valid("p-crlf")),
+    ]
+    source = tmp_path / "visits.jsonl"
+    source.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(lines).encode("utf-8") + b"\r\n")
+    out = tmp_path / "out"
+    result = run("batch", str(source), "-o", str(out), "--allow-unknown")
+    assert result.exit_code == 0, result.output
+    assert sorted(files(out)) == [
+        "batch-report.json",
+        "p-bom.plan.json",
+        "p-crlf.plan.json",
+        "p-sep.plan.json",
+    ]
+    plan = json.loads((out / "p-sep.plan.json").read_text(encoding="utf-8"))
+    assert plan["unrecognized"] == ["odd\u2028code\x85\x0b\x0c\x1c\rend"]
+    assert (out / "p-bom.plan.json").read_text(encoding="utf-8") == expected_plan(_valid("p-bom"))
+
+
+def test_a_bad_jsonl_line_fails_only_that_line(tmp_path: Path) -> None:
+    lines = [
+        json.dumps(_valid("p-1")).encode(),
+        b'{"patient": {"id": "p-2", "age": 40, "age": 41}}',  # a duplicate key
+        b'{"patient": {"id": "p-3"}, "findings": [{"code": "x\\udc00"}]}',  # a lone surrogate
+        b'{"patient": {"id": "p-4\xff"}}',  # not UTF-8
+        b'{"patient": {"id": "p-5"}, "findings": ['
+        b'{"code": "glute_weakness"}, {"code": "glute_weakness", "present": false}]}',
+        json.dumps(_valid("p-6")).encode(),
+    ]
+    source = tmp_path / "visits.jsonl"
+    source.write_bytes(b"\n".join(lines) + b"\n")
+    out = tmp_path / "out"
+    result = run("batch", str(source), "-o", str(out), "--allow-unknown")
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert result.stderr.splitlines()[:-1] == [
+        "error: visits.jsonl:2: patient.age: duplicate key 'age'",
+        "error: visits.jsonl:3: findings[0].code: 'x\\udc00' is not valid Unicode text "
+        "(a lone surrogate or bytes that are not UTF-8)",
+        "error: visits.jsonl:4: patient.id: 'p-4\\udcff' is not valid Unicode text "
+        "(a lone surrogate or bytes that are not UTF-8)",
+        "error: visits.jsonl:5: findings[1].present: glute_weakness (no side given) is recorded "
+        "absent here but present in findings[0] (no side given)",
+    ]
+    assert sorted(files(out)) == ["batch-report.json", "p-1.plan.json", "p-6.plan.json"]
+    report = json.loads((out / "batch-report.json").read_text(encoding="utf-8"))
+    assert report["ok"] == 2
+    assert [f["input"] for f in report["failed"]] == [f"visits.jsonl:{n}" for n in (2, 3, 4, 5)]
+
+
+def test_a_directory_batch_goes_on_past_unencodable_text_and_file_names(tmp_path: Path) -> None:
+    inputs = example_dir(
+        tmp_path,
+        ("b-surrogate.json", '{"patient": {"id": "p\\ud800"}}'),
+        ("c-unknown.json", '{"patient": {"id": "p"}, "findings": [{"code": "\\udfff"}]}'),
+        ("d-dup.json", '{"patient": {"id": "p"}, "patient": {"id": "q"}}'),
+    )
+    odd = inputs / os.fsdecode(b"e-\xff.json")  # a file name that is not UTF-8
+    odd.write_text(json.dumps(_valid("p-odd")), encoding="utf-8")
+    out = tmp_path / "out"
+    result = run("batch", str(inputs), "-o", str(out), "--allow-unknown")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines()[:-1] == [
+        "error: b-surrogate.json: patient.id: 'p\\ud800' is not valid Unicode text "
+        "(a lone surrogate or bytes that are not UTF-8)",
+        "error: c-unknown.json: findings[0].code: '\\udfff' is not valid Unicode text "
+        "(a lone surrogate or bytes that are not UTF-8)",
+        "error: d-dup.json: patient: duplicate key 'patient'",
+    ]
+    report = json.loads((out / "batch-report.json").read_text(encoding="utf-8"))
+    assert report["ok"] == 5  # the four examples and the oddly named file
+    assert [f["input"] for f in report["failed"]] == [
+        "b-surrogate.json",
+        "c-unknown.json",
+        "d-dup.json",
+    ]
+    assert (out / os.fsdecode(b"e-\xff.plan.json")).read_text(encoding="utf-8") == expected_plan(
+        _valid("p-odd")
+    )
+    labels = [t.label for t in collect_tasks(inputs)]
+    assert "e-\\xff.json" in labels  # shown escaped, so that the report can be written

@@ -14,6 +14,7 @@ from careengine.hookspecs import hookimpl
 from careengine.model import Plan, TermKind
 from careengine.registry import RulePackRegistry
 from careengine.rules import Add, Rule, When, derived
+from careengine.testing.strategies import without_contradictions
 from tests.design_tables import CONTRAINDICATIONS, EXTENSION_LOADING, FLEXION_BIASED
 
 ENGINE = Engine(entry_points=False)
@@ -254,7 +255,7 @@ findings = st.lists(
         },
     ),
     max_size=8,
-)
+).map(without_contradictions)  # the loader refuses contradictory findings
 assessments = st.fixed_dictionaries(
     {
         "patient": st.fixed_dictionaries(

@@ -28,6 +28,7 @@ from careengine.registry import CatalogRegistry
 from careengine.rules import Call, Match, RaiseAlert, Rule, When, finding
 from careengine.rules.backend import durable_available
 from careengine.serialize import dumps
+from careengine.testing.strategies import without_contradictions
 from careengine_plugins import demo
 from tests.plugins import catalog
 from tests.plugins.packs import RulePackPlugin
@@ -290,7 +291,8 @@ def assessments(draw: st.DrawFn) -> dict[str, Any]:
         patient["age"] = draw(st.integers(18, 90))
     data: dict[str, Any] = {
         "patient": patient,
-        "findings": draw(st.lists(findings(), min_size=2, max_size=9)),
+        # the loader refuses contradictory findings
+        "findings": without_contradictions(draw(st.lists(findings(), min_size=2, max_size=9))),
         "red_flags": draw(st.lists(st.sampled_from(RED_FLAGS), max_size=2, unique=True)),
     }
     if draw(st.booleans()):

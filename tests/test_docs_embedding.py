@@ -4,6 +4,7 @@ would, installed plugins included) and must exit 0 and print what it says."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -31,9 +32,11 @@ def run(code: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_the_page_has_an_example_per_topic() -> None:
-    assert len(EXAMPLES) == 5
+    assert len(EXAMPLES) == 6
     text = "\n".join(EXAMPLES)
     for needle in (
+        "Engine.from_env",
+        "to_json()",
         "ThreadPoolExecutor",
         "with Engine()",
         "reassess",
@@ -46,6 +49,26 @@ def test_the_page_has_an_example_per_topic() -> None:
 def build(out: list[str]) -> None:
     assert out[0].startswith("p-desk-01 ready mobilize ")
     assert out[1].startswith("p-osteo-05 ready ")
+
+
+def service(out: list[str]) -> None:
+    assert out[0] == "False"
+    assert "'startback'" in out[1] and "'fabq'" in out[1]
+    first = json.loads(out[2])
+    assert [(p["path"], p["message"]) for p in first] == [
+        ("pain.current", "11 is out of range (0 to 10)")
+    ]
+    assert first[0]["file"] is None
+    assert json.loads(out[3]) == [
+        {
+            "file": None,
+            "path": "$",
+            "rule": None,
+            "message": "must be an object, not a list",
+            "suggestion": None,
+        }
+    ]
+    assert len(out) == 4
 
 
 def threads(out: list[str]) -> None:
@@ -71,7 +94,7 @@ def provenance(out: list[str]) -> None:
 
 
 @pytest.mark.parametrize(
-    ("index", "check"), list(enumerate([build, threads, followup, errors, provenance]))
+    ("index", "check"), list(enumerate([build, service, threads, followup, errors, provenance]))
 )
 def test_documented_example_runs_and_prints_what_the_page_says(
     index: int, check: Callable[[list[str]], None]

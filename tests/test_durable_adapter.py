@@ -342,8 +342,9 @@ def test_more_than_512_values_under_one_test(backend: str) -> None:
     plan = evaluate(
         engine,
         findings=[
-            {"code": "glute_weakness", "value": 299},
-            {"code": "glute_weakness", "value": 1299},
+            # two sides: two values for one side would contradict each other (issue 13)
+            {"code": "glute_weakness", "side": "left", "value": 299},
+            {"code": "glute_weakness", "side": "right", "value": 1299},
         ],
     )
     assert fired_for(plan) == {"gen.v299"}

@@ -133,6 +133,18 @@ def _finding(draw: st.DrawFn) -> dict[str, Any]:
     return out
 
 
+def _consistent(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The findings without entries that could contradict an earlier one (the loader refuses
+    those): a code is repeated only on the other side (left / right)."""
+    kept: list[dict[str, Any]] = []
+    for finding in findings:
+        same = [k for k in kept if k["code"] == finding["code"]]
+        sides = {finding.get("side"), *(k.get("side") for k in same)}
+        if not same or (len(same) == 1 and sides == {"left", "right"}):
+            kept.append(finding)
+    return kept
+
+
 @st.composite
 def assessments(draw: st.DrawFn) -> dict[str, Any]:
     """Valid assessment JSON using every field of docs/design.md section 6.1."""
@@ -160,7 +172,7 @@ def assessments(draw: st.DrawFn) -> dict[str, Any]:
     data["pain"] = {
         k: draw(st.integers(0, 10)) for k in ("current", "worst", "best") if draw(maybe)
     }
-    data["findings"] = [_finding(draw) for _ in range(draw(st.integers(0, 6)))]
+    data["findings"] = _consistent([_finding(draw) for _ in range(draw(st.integers(0, 6)))])
     data["red_flags"] = draw(
         st.lists(st.sampled_from(CATALOG.codes(TermKind.RED_FLAG)), unique=True, max_size=3)
     )
@@ -512,3 +524,174 @@ def test_docs_name_every_mapped_field_code_system_and_extension() -> None:
         assert f"`{name}`" in text
     for key, url in c.QUESTIONNAIRES.items():
         assert url.rpartition("/")[2] in text, key
+
+
+# --- hostile input (issue 13): every coding read, obs-6, conflicting values ----------------------
+
+
+def condition(*codings: tuple[str, str]) -> dict[str, Any]:
+    return {
+        "resourceType": "Condition",
+        "code": {"coding": [{"system": s, "code": k} for s, k in codings]},
+        "subject": SUBJECT,
+    }
+
+
+ICD = "http://hl7.org/fhir/sid/icd-10-cm"
+
+
+def test_every_coding_of_a_resource_is_read() -> None:
+    bundle = minimal(
+        condition((ICD, "M81.0"), (c.SNOMED, "64859006"), (c.CONDITION, "osteoporosis")),
+        observation((ICD, "R29.898"), (c.FINDING, "glute_weakness"), valueBoolean=True),
+        observation((c.SNOMED, "22253000"), (c.LOINC, "72514-3"), valueInteger=4),
+    )
+    assessment = read(bundle)
+    assert assessment.patient.conditions == ("osteoporosis",)
+    assert [f.code for f in assessment.findings] == ["glute_weakness"]
+    assert assessment.pain.current == 4
+
+
+@pytest.mark.parametrize(
+    ("resource", "expected"),
+    [
+        (
+            condition((c.CONDITION, "osteoporosis"), (c.CONDITION, "pregnancy")),
+            (
+                "entry[1].resource",
+                f"has 2 different codes from {c.CONDITION} (osteoporosis, pregnancy); "
+                "careengine cannot tell which one is meant",
+            ),
+        ),
+        (
+            observation((c.FINDING, "glute_weakness"), (c.FINDING, "lateral_shift")),
+            ("entry[1].resource", f"has 2 different codes from {c.FINDING}"),
+        ),
+        (
+            observation((c.LOINC, "72514-3"), (c.LOINC, "30525-0"), valueInteger=4),
+            ("entry[1].resource.code", "has codings that name different things"),
+        ),
+        (
+            observation((c.FIELD, "pain.worst"), (c.LOINC, "30525-0"), valueInteger=4),
+            ("entry[1].resource.code", "has codings that name different things"),
+        ),
+        (
+            observation(
+                (c.FINDING, "glute_weakness"),
+                bodySite={
+                    "coding": [
+                        {"system": c.SIDE, "code": "left"},
+                        {"system": c.SIDE, "code": "right"},
+                    ]
+                },
+            ),
+            ("entry[1].resource", f"has 2 different codes from {c.SIDE} (left, right)"),
+        ),
+    ],
+    ids=["two-conditions", "two-findings", "pain-and-age", "field-and-age", "two-sides"],
+)
+def test_codings_that_disagree_are_reported(
+    resource: dict[str, Any], expected: tuple[str, str]
+) -> None:
+    ((path, message),) = problems(minimal(resource))
+    assert path == expected[0] and message.startswith(expected[1]), (path, message)
+
+
+def test_the_same_code_twice_and_a_pain_field_with_its_loinc_code_are_fine() -> None:
+    bundle = minimal(
+        condition((c.CONDITION, "osteoporosis"), (c.CONDITION, "osteoporosis")),
+        observation((c.FIELD, "pain.worst"), (c.LOINC, "72514-3"), valueInteger=7),
+    )
+    assessment = read(bundle)
+    assert (assessment.patient.conditions, assessment.pain.worst) == (("osteoporosis",), 7)
+
+
+def test_an_observation_with_a_value_and_a_data_absent_reason_is_refused() -> None:
+    absent = {"coding": [{"system": "http://x", "code": "not-asked"}]}
+    bundle = minimal(
+        observation((c.LOINC, "72514-3"), valueInteger=9, dataAbsentReason=absent),
+        observation((c.RED_FLAG, "fever"), valueBoolean=True, dataAbsentReason=absent),
+        observation((c.FINDING, "lateral_shift"), dataAbsentReason=absent),  # passed over
+    )
+    assert problems(bundle) == [
+        (
+            f"entry[{i}].resource.dataAbsentReason",
+            "violates FHIR invariant obs-6: an Observation with a value must not carry a "
+            "dataAbsentReason (careengine cannot tell whether the value holds)",
+        )
+        for i in (1, 2)
+    ]
+    component = {
+        "code": {"coding": [{"system": c.FIELD, "code": "findings.severity"}]},
+        "valueCodeableConcept": {"coding": [{"system": c.SEVERITY, "code": "mild"}]},
+        "dataAbsentReason": absent,
+    }
+    ((path, message),) = problems(
+        minimal(observation((c.FINDING, "glute_weakness"), component=[component]))
+    )
+    assert path == "entry[1].resource.component[0].dataAbsentReason" and "obs-6" in message
+
+
+def test_conflicting_values_are_reported_not_resolved_by_order() -> None:
+    pain = observation((c.LOINC, "72514-3"), valueInteger=3)
+    other = observation((c.LOINC, "72514-3"), valueInteger=8)
+    assert problems(minimal(pain, other)) == [
+        (
+            "entry[2].resource.valueInteger",
+            "pain.current is given twice (also at entry[1].resource.valueInteger)",
+        )
+    ]
+    age = observation((c.LOINC, "30525-0"), valueQuantity={"value": 40, "code": "a"})
+    older = observation((c.FIELD, "patient.age"), valueQuantity={"value": 70, "code": "a"})
+    ((path, message),) = problems(minimal(age, older))
+    assert (
+        path == "entry[2].resource.valueQuantity.value" and "patient.age is given twice" in message
+    )
+
+    flag = observation((c.RED_FLAG, "fever"))
+    negative = observation((c.RED_FLAG, "fever"), valueBoolean=False)
+    assert problems(minimal(flag, negative)) == [
+        (
+            "entry[2].resource.code",
+            "red flag 'fever' is recorded screened negative here but present at "
+            "entry[1].resource.code",
+        )
+    ]
+    assert read(minimal(flag, copy.deepcopy(flag))).red_flags == ("fever",)
+
+    bundle = minimal()
+    bundle["entry"][0]["resource"]["identifier"].append({"system": c.PATIENT_ID, "value": "p-2"})
+    assert problems(bundle) == [
+        (
+            "entry[0].resource.identifier[1].value",
+            "gives a second patient id, which contradicts entry[0].resource.identifier[0].value",
+        )
+    ]
+
+
+def test_contradictory_finding_observations_are_named_by_their_resources() -> None:
+    def finding(present: bool, severity: str | None = None) -> dict[str, Any]:
+        fields: dict[str, Any] = {"valueBoolean": present}
+        if severity:
+            fields["component"] = [
+                {
+                    "code": {"coding": [{"system": c.FIELD, "code": "findings.severity"}]},
+                    "valueCodeableConcept": {"coding": [{"system": c.SEVERITY, "code": severity}]},
+                }
+            ]
+        return observation((c.FINDING, "glute_weakness"), **fields)
+
+    assert problems(minimal(finding(True), finding(False))) == [
+        (
+            "entry[2].resource",
+            "glute_weakness (no side given) is recorded absent here but present in "
+            "entry[1].resource (no side given)",
+        )
+    ]
+    assert problems(minimal(finding(True, "mild"), finding(True, "severe"))) == [
+        (
+            "entry[2].resource.component[0]",
+            "glute_weakness (no side given) has severity 'severe' here but 'mild' in "
+            "entry[1].resource (no side given)",
+        )
+    ]

@@ -128,9 +128,80 @@ def test_arbitrary_bytes_parse_or_are_refused(raw: bytes) -> None:
     try:
         data = parse_json(raw, file="fuzz.json")
     except AssessmentError as exc:
-        assert exc.lines()[0].startswith("fuzz.json: $: ")
+        assert exc.lines() and all(line.startswith("fuzz.json: ") for line in exc.lines())
+        "\n".join(exc.lines()).encode("utf-8")  # every message can be printed
         return
+    _all_text_is_unicode(data)
     loads_or_refuses(data)
+
+
+def _all_text_is_unicode(data: Any) -> None:
+    """Every key and string of parsed input can be written out as UTF-8."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            key.encode("utf-8")
+            _all_text_is_unicode(value)
+    elif isinstance(data, list):
+        for value in data:
+            _all_text_is_unicode(value)
+    elif isinstance(data, str):
+        data.encode("utf-8")
+
+
+#: JSON text pieces that make parsing hard: escapes of surrogates (paired and lone), raw
+#: separators, repeated keys
+_PIECES = st.sampled_from(
+    ["\\ud800", "\\udfff", "\\ud83d\\ude00", "\\uD834", "\u2028", "\x85", "é", "a", "\\n"]
+)
+
+
+@SETTINGS
+@given(
+    members=st.lists(
+        st.tuples(
+            st.lists(_PIECES, max_size=3).map("".join), st.lists(_PIECES, max_size=3).map("".join)
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_parsed_input_is_valid_unicode_without_duplicate_keys_or_refused_at_a_path(
+    members: list[tuple[str, str]],
+) -> None:
+    body = ", ".join(f'"{k}": "{v}"' for k, v in members)
+    text = f'{{"patient": {{"id": "p"}}, "measures": {{{body}}}}}'
+    plain = json.loads(text)  # what a parser that lets the last key win makes of it
+    keys = [json.loads(f'"{k}"') for k, _ in members]
+    texts = keys + [json.loads(f'"{v}"') for _, v in members]
+    unicode = all(not any(0xD800 <= ord(ch) <= 0xDFFF for ch in t) for t in texts)
+    try:
+        data = parse_json(text.encode("utf-8"), file="t.json")
+    except AssessmentError as exc:
+        assert len(set(keys)) < len(keys) or not unicode
+        for line in exc.lines():
+            line.encode("utf-8")
+            assert line.startswith("t.json: measures"), line
+        return
+    assert len(set(keys)) == len(keys) and unicode
+    assert data == plain
+    _all_text_is_unicode(data)
+
+
+def test_a_flood_of_duplicate_keys_is_reported_in_bounded_lines(tmp_path: Path) -> None:
+    members = ", ".join(['"age": 1'] * 100_000)
+    path = tmp_path / "flood.json"
+    path.write_text(f'{{"patient": {{"id": "p", {members}}}, "measures": {{"a": 1, "a": 2}}}}')
+    with pytest.raises(AssessmentError) as info:
+        ENGINE.load_assessment(path)
+    assert info.value.lines() == [
+        "flood.json: patient.age: duplicate key 'age'",
+        "flood.json: measures.a: duplicate key 'a'",
+    ]
+    many = ", ".join(f'"k{i}": 1, "k{i}": 2' for i in range(300))
+    with pytest.raises(AssessmentError) as info:
+        parse_json(f"{{{many}}}", file="many.json")
+    lines = info.value.lines()
+    assert len(lines) == 101 and lines[-1] == "many.json: $: has more such problems (not listed)"
 
 
 # --- mutated valid assessments -----------------------------------------------------------------
@@ -315,7 +386,7 @@ def test_deep_nesting_is_a_clear_error(tmp_path: Path, text: str) -> None:
     ("raw", "message"),
     [
         (b'{"patient": {"id": "p", "age": ' + b"9" * 5000 + b"}}", "is not readable JSON"),
-        (b'{"patient": {"id": "\xff\xfe"}}', "is not readable JSON"),
+        (b'{"patient": {"id": "p"}, "x": \xff\xfe}', "malformed JSON"),
         (b"\x00\x01\x02", "malformed JSON"),
     ],
     ids=["5000-digit-number", "not-utf-8", "binary"],

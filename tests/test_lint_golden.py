@@ -15,6 +15,7 @@ from careengine.cli import cli
 from careengine.rules.golden import run_case_files
 from careengine.rules.lint import LintFinding, lint_installed
 from careengine.serialize import dumps
+from careengine.testing.strategies import without_contradictions
 from tests.support import with_backend
 from tests.test_toml_packs import (
     BACKENDS,
@@ -302,7 +303,7 @@ assessments = st.lists(
         },
     ),
     max_size=6,
-)
+).map(without_contradictions)  # the loader refuses contradictory findings
 
 
 def pack_text(spec: list[tuple[list[str], list[str], list[str], bool]]) -> str:

@@ -86,6 +86,26 @@ EXPECTED: dict[str, list[str]] = {
     "response-in-an-assessment.json": [
         "response: only a follow-up assessment may carry a response block"
     ],
+    "duplicate-keys.json": [
+        "patient.age: duplicate key 'age'",
+        "findings[0].side: duplicate key 'side'",
+    ],
+    "lone-surrogate.json": [
+        "patient.id: 'p-\\ud800' is not valid Unicode text "
+        "(a lone surrogate or bytes that are not UTF-8)"
+    ],
+    "not-utf-8-text.json": [
+        "patient.id: 'p-\\udcff' is not valid Unicode text "
+        "(a lone surrogate or bytes that are not UTF-8)"
+    ],
+    "finding-present-and-absent.json": [
+        "findings[1].present: glute_weakness (bilateral) is recorded absent here but present "
+        "in findings[0] (left)"
+    ],
+    "finding-two-severities.json": [
+        "findings[1].severity: glute_weakness (right) has severity 'severe' here but 'mild' "
+        "in findings[0] (right)"
+    ],
     "many-problems.json": [
         "patient.age: -1 is out of range (0 to 120)",
         "pain.current: must be a whole number, not a string",

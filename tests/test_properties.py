@@ -22,6 +22,7 @@ from careengine.model import Assessment, Plan, PlanStatus
 from careengine.rules import Add, Call, Exclude, Match, Rule, When, condition, finding, measure
 from careengine.rules.backend import durable_available
 from careengine.serialize import dumps
+from careengine.testing.strategies import without_contradictions
 from careengine_plugins import demo
 from tests.plugins import catalog, scores, variety
 from tests.plugins.packs import RulePackPlugin
@@ -67,9 +68,9 @@ def findings(draw: st.DrawFn) -> dict[str, Any]:
 #: conflicts, same-side joins): (findings, conditions).
 BUNDLES: tuple[tuple[tuple[dict[str, Any], ...], tuple[str, ...]], ...] = (
     (
-        (
-            {"code": "centralization", "direction": "extension"},
-            {"code": "centralization", "direction": "flexion"},
+        (  # one direction per side: two for one side contradict each other
+            {"code": "centralization", "side": "left", "direction": "extension"},
+            {"code": "centralization", "side": "right", "direction": "flexion"},
         ),
         (),
     ),
@@ -108,10 +109,13 @@ def assessments(draw: st.DrawFn, red_flags: Sequence[str] = RED_FLAGS) -> dict[s
     flags = draw(st.one_of(st.just([]), st.lists(st.sampled_from(list(red_flags)), max_size=2)))
     data: dict[str, Any] = {
         "patient": patient,
-        "findings": [
-            *draw(st.lists(findings(), max_size=8)),
-            *(dict(f) for extra, _ in bundles for f in extra),
-        ],
+        # the bundles first, so that what contradicts them is what the loader-safe filter drops
+        "findings": without_contradictions(
+            [
+                *(dict(f) for extra, _ in bundles for f in extra),
+                *draw(st.lists(findings(), max_size=8)),
+            ]
+        ),
         "red_flags": sorted(set(flags), key=flags.index),
     }
     pain = draw(optional(st.integers(0, 10)))

@@ -984,7 +984,25 @@ NONE_APPLY: dict[str, Any] = {
 def tbc(**changes: Any) -> dict[str, Any]:
     kwargs = {**NONE_APPLY, **changes}
     if "add" in kwargs:
-        kwargs["findings"] = (*NONE_APPLY["findings"], *kwargs.pop("add"))
+        # A finding added as present replaces its negative record (the two would contradict
+        # each other); one present in a direction keeps the record negative in the others.
+        added = kwargs.pop("add")
+        present = [
+            f
+            for f in added
+            if (isinstance(f, str) and not f.startswith("-"))
+            or (isinstance(f, dict) and f.get("present", True))
+        ]
+        codes = {f if isinstance(f, str) else f["code"] for f in present}
+        kept: list[Any] = [f for f in NONE_APPLY["findings"] if f.removeprefix("-") not in codes]
+        for f in present:
+            if isinstance(f, dict) and "direction" in f:
+                kept += [
+                    central(f["code"], d, present=False)
+                    for d in ("extension", "flexion", "lateral")
+                    if d != f["direction"]
+                ]
+        kwargs["findings"] = (*kept, *added)
     return classify(**kwargs)["tbc"]
 
 
@@ -1419,19 +1437,26 @@ def cpr_inputs(draw: st.DrawFn) -> dict[str, Any]:
                     st.sampled_from(["left", "right", "bilateral", None]), st.integers(0, 60)
                 ),
                 max_size=2,
-            )
+            ).map(_one_value_per_side)
         ),
         "age": draw(st.one_of(st.none(), st.integers(18, 90))),
         "slr": draw(
             st.lists(
                 st.tuples(st.sampled_from(["left", "right"]), st.integers(40, 120)), max_size=2
-            )
+            ).map(_one_value_per_side)
         ),
         "aberrant": draw(OPTIONAL_BOOL),
         "pit": draw(OPTIONAL_BOOL),
         "hypermobility": draw(OPTIONAL_BOOL),
         "fabq_pa": draw(st.one_of(st.none(), st.integers(0, 24))),
     }
+
+
+def _one_value_per_side(measured: list[tuple[str | None, int]]) -> list[tuple[str | None, int]]:
+    """Two measurements only for the two sides (two values for one side contradict)."""
+    if len(measured) == 2 and {measured[0][0], measured[1][0]} != {"left", "right"}:
+        return measured[:1]
+    return measured
 
 
 def _assessment_from(inputs: dict[str, Any]) -> dict[str, Any]:
@@ -1472,10 +1497,13 @@ def test_giving_an_unknown_input_never_changes_a_decided_outcome(
         key: (complete[key] if value is None or value == [] else value)
         for key, value in partial.items()
     }
-    if partial["hips"] and not {"left", "right"} <= {
+    measured = {
         s for s, _ in partial["hips"] for s in (["left", "right"] if s == "bilateral" else [s])
-    }:
-        filled["hips"] = partial["hips"] + complete["hips"]  # measure the other side too
+    }
+    if partial["hips"] and not {"left", "right"} <= measured:
+        # measure the other side too (a second value for a measured side would contradict it)
+        other = [(s, v) for s, v in complete["hips"] if s in {"left", "right"} - measured]
+        filled["hips"] = partial["hips"] + other[:1]
 
     def outcomes(inputs: dict[str, Any]) -> dict[tuple[str, str], Any]:
         items = derive(engine().load_assessment(_assessment_from(inputs)))

@@ -9,8 +9,10 @@ Nothing is dropped silently. A resource that maps onto nothing is an error; with
 ``allow_unknown`` it becomes an entry of the plan's ``unrecognized`` list instead. Only resources
 that by FHIR's own rules assert nothing current are passed over (documented in docs/fhir.md):
 ``entered-in-error`` and cancelled records, refuted or resolved conditions, revoked requests,
-Observations carrying a ``dataAbsentReason``, and "no" answers (which careengine records by
-leaving the code out).
+Observations carrying a ``dataAbsentReason`` (and no value: both at once violate obs-6 and are
+refused), and "no" answers (which careengine records by leaving the code out). Every coding of a
+concept is read; codings that name different things, and values from different resources that
+disagree, are problems at both places, never resolved by their order.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from careengine.assessment_io import parse_json, read_assessment, read_input
 from careengine.errors import AssessmentError
 from careengine.fhir import codes as c
 from careengine.fhir.input_state import (
+    Ambiguous,
     Resource,
     Skip,
     age_on,
@@ -86,6 +89,8 @@ class _BundleReader(QuestionnaireReader):
         super().__init__(catalog, file, allow_unknown)
         self.patient_refs: set[str] = set()
         self.birth_date: tuple[str, str] | None = None
+        #: red flag code -> (present, FHIR path of its code) of the first Observation naming it
+        self.red_flags: dict[str, tuple[bool, str]] = {}
 
     # --- the bundle --------------------------------------------------------------------------
 
@@ -126,6 +131,9 @@ class _BundleReader(QuestionnaireReader):
             read(*args)
         except Skip:
             pass
+        except Ambiguous as exc:
+            self.problem(path, str(exc))
+            return False
         except (AttributeError, TypeError, ValueError, KeyError, IndexError) as exc:
             self.problem(path, f"is malformed ({type(exc).__name__}: {exc})")
             return False
@@ -140,8 +148,13 @@ class _BundleReader(QuestionnaireReader):
         pid = None
         for i, ident in enumerate(resource.get("identifier") or ()):
             if isinstance(ident, dict) and ident.get("system") == c.PATIENT_ID:
+                here = f"{path}.identifier[{i}].value"
+                if pid is not None and ident.get("value") != pid:
+                    other = self.where["patient.id"]
+                    self.problem(here, f"gives a second patient id, which contradicts {other}")
+                    continue
                 pid = ident.get("value")
-                self.where["patient.id"] = f"{path}.identifier[{i}].value"
+                self.where.setdefault("patient.id", here)
         if pid is None:
             pid = rid
             self.where["patient.id"] = f"{path}.id"
@@ -192,7 +205,16 @@ class _BundleReader(QuestionnaireReader):
 
     def observation(self, path: str, obs: Resource) -> None:
         status = obs.get("status")
-        if status in VOID_STATUS or "dataAbsentReason" in obs:
+        if status in VOID_STATUS:
+            raise Skip
+        if "dataAbsentReason" in obs:
+            if value_elements(obs):
+                self.problem(
+                    f"{path}.dataAbsentReason",
+                    "violates FHIR invariant obs-6: an Observation with a value must not carry "
+                    "a dataAbsentReason (careengine cannot tell whether the value holds)",
+                )
+                return
             raise Skip
         if status not in USABLE_STATUS:
             self.problem(f"{path}.status", f"{status!r} has no usable result")
@@ -203,6 +225,14 @@ class _BundleReader(QuestionnaireReader):
         if len(ours) > 1:
             self.problem(f"{path}.code", "has codes from more than one careengine CodeSystem")
             return
+        standard = [k for s, k in codes if (s, k) in {(c.LOINC, c.NPRS[1]), (c.LOINC, c.AGE[1])}]
+        if (standard and not self.agrees(ours, codes, standard[0])) or len(set(standard)) > 1:
+            self.problem(
+                f"{path}.code",
+                f"has codings that name different things ({shown(codes)}); careengine cannot "
+                "tell which one is meant",
+            )
+            return
         self.effective(path, obs)
         code_path = f"{path}.code"
         if c.FINDING in ours:
@@ -212,8 +242,8 @@ class _BundleReader(QuestionnaireReader):
         elif c.RED_FLAG in ours:
             if value_elements(obs) - {"valueBoolean"}:
                 self.problem(path, "a red flag's value must be valueBoolean (or none)")
-            elif self.present(path, obs):
-                self.append("red_flags", code_in(codes, c.RED_FLAG), code_path)
+            else:
+                self.red_flag(code_path, str(code_in(codes, c.RED_FLAG)), self.present(path, obs))
         elif c.MEASURE in ours:
             value = self.number(path, obs, None)
             if value is not None:
@@ -230,6 +260,36 @@ class _BundleReader(QuestionnaireReader):
             self.field(path, obs, "patient.pregnancy.gestational_week")
         else:
             self.unmappable(path, obs, f"with code {shown(codes)}")
+
+    @staticmethod
+    def agrees(ours: set[str], codes: list[tuple[str, str]], loinc: str) -> bool:
+        """Whether a LOINC code read by careengine names what the careengine code does (LOINC
+        72514-3, a 0-10 pain score, goes with ``pain.*`` and ``response.exercise_pain_max``;
+        30525-0 with ``patient.age``)."""
+        if not ours:
+            return True
+        field = code_in(codes, c.FIELD) if ours == {c.FIELD} else None
+        if field is None:
+            return False
+        if loinc == c.NPRS[1]:
+            return field.startswith("pain.") or field == "response.exercise_pain_max"
+        return field == "patient.age"
+
+    def red_flag(self, code_path: str, code: str, present: bool) -> None:
+        """A red flag present (listed) or screened negative (left out); two Observations that
+        disagree are a problem, one that repeats another adds nothing."""
+        seen = self.red_flags.get(code)
+        if seen is None:
+            self.red_flags[code] = (present, code_path)
+            if present:
+                self.append("red_flags", code, code_path)
+        elif seen[0] != present:
+            state = "present" if present else "screened negative"
+            other = "present" if seen[0] else "screened negative"
+            self.problem(
+                code_path,
+                f"red flag {code!r} is recorded {state} here but {other} at {seen[1]}",
+            )
 
     def field(self, path: str, obs: Resource, name: str) -> None:
         kind = FIELD_KINDS.get(name)
@@ -311,6 +371,13 @@ class _BundleReader(QuestionnaireReader):
             finding["present"] = False
             where["present"] = path
         for i, component in enumerate(obs.get("component") or ()):
+            if "dataAbsentReason" in component and value_elements(component):
+                self.problem(
+                    f"{path}.component[{i}].dataAbsentReason",
+                    "a component with a value must not carry a dataAbsentReason (as obs-6 "
+                    "requires of the Observation)",
+                )
+                return
             name = code_in(codes_of(component.get("code")), c.FIELD)
             system = {"findings.severity": c.SEVERITY, "findings.direction": c.DIRECTION}.get(
                 name or ""

@@ -8,11 +8,13 @@ at its FHIR path (:func:`remap`).
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
+from careengine.assessment_io import NOT_UNICODE, encodable
 from careengine.errors import Problem
 from careengine.registry import Catalog
 
@@ -42,6 +44,9 @@ class MappingState:
     def unmappable(self, path: str, resource: Resource, detail: str = "") -> None:
         """A resource (or part) that maps onto nothing: an error, or listed as unrecognized."""
         what = " ".join(p for p in (str(resource.get("resourceType", "resource")), detail) if p)
+        if not encodable(what):  # it would be written into the plan or a message as it is
+            self.problem(path, f"{what!r} {NOT_UNICODE}")
+            return
         if self.allow_unknown:
             self.unmapped.append(f"{path}: {what}")
         else:
@@ -100,7 +105,22 @@ def value_elements(resource: Resource) -> set[str]:
 
 
 def code_in(codes: list[tuple[str, str]], system: str) -> str | None:
-    return next((code for s, code in codes if s == system), None)
+    """The code from ``system`` among ``codes`` (every coding is read), or None. Two different
+    codes from one system cannot both be meant: :class:`Ambiguous`."""
+    found = list(dict.fromkeys(code for s, code in codes if s == system))
+    if len(found) > 1:
+        raise Ambiguous(system, found)
+    return found[0] if found else None
+
+
+class Ambiguous(ValueError):
+    """A CodeableConcept with two different codes from one careengine-read system."""
+
+    def __init__(self, system: str, codes: list[str]) -> None:
+        super().__init__(
+            f"has {len(codes)} different codes from {system} ({', '.join(codes)}); "
+            "careengine cannot tell which one is meant"
+        )
 
 
 def shown(codes: list[tuple[str, str]]) -> str:
@@ -124,12 +144,20 @@ def age_on(birth: Any, on: str | None) -> int | None:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
+_FINDING_REFERENCE = re.compile(r"\bfindings\[\d+\]")
+
+
 def remap(problem: Problem, where: Mapping[str, str]) -> Problem:
     """A problem found in the mapped assessment JSON, given the FHIR path of the element (or
-    else the resource) it came from; a path nothing maps to is left as the assessment path."""
-    path = problem.path or "$"
-    best = ""
-    for key in where:
-        if (path == key or path.startswith((key + ".", key + "["))) and len(key) > len(best):
-            best = key
-    return attrs.evolve(problem, path=where[best] if best else path)
+    else the resource) it came from; a path nothing maps to is left as the assessment path.
+    A finding the message refers to (``... in findings[0]``) is named by its resource too."""
+
+    def fhir(path: str) -> str:
+        best = ""
+        for key in where:
+            if (path == key or path.startswith((key + ".", key + "["))) and len(key) > len(best):
+                best = key
+        return where[best] if best else path
+
+    message = _FINDING_REFERENCE.sub(lambda m: fhir(m[0]), problem.message)
+    return attrs.evolve(problem, path=fhir(problem.path or "$"), message=message)

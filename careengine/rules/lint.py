@@ -46,7 +46,7 @@ from careengine.rules.model import (
     RulePack,
     StartStage,
 )
-from careengine.rules.toml_pack import load_paths
+from careengine.rules.toml_pack import expand, load_paths
 from careengine.rules.validate import validate_packs
 
 
@@ -58,13 +58,16 @@ class LintFinding:
     file: str | None = None
     rule_id: str | None = None
     path: str | None = None
+    #: the catalog entry a catalog-wide finding is about, as its registry key (kind, code): whose
+    #: plugin registered it decides whether linting a clinic's paths reports it
+    about: tuple[str, str] | None = attrs.field(default=None, eq=False, repr=False)
 
     def __str__(self) -> str:
         where = ": ".join(p for p in (self.file, self.rule_id, self.path) if p)
         return f"{self.severity} [{self.check}] " + (f"{where}: " if where else "") + self.message
 
     def as_dict(self) -> dict[str, Any]:
-        return attrs.asdict(self)
+        return attrs.asdict(self, filter=lambda a, _: a.name != "about")
 
 
 def _error(check: str, message: str, **where: Any) -> LintFinding:
@@ -233,11 +236,19 @@ def _coverage(pairs: Sequence[tuple[Rule, RulePack]], catalog: Catalog) -> list[
                 reachable.add(nxt)
                 frontier.append(nxt)
     out = [
-        _warning("unused-intervention", f"catalog intervention {i} is never added by any rule")
+        _warning(
+            "unused-intervention",
+            f"catalog intervention {i} is never added by any rule",
+            about=("intervention", i),
+        )
         for i in sorted(set(catalog.interventions) - reachable)
     ]
     out += [
-        _warning("unaddressed-finding", f"impairment finding {f} is addressed by no rule")
+        _warning(
+            "unaddressed-finding",
+            f"impairment finding {f} is addressed by no rule",
+            about=("finding code", f),
+        )
         for f in sorted(catalog.impairments() - addressed)
     ]
     return out
@@ -298,7 +309,14 @@ def lint_installed(
     allow: Collection[str] | None = None,
     block: Collection[str] = (),
 ) -> list[LintFinding]:
-    """Lint the given packs together with everything installed."""
+    """Lint the given packs together with everything installed.
+
+    With ``paths``, the installed packs and the built-in catalog are context only: the findings
+    are every error (an engine would refuse to build with any of them), the warnings about the
+    given files and the coverage warnings about catalog entries that no built-in plugin
+    registered (a clinic's own interventions and findings); a given file that an installed
+    plugin also registers is linted once. Without ``paths``, every
+    finding about everything installed, the catalog-wide coverage warnings included."""
     from careengine.plugins import get_plugin_manager
 
     host = get_plugin_manager(
@@ -306,5 +324,31 @@ def lint_installed(
     )
     catalog = host.catalog(check=False)  # its problems are findings here, not an exception
     registry = host.rule_packs()
-    file_packs, problems = load_paths([*registry.paths, *((Path(p), "(lint)") for p in paths)])
-    return lint_packs([*registry.packs, *file_packs], catalog, problems)
+    installed = expand(registry.paths)
+    labels = {_same_file(p): plugin for p, plugin in installed}
+    given = [
+        (p, labels.get(_same_file(p), "(lint)")) for p, _ in expand((Path(p), "") for p in paths)
+    ]
+    mine = {_same_file(p) for p, _ in given}
+    context = [(p, plugin) for p, plugin in installed if _same_file(p) not in mine]
+    file_packs, problems = load_paths([*context, *given])
+    findings = lint_packs([*registry.packs, *file_packs], catalog, problems)
+    if not paths:
+        return findings
+    names = {str(p) for p, _ in given}
+    builtin = {name for name, info in host.infos.items() if info.builtin}
+
+    def reported(f: LintFinding) -> bool:
+        if f.severity == "error" or (f.file is not None and f.file in names):
+            return True
+        return f.about is not None and catalog.owners.get(f.about) not in builtin
+
+    return [f for f in findings if reported(f)]
+
+
+def _same_file(path: Path) -> Path:
+    """A key under which two spellings of one file are equal."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return path.absolute()

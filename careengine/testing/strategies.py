@@ -36,12 +36,13 @@ from careengine.assessment_io import (
     ODI_SECTIONS,
     STARTBACK_BOTHERSOMENESS,
     STARTBACK_ITEMS,
+    contradicts,
 )
 from careengine.engine import Engine
-from careengine.model import Direction, LegSymptoms, Severity, Side, TermKind
+from careengine.model import Direction, Finding, LegSymptoms, Severity, Side, TermKind
 from careengine.registry import Catalog
 
-__all__ = ["assessments", "findings", "questionnaires", "responses"]
+__all__ = ["assessments", "findings", "questionnaires", "responses", "without_contradictions"]
 
 SEXES = ("female", "male", "other", "unknown")
 MIN_DATE, MAX_DATE = date(2000, 1, 1), date(2099, 12, 31)
@@ -105,6 +106,36 @@ def findings(
         return _drop_none(data)
 
     return finding()
+
+
+def without_contradictions(drawn: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Finding entries (assessment JSON) less each one that contradicts an earlier one kept
+    (the loader refuses two such entries: present and absent, or two values for one side), so
+    that a strategy drawing findings freely still gives assessments the loader accepts."""
+    kept: list[dict[str, Any]] = []
+    models: list[Finding] = []
+    for data in drawn:
+        model = _finding_model(data)
+        if not any(contradicts(model, other) for other in models):
+            kept.append(dict(data))
+            models.append(model)
+    return kept
+
+
+def _finding_model(data: Mapping[str, Any]) -> Finding:
+    def enum(kind: Any, key: str) -> Any:
+        return kind(data[key]) if data.get(key) is not None else None
+
+    value = data.get("value")
+    return Finding(
+        code=str(data["code"]),
+        present=data.get("present") is not False,
+        side=enum(Side, "side"),
+        severity=enum(Severity, "severity"),
+        value=float(value) if isinstance(value, int | float) else None,
+        unit=data.get("unit"),
+        direction=enum(Direction, "direction"),
+    )
 
 
 def questionnaires() -> st.SearchStrategy[dict[str, Any]]:
@@ -227,7 +258,7 @@ def assessments(
             "assessed_on": draw(_optional(st.dates(MIN_DATE, MAX_DATE).map(date.isoformat))),
             "episode": episode,
             "pain": _drop_none({"current": current, "worst": worst, "best": best}),
-            "findings": draw(st.lists(finding, max_size=max_findings)),
+            "findings": without_contradictions(draw(st.lists(finding, max_size=max_findings))),
             "red_flags": draw(_subset(flag_codes, 2)),
             "questionnaires": draw(questionnaires()) if with_questionnaires else None,
             "measures": {
