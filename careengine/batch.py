@@ -30,11 +30,12 @@ it in a local variable of its loop, so no module-level state is involved.
 from __future__ import annotations
 
 import codecs
+import functools
 import json
 import multiprocessing
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any, cast
@@ -52,15 +53,19 @@ PLAN_SUFFIX = ".plan.json"
 _SAFE_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
 
 
+def _strings(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)  # a typed `tuple` (mypy's attrs plugin cannot type the generic one)
+
+
 @attrs.frozen(kw_only=True)
 class EngineSpec:
     """How to build the engine (picklable, so that worker processes can build their own)."""
 
-    rules: tuple[str, ...] = attrs.field(default=(), converter=tuple)
-    plugins: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    rules: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    plugins: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     backend: str = "auto"
     allow: tuple[str, ...] | None = None
-    block: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    block: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     builtins: bool | tuple[str, ...] = True
     entry_points: bool = True
 
@@ -229,9 +234,9 @@ def collect_tasks(source: Path) -> list[Task]:
 
 def evaluate_task(engine: Engine, task: Task, *, allow_unknown: bool = False) -> Outcome:
     """Evaluate one input; any error becomes the outcome's problems, never an exception."""
-    base = {"index": task.index, "label": task.label, "output": task.output}
+    outcome = functools.partial(Outcome, index=task.index, label=task.label, output=task.output)
     if task.error:
-        return Outcome(**base, errors=task.error, exit_code=2)
+        return outcome(errors=task.error, exit_code=2)
     try:
         if task.path is not None:
             assessment = engine.load_assessment(task.path, allow_unknown=allow_unknown)
@@ -244,13 +249,11 @@ def evaluate_task(engine: Engine, task: Task, *, allow_unknown: bool = False) ->
                 checker=engine.schema_checker,
             )
         plan = engine.evaluate(assessment)
-        return Outcome(**base, plan_json=engine.render(plan, "json"))
+        return outcome(plan_json=engine.render(plan, "json"))
     except CareEngineError as exc:
-        return Outcome(**base, errors=_lines_of(exc, task.label), exit_code=exc.exit_code)
+        return outcome(errors=_lines_of(exc, task.label), exit_code=exc.exit_code)
     except Exception as exc:  # a bug must not stop the rest of the batch
-        return Outcome(
-            **base, errors=(f"internal error: {type(exc).__name__}: {exc}",), exit_code=1
-        )
+        return outcome(errors=(f"internal error: {type(exc).__name__}: {exc}",), exit_code=1)
 
 
 def _worker(spec: EngineSpec, allow_unknown: bool, tasks: Any, results: Connection) -> None:

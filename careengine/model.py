@@ -22,8 +22,6 @@ from typing import Any
 
 import attrs
 
-frozen = attrs.frozen(kw_only=True)
-
 
 def _tuple(value: Any) -> tuple[Any, ...]:
     return tuple(value) if value is not None else ()
@@ -151,7 +149,7 @@ class Decision(enum.StrEnum):
 # --- assessment side ---------------------------------------------------------------------------
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Pregnancy:
     """How far a pregnancy has gone, or how long ago the patient gave birth (at most one).
 
@@ -164,7 +162,7 @@ class Pregnancy:
     postpartum_weeks: int | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Patient:
     id: str
     age: int | None = None
@@ -174,14 +172,14 @@ class Patient:
     pregnancy: Pregnancy | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Episode:
     duration_days: int | None = None
     leg_symptoms: LegSymptoms | None = None
     onset_age: int | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Pain:
     """Numeric pain rating scale (NPRS, 0-10)."""
 
@@ -190,7 +188,7 @@ class Pain:
     best: int | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Finding:
     """One examination finding. ``present=False`` records "examined and not found"."""
 
@@ -203,7 +201,7 @@ class Finding:
     direction: Direction | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Response:
     """How the patient responded to the plan since the last visit (follow-ups only)."""
 
@@ -212,7 +210,7 @@ class Response:
     adherence_percent: float
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Assessment:
     patient: Patient
     assessed_on: str | None = None
@@ -233,7 +231,7 @@ class Assessment:
 # --- knowledge side ----------------------------------------------------------------------------
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Term:
     """A vocabulary code registered by a catalog plugin."""
 
@@ -245,7 +243,7 @@ class Term:
     unit: str | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Dosage:
     sets: int | None = None
     reps: int | None = None
@@ -294,7 +292,7 @@ def dosage_problems(dosage: Dosage, ceiling: Dosage | None = None) -> list[str]:
     return problems
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Stage:
     id: str
     title: str
@@ -303,7 +301,7 @@ class Stage:
     progress_when: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Coding:
     """A code in an outside terminology (e.g. a billing code) that a catalog entry maps to."""
 
@@ -312,7 +310,7 @@ class Coding:
     display: str | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Intervention:
     id: str
     kind: InterventionKind
@@ -334,7 +332,7 @@ class Intervention:
     codings: tuple[Coding, ...] = attrs.field(default=(), converter=_tuple)
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class DerivedFact:
     """A fact computed before the rules run (``careengine_derive_facts``) or by a rule."""
 
@@ -342,7 +340,7 @@ class DerivedFact:
     value: bool | int | float | str | None = True
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Classification:
     """A named score or classification for the plan's ``classifications`` block.
 
@@ -367,7 +365,7 @@ class Classification:
 # --- result side -------------------------------------------------------------------------------
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Because:
     """Why an item or alert is in the plan: the rule, its pack and plugin, and the matched facts."""
 
@@ -379,7 +377,7 @@ class Because:
     rationale: str = ""
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Contribution:
     """One action of one fired rule, before the merge."""
 
@@ -397,13 +395,13 @@ class Contribution:
     urgency: Urgency | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Precaution:
     text: str
     source: str
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class PlanItem:
     intervention: str
     kind: InterventionKind
@@ -416,7 +414,7 @@ class PlanItem:
     progressed_from: str | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class StagePlan:
     id: str
     title: str
@@ -425,7 +423,7 @@ class StagePlan:
     items: tuple[PlanItem, ...] = attrs.field(default=(), converter=_tuple)
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Alert:
     code: str
     level: AlertLevel
@@ -433,20 +431,20 @@ class Alert:
     because: tuple[Because, ...] = attrs.field(default=(), converter=_tuple)
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Referral:
     to: str
     urgency: Urgency
     reason: str
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Exclusion:
     intervention: str
     reasons: tuple[str, ...] = attrs.field(converter=_tuple)
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Conflict:
     """Two or more proposals that the merge could not both honour."""
 
@@ -458,20 +456,20 @@ class Conflict:
     details: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Deferred:
     intervention: str
     stage: str
     reason: str
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class PackInfo:
     version: str
     sha256: str
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Provenance:
     engine_version: str
     backend: str
@@ -480,7 +478,7 @@ class Provenance:
     fingerprint: str
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Progression:
     """A reassessment's stage decision (``reasons``) and what it did to the items (``changes``)."""
 
@@ -492,7 +490,7 @@ class Progression:
     changes: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Plan:
     patient_id: str
     status: PlanStatus

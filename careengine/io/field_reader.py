@@ -77,7 +77,7 @@ class FieldReader:
             return None
         return self._range(data, path, lo, hi)
 
-    def _range(self, value: Any, path: str, lo: float | None, hi: float | None) -> Any:
+    def _range(self, value: float, path: str, lo: float | None, hi: float | None) -> float:
         if (lo is not None and value < lo) or (hi is not None and value > hi):
             bounds = (
                 f"{lo:g} to {hi:g}"

@@ -94,7 +94,9 @@ def _list_of(item: dict[str, Any], max_items: int = MAX_LIST, **extra: Any) -> d
     return {"type": ["array", "null"], "maxItems": max_items, "items": item, **extra}
 
 
-def _object(properties: dict[str, Any], required: tuple[str, ...] = (), **extra: Any) -> dict:
+def _object(
+    properties: dict[str, Any], required: tuple[str, ...] = (), **extra: Any
+) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": "object", "properties": properties}
     if required:
         schema["required"] = list(required)

@@ -66,8 +66,9 @@ def translate(error: jsonschema.ValidationError) -> list[tuple[list[str | int], 
     """One jsonschema error as (path segments, message, suggestion) triples."""
     path: list[str | int] = list(error.absolute_path)
     schema = error.schema if isinstance(error.schema, Mapping) else {}
-    instance = error.instance
-    value = error.validator_value
+    # always set on an error a validator produced (the stubs allow `Unset`): any JSON value
+    instance: Any = error.instance
+    value: Any = error.validator_value
     keyword = error.validator
     if keyword == "type":
         wanted = [t for t in ([value] if isinstance(value, str) else value) if t != "null"]
@@ -228,7 +229,8 @@ def inline_refs(schema: Mapping[str, Any]) -> dict[str, Any]:
             return [walk(v) for v in node]
         return node
 
-    return walk(schema)
+    inlined: dict[str, Any] = walk(schema)  # a mapping walks to a dict
+    return inlined
 
 
 def _indexable(instance: Any, index: int) -> bool:

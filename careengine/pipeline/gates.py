@@ -29,13 +29,15 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
 from careengine.errors import ConfigurationError, Problem, suggest
 from careengine.model import Decision, Response
 from careengine.rules.toml_pack import NotRegularFile, read_regular_file
+
+_T = TypeVar("_T", bound=attrs.AttrsInstance)
 
 
 def _between(lo: float, hi: float | None = None) -> Any:
@@ -111,7 +113,7 @@ def load_gates(path: str | Path) -> Gates:
 def gates_from_dict(data: Mapping[str, Any], *, file: str | None = None) -> Gates:
     problems: list[Problem] = []
 
-    def build(cls: type[Any], table: Mapping[str, Any], where: str) -> Any:
+    def build(cls: type[_T], table: Mapping[str, Any], where: str) -> _T | None:
         names = [f.name for f in attrs.fields(cls)]
         kwargs: dict[str, Any] = {}
         for key, value in table.items():

@@ -298,28 +298,28 @@ def merge(
 
     placed: dict[tuple[str, str], list[Contribution]] = {}
     proposals = m.proposals()
-    for (intervention_id, stage), group in sorted(proposals.items()):
+    for (intervention_id, stage_id), group in sorted(proposals.items()):
         reasons = m.veto_reasons(intervention_id)
         if reasons:
             excluded[intervention_id] |= reasons
             if not withhold:
                 for sub in m.substitute(intervention_id, group, reasons):
-                    key = (sub.intervention or "", stage)
+                    key = (sub.intervention or "", stage_id)
                     placed.setdefault(key, []).append(sub)
             continue
         if withhold:
             excluded[intervention_id].add(WITHHELD)
             continue
-        placed.setdefault((intervention_id, stage), []).extend(group)
+        placed.setdefault((intervention_id, stage_id), []).extend(group)
     if withhold:
         for intervention_id, _ in proposals:
             excluded[intervention_id].add(WITHHELD)
 
     conflicts: list[Conflict] = []
     items: dict[tuple[str, str], PlanItem] = {}
-    for (intervention_id, stage), group in sorted(placed.items()):
-        item, conflict = m.merged_item(intervention_id, stage, group)
-        items[(intervention_id, stage)] = item
+    for (intervention_id, stage_id), group in sorted(placed.items()):
+        item, conflict = m.merged_item(intervention_id, stage_id, group)
+        items[(intervention_id, stage_id)] = item
         if conflict is not None:
             conflicts.append(conflict)
     items, group_conflicts = _exclusive(items, catalog)

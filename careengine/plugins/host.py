@@ -181,7 +181,7 @@ class PluginHost:
         a generator raising while it is consumed also becomes a PluginError."""
         args = {name: kwargs[name] for name in impl.argnames}
         try:
-            result = impl.function(**args)
+            result: Any = impl.function(**args)  # whatever the hook returns
             return list(result) if consume and result is not None else result
         except CareEngineError:
             raise

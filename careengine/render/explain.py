@@ -10,7 +10,7 @@ JSON form (``--json``), :func:`render_explanation` the text form.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -27,12 +27,16 @@ from careengine.render.serialize import (
 from careengine.render.text import dosage_line
 
 
+def _classifications(value: Iterable[Classification]) -> tuple[Classification, ...]:
+    return tuple(value)  # a typed `tuple` (mypy's attrs plugin cannot type the generic one)
+
+
 @attrs.frozen(kw_only=True)
 class Explanation:
     """A plan together with the classifications it was built from."""
 
     plan: Plan
-    classifications: tuple[Classification, ...] = attrs.field(converter=tuple)
+    classifications: tuple[Classification, ...] = attrs.field(converter=_classifications)
 
 
 def explain(engine: Engine, assessment: Assessment) -> Explanation:
@@ -139,10 +143,13 @@ def render_explanation(explanation: Explanation) -> str:
         out += [f"  {d.intervention} ({d.stage}): {d.reason}" for d in plan.deferred]
     if plan.conflicts:
         out += ["", "CONFLICTS"]
-        for c in plan.conflicts:
-            where = f" in {c.stage}" if c.stage else ""
-            out.append(f"  {c.kind}{where}: {', '.join(c.interventions)}: {c.resolution}")
-            out += [f"      - {detail}" for detail in c.details]
+        for conflict in plan.conflicts:
+            where = f" in {conflict.stage}" if conflict.stage else ""
+            out.append(
+                f"  {conflict.kind}{where}: {', '.join(conflict.interventions)}: "
+                f"{conflict.resolution}"
+            )
+            out += [f"      - {detail}" for detail in conflict.details]
     if explanation.classifications:
         out += ["", "CLASSIFICATIONS"]
         for c in explanation.classifications:

@@ -20,8 +20,6 @@ import attrs
 from careengine.errors import Problem, RulePackError
 from careengine.rules.model import Call, Derive, FactType, Op, Pattern, Rule, RulePack, Test
 
-frozen = attrs.frozen(kw_only=True)
-
 #: Shard limits, well inside durable-rules' hard limits (4,096 rules, 256 rules sharing an
 #: identical test, 512 distinct values under one node, and a fixed 64-entry stack when a fact
 #: walks the alpha network: more than 64 distinct tests one fact can pass under the same code
@@ -37,7 +35,7 @@ MAX_IN_VALUES = 256
 FactKey = tuple[str, str]  # (fact type, code)
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class CompiledPattern:
     name: str
     fact: FactType
@@ -56,7 +54,7 @@ class CompiledPattern:
         return (self.fact.value, self.code, self.tests)
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class CompiledRule:
     key: str
     rule: Rule
@@ -71,20 +69,20 @@ class CompiledRule:
         return frozenset(p.key for p in self.patterns)
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Shard:
     name: str
     rules: tuple[CompiledRule, ...]
     keys: frozenset[FactKey]
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Stratum:
     level: int
     shards: tuple[Shard, ...]
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Program:
     strata: tuple[Stratum, ...]
     rules: Mapping[str, CompiledRule]  # by key

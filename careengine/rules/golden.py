@@ -267,11 +267,11 @@ def check_plan(plan: Plan, expect: Mapping[str, Any]) -> list[str]:
             for d in plan.deferred
             if d.intervention == want["intervention"] and want.get("stage", d.stage) == d.stage
         ]
-        where = f" from {want['stage']}" if "stage" in want else ""
+        from_stage = f" from {want['stage']}" if "stage" in want else ""
         if not found:
             listed = [f"{d.intervention} ({d.stage})" for d in plan.deferred]
             failures.append(
-                f"deferred: expected {want['intervention']} to be deferred{where}; "
+                f"deferred: expected {want['intervention']} to be deferred{from_stage}; "
                 f"deferred are [{', '.join(listed)}]"
             )
         elif "reason" in want and not any(want["reason"] in d.reason for d in found):

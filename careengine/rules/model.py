@@ -10,16 +10,36 @@ the same objects.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
 
 from careengine.model import AlertLevel, Dosage, Urgency, freeze
 
-frozen = attrs.frozen(kw_only=True)
-
 DEFAULT_PRIORITY = 50
+
+
+# Converters typed per element (mypy's attrs plugin cannot type a field whose converter is the
+# generic `tuple`): the constructors accept any iterable and type-check its items.
+def _tuple_of_strings(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
+def _tuple_of_tests(value: Iterable[Test]) -> tuple[Test, ...]:
+    return tuple(value)
+
+
+def _tuple_of_patterns(value: Iterable[Pattern]) -> tuple[Pattern, ...]:
+    return tuple(value)
+
+
+def _tuple_of_actions(value: Iterable[Action]) -> tuple[Action, ...]:
+    return tuple(value)
+
+
+def _tuple_of_rules(value: Iterable[Rule]) -> tuple[Rule, ...]:
+    return tuple(value)
 
 
 class FactType(enum.StrEnum):
@@ -70,30 +90,30 @@ class Op(enum.StrEnum):
     SAME_AS_FIRST = "same_as_first"  # equal to the same field of the first `all` pattern
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Test:
     field: str
     op: Op
     value: Any = attrs.field(default=None, converter=freeze)
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Pattern:
     """A test on one fact: its type, its code, and tests on its other fields."""
 
     fact: FactType
     code: str
-    tests: tuple[Test, ...] = attrs.field(default=(), converter=tuple)
+    tests: tuple[Test, ...] = attrs.field(default=(), converter=_tuple_of_tests)
 
     def label(self) -> str:
         return f"{self.fact.value}:{self.code}"
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class When:
-    all: tuple[Pattern, ...] = attrs.field(default=(), converter=tuple)
-    any: tuple[Pattern, ...] = attrs.field(default=(), converter=tuple)
-    none: tuple[Pattern, ...] = attrs.field(default=(), converter=tuple)
+    all: tuple[Pattern, ...] = attrs.field(default=(), converter=_tuple_of_patterns)
+    any: tuple[Pattern, ...] = attrs.field(default=(), converter=_tuple_of_patterns)
+    none: tuple[Pattern, ...] = attrs.field(default=(), converter=_tuple_of_patterns)
 
     def positive(self) -> tuple[Pattern, ...]:
         return self.all + self.any
@@ -102,7 +122,7 @@ class When:
 # --- actions -----------------------------------------------------------------------------------
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Add:
     intervention: str
     stage: str
@@ -111,44 +131,44 @@ class Add:
     addresses: tuple[str, ...] | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Exclude:
     intervention: str
     reason: str
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class AddPrecaution:
     intervention: str
     text: str
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class RaiseAlert:
     code: str
     level: AlertLevel
     message: str
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Refer:
     to: str
     urgency: Urgency
     reason: str
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Derive:
     code: str
     value: bool | int | float | str = True
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class StartStage:
     stage: str
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Match:
     """What a Python action sees: the rule that fired and the facts it matched."""
 
@@ -165,7 +185,7 @@ class Match:
         )
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Call:
     """Run Python code when the rule fires. ``fn(match)`` returns further actions (never Call).
 
@@ -174,7 +194,7 @@ class Call:
     """
 
     fn: Callable[[Match], Sequence[Action]]
-    derives: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    derives: tuple[str, ...] = attrs.field(default=(), converter=_tuple_of_strings)
     name: str = attrs.field()
 
     @name.default
@@ -185,25 +205,25 @@ class Call:
 Action = Add | Exclude | AddPrecaution | RaiseAlert | Refer | Derive | StartStage | Call
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Rule:
     """A rule. ``id`` is the full id ``<pack id>.<rule id>`` once it belongs to a pack."""
 
     id: str
     because: str
     when: When
-    then: tuple[Action, ...] = attrs.field(converter=tuple)
+    then: tuple[Action, ...] = attrs.field(converter=_tuple_of_actions)
     priority: int = DEFAULT_PRIORITY
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class RulePack:
     id: str
     version: str
     title: str
     population: str
-    sources: tuple[str, ...] = attrs.field(converter=tuple)
-    rules: tuple[Rule, ...] = attrs.field(converter=tuple)
+    sources: tuple[str, ...] = attrs.field(converter=_tuple_of_strings)
+    rules: tuple[Rule, ...] = attrs.field(converter=_tuple_of_rules)
     sha256: str = ""
     file: str | None = None
     plugin: str = "?"

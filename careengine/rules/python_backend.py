@@ -77,7 +77,7 @@ class PythonSession:
                     if pattern.accepts(fact) and (
                         not pattern.joins or self._joined(pattern, fact, None)
                     ):
-                        ids = (str(fact["id"]),)
+                        ids: tuple[str, ...] = (str(fact["id"]),)
                         if (rule.key, ids) not in fired:
                             fired.add((rule.key, ids))
                             out.append((rule.key, {pattern.name: fact}))

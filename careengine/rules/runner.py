@@ -30,6 +30,7 @@ from careengine.errors import CareEngineError, RuleExecutionError
 from careengine.model import Because, Contribution, DerivedFact
 from careengine.pipeline.facts import Fact, derived_fact
 from careengine.rules.backend_protocol import Backend, BackendSession, RawMatch
+from careengine.rules.backend_protocol import Fact as BoundFact  # read-only: what a backend matched
 from careengine.rules.compile import CompiledRule, FactKey, Program, Stratum
 from careengine.rules.matching import matches
 from careengine.rules.model import (
@@ -245,7 +246,7 @@ class RuleRunner:
 
     @staticmethod
     def _blocked(
-        rule: CompiledRule, bound: Mapping[str, Fact], by_key: Mapping[FactKey, list[Fact]]
+        rule: CompiledRule, bound: Mapping[str, BoundFact], by_key: Mapping[FactKey, list[Fact]]
     ) -> bool:
         first = bound.get("p0")
         return any(
@@ -257,7 +258,7 @@ class RuleRunner:
     def _fire(
         self,
         rule: CompiledRule,
-        bound: Mapping[str, Fact],
+        bound: Mapping[str, BoundFact],
         level: int,
         contributions: list[Contribution],
     ) -> list[Fact]:
@@ -304,7 +305,9 @@ class RuleRunner:
             )
         out.append(dict(record))
 
-    def _call(self, rule: CompiledRule, action: Call, bound: Mapping[str, Fact]) -> list[Action]:
+    def _call(
+        self, rule: CompiledRule, action: Call, bound: Mapping[str, BoundFact]
+    ) -> list[Action]:
         try:
             # copies: an action that changes what it was given cannot change the evaluation
             facts = {name: dict(fact) for name, fact in bound.items()}
@@ -348,7 +351,7 @@ def _cycle(derivers: set[str], pending: Sequence[Fact], rounds: int) -> RuleExec
     )
 
 
-def _findings(facts: Iterable[Fact]) -> list[str]:
+def _findings(facts: Iterable[BoundFact]) -> list[str]:
     """The present findings a match names: what an ``add`` addresses by default."""
     return sorted(
         {str(f["code"]) for f in facts if f["type"] == "finding" and f.get("present", True) is True}

@@ -237,7 +237,9 @@ class _BundleReader(QuestionnaireReader):
         self.effective(path, obs)
         code_path = f"{path}.code"
         if c.FINDING in ours:
-            self.finding(path, obs, code_in(codes, c.FINDING))
+            finding_code = code_in(codes, c.FINDING)
+            assert finding_code is not None  # its system is one of the codes' systems
+            self.finding(path, obs, finding_code)
         elif c.RED_FLAG in ours:
             if value_elements(obs) - {"valueBoolean"}:
                 self.problem(path, "a red flag's value must be valueBoolean (or none)")
@@ -248,7 +250,9 @@ class _BundleReader(QuestionnaireReader):
             if value is not None:
                 self.put(f"measures.{code_in(codes, c.MEASURE)}", value, value_path(path, obs))
         elif c.FIELD in ours:
-            self.field(path, obs, code_in(codes, c.FIELD))
+            field_name = code_in(codes, c.FIELD)
+            assert field_name is not None  # its system is one of the codes' systems
+            self.field(path, obs, field_name)
         elif (c.LOINC, c.NPRS[1]) in codes:
             self.field(path, obs, "pain.current")
         elif (c.LOINC, c.AGE[1]) in codes:

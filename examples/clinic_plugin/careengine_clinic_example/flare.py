@@ -17,7 +17,8 @@ FLARE = "clinic.flare"
 
 
 def _measure(match: Match, code: str) -> float:
-    return next(f["value"] for f in match.facts.values() if f["code"] == code)
+    value: float = next(f["value"] for f in match.facts.values() if f["code"] == code)
+    return value
 
 
 def flare_actions(match: Match) -> Sequence[Action]:
