@@ -54,3 +54,20 @@ def test_raw_durable_rules_fires_a_superset_of_what_careengine_fires(tmp_path: P
             )
     finally:
         raw.close()
+
+
+@needs_durable
+def test_the_bench_sees_the_backends_agree_on_the_built_in_knowledge_base() -> None:
+    """The bench's agreement check ignores only the backend's name and the digest that covers
+    it; before the digest was left out, it reported "NO" for identical plans."""
+    from benchmarks.measure import _backend_neutral
+
+    path = Path("examples/assessments/desk-worker.json")
+    texts = []
+    for backend in ("durable", "python"):
+        engine = Engine(entry_points=False, backend=backend)
+        plan = dumps(engine.evaluate(engine.load_assessment(path)))
+        texts.append(_backend_neutral(plan, backend))
+    assert texts[0] == texts[1]
+    assert "content_sha256" not in texts[0]
+    assert _backend_neutral(texts[0].replace("desk", "d3sk"), "-") != texts[0]
