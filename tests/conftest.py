@@ -20,7 +20,7 @@ pytest_plugins = ["pytester"]
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "hook(*names): the hooks this test exercises (tests/test_plugins.py checks that every "
+        "hook(*names): the hooks this test exercises (tests/plugin_host/test_plugins.py checks that every "
         "hook has a test of its own)",
     )
 

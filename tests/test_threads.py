@@ -69,7 +69,7 @@ def test_8_threads_x_500_evaluations_give_the_single_threaded_plans(backend: str
     # the engine started no thread of its own (durable-rules' Host threads never run)
     assert set(threading.enumerate()) == before
     if backend == "durable":
-        from tests.test_durable_adapter import assert_no_live_session
+        from tests.rules.test_durable_adapter import assert_no_live_session
 
         assert_no_live_session(engine)
     engine.close()

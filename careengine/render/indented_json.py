@@ -6,7 +6,7 @@ evaluation. This encoder writes exactly the same text (same separators, same key
 same float and string spelling: strings go through the standard library's own C
 ``encode_basestring``) by joining the pieces of each container directly. The plan writer
 (:mod:`careengine.render.plan_json`) uses it for the free-form parts of a plan.
-``tests/test_indented_json.py`` holds it against ``json.dumps`` on random JSON-like values.
+``tests/render/test_indented_json.py`` holds it against ``json.dumps`` on random JSON-like values.
 """
 
 from __future__ import annotations

@@ -5,8 +5,9 @@ Its key order is the contract's; :func:`careengine.render.serialize.plan_to_dict
 back. The text is byte for byte what ``json.dumps(data, indent=2, ensure_ascii=False)`` gives for
 the same data, without building the intermediate dicts (building them and encoding with
 :mod:`careengine.render.indented_json` is about 15 % slower; serialization was a third of an
-evaluation). ``tests/test_plan_json.py`` holds the text against ``json.dumps`` of its own parse
-on every example plan and on random assessments, and the keys against docs/design.md section 6.3.
+evaluation). ``tests/render/test_plan_json.py`` holds the text against ``json.dumps`` of its own
+parse on every example plan and on random assessments, and the keys against docs/design.md
+section 6.3.
 """
 
 from __future__ import annotations

@@ -91,7 +91,7 @@ def compile_test(test: Test) -> Predicate:
     """``passes(test, fact, None)`` as one closure, for every test but ``same_as_first``.
 
     Specialised for the common operand types; anything else falls back to :func:`passes`, and
-    ``tests/test_matching.py`` holds every compiled test against :func:`passes`.
+    ``tests/rules/test_matching.py`` holds every compiled test against :func:`passes`.
     """
     field, value, op = test.field, test.value, test.op
     if op is Op.SAME_AS_FIRST:

@@ -27,7 +27,7 @@ from careengine.io.schema_check import SchemaChecker, combine, inline_refs
 from careengine.model import Decision, Progression
 from careengine.render.serialize import plan_to_dict
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = {
     p.name: json.loads(p.read_text())
     for p in sorted((ROOT / "examples/assessments").glob("*.json"))
@@ -53,7 +53,7 @@ def loader_accepts(data: Any, followup: bool = False) -> bool:
     """Whether the loader accepts ``data``. Two findings that contradict each other (see
     :func:`~careengine.io.assessment.read_assessment`) are beyond what a JSON Schema can say
     (it checks each entry on its own), so that refusal is left out of the comparison; it is
-    tested in tests/test_assessment_io.py."""
+    tested in tests/io/test_assessment.py."""
     try:
         read_assessment(data, ENGINE.catalog, checker=LOADER_ONLY, followup=followup)
     except AssessmentError as exc:

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from careengine.cli import cli
 
-CORPUS = Path(__file__).resolve().parent / "malformed"
+CORPUS = Path(__file__).resolve().parents[1] / "malformed"
 
 EXPECTED: dict[str, list[str]] = {
     "bad-json.json": [

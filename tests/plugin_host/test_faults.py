@@ -75,7 +75,7 @@ def assert_clean(engine: Engine, *extra: object) -> None:
     fresh = make_engine(catalog, variety, Poisoned(), *extra, backend=engine.backend_name)
     assert plans(engine) == plans(fresh)
     if engine.backend_name == "durable":
-        from tests.test_durable_adapter import assert_no_live_session
+        from tests.rules.test_durable_adapter import assert_no_live_session
 
         assert_no_live_session(engine)
 
@@ -254,7 +254,7 @@ def test_an_action_raising_mid_chain_is_a_rule_execution_error_and_leaves_no_sta
         )
         assert plans(engine) == before
     if backend == "durable":
-        from tests.test_durable_adapter import assert_no_live_session
+        from tests.rules.test_durable_adapter import assert_no_live_session
 
         assert_no_live_session(engine)
 

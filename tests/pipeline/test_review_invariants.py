@@ -18,7 +18,7 @@ from careengine.model import Plan
 from tests.plugins import PLUGIN_DIR
 from tests.plugins import hostile_reviewers as hostile
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ASSESSMENTS = ROOT / "examples" / "assessments"
 FOLLOWUPS = ROOT / "examples" / "followups"
 CAUDA = ASSESSMENTS / "suspected-cauda-equina.json"  # emergency alert and referral, withheld

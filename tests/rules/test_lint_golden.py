@@ -16,8 +16,7 @@ from careengine.render.serialize import dumps
 from careengine.rules.golden import run_case_files
 from careengine.rules.lint import LintFinding, lint_installed
 from careengine.testing.strategies import without_contradictions
-from tests.support import with_backend
-from tests.test_toml_packs import (
+from tests.rules.test_toml_packs import (
     BACKENDS,
     FINDINGS,
     HEADER,
@@ -26,6 +25,7 @@ from tests.test_toml_packs import (
     engine_for,
     write,
 )
+from tests.support import with_backend
 
 CLEAN = """
 [[rules]]

@@ -21,7 +21,7 @@ from careengine.io.schema import plan_schema
 from careengine.render.serialize import dumps, plan_to_dict
 from tests.support import resealed
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DESK = ROOT / "examples" / "assessments" / "desk-worker.json"
 DESK_2WK = ROOT / "examples" / "followups" / "desk-worker-2wk-advance.json"
 CHANGED = (

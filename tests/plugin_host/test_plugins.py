@@ -44,7 +44,7 @@ from tests.plugins.duplicates import FindingOwner, InterventionOwner, RendererOw
 from tests.plugins.packs import RulePackPlugin
 from tests.support import DEMO, assess, evaluate, excluded, make_engine, placed, placed_ids
 
-TESTS = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1]
 
 # --- careengine_catalog and careengine_rule_packs --------------------------------------------
 

@@ -31,7 +31,7 @@ from careengine.batch import EngineSpec, run_batch
 from careengine.cli import cli
 from careengine.io.atomic_write import OutputError, write_atomic
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "assessments"
 DESK = EXAMPLES / "desk-worker.json"
 DESK_2WK = ROOT / "examples" / "followups" / "desk-worker-2wk-advance.json"

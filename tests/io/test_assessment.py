@@ -329,7 +329,7 @@ def test_a_closed_engine_refuses_to_evaluate_with_a_clear_error() -> None:
 # --- hostile input (issue 13): nothing ambiguous, garbled or contradictory is used -------------
 
 CATALOG = Engine(entry_points=False).catalog
-DESK = Path(__file__).resolve().parent.parent / "examples" / "assessments" / "desk-worker.json"
+DESK = Path(__file__).resolve().parents[2] / "examples" / "assessments" / "desk-worker.json"
 
 
 def _refused(*args: str | Path) -> list[str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 from careengine import Engine
 from careengine.model import TermKind
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ENGINE = Engine(entry_points=False)
 
 

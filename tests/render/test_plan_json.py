@@ -18,7 +18,7 @@ from careengine.render.serialize import dumps, plan_from_dict, plan_to_dict
 from tests.support import BACKENDS
 from tests.test_properties import ENGINE, assessments
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples" / "assessments").glob("*.json"))
 
 

@@ -9,12 +9,10 @@ from typing import Any
 
 from careengine import Engine
 from careengine.render.serialize import dumps
+from tests.rules.test_durable_adapter import assert_no_live_session
 from tests.support import needs_durable
-from tests.test_durable_adapter import assert_no_live_session
 
-EXAMPLES = sorted(
-    (Path(__file__).resolve().parent.parent / "examples" / "assessments").glob("*.json")
-)
+EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples" / "assessments").glob("*.json"))
 
 
 def backend_of(engine: Engine) -> Any:

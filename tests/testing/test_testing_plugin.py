@@ -31,7 +31,7 @@ from careengine.testing import (
 )
 from tests.support import DEMO
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "assessments"
 #: the built-in knowledge base with a small cap, so that plans defer items
 ENGINE = isolated_engine(max_items_per_stage=3)

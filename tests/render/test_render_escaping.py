@@ -30,7 +30,7 @@ from careengine.model import Plan
 from careengine.render.fhir.narrative import plan_narrative, stage_narrative
 from careengine.render.safe_text import markdown_inline, one_line, xml_text
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ENGINE = Engine(entry_points=False)
 CASES = ROOT / "examples" / "assessments"
 PLAN = ENGINE.evaluate(ENGINE.load_assessment(CASES / "osteoporosis.json"))

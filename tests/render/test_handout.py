@@ -15,7 +15,7 @@ from careengine.model import Dosage, InterventionKind, Plan, PlanStatus, TermKin
 from careengine.render.html import plain_dosage
 from careengine.render.text import dosage_line
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples" / "assessments").glob("*.json"))
 ENGINE = Engine(entry_points=False)
 

@@ -27,7 +27,7 @@ from careengine.io.json_text import MAX_BYTES, parse_json
 from careengine.model import Assessment, Severity, Side, TermKind
 from careengine.render.serialize import dumps
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples" / "assessments").glob("*.json"))
 SEEDS = [json.loads(p.read_text(encoding="utf-8")) for p in EXAMPLES]
 ENGINE = Engine(entry_points=False)

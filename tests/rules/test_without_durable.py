@@ -17,7 +17,7 @@ from careengine.render.serialize import dumps
 from careengine.rules.backend import durable_available
 from tests.support import with_backend
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples" / "assessments").glob("*.json"))
 BLOCK = (
     "import sys\n"

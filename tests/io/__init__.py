@@ -1,0 +1,1 @@
+"""Tests of careengine/io/: the test of careengine/io/<module>.py is here."""

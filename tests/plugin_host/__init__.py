@@ -1,0 +1,1 @@
+"""Tests of the plugin host, careengine/plugins/ (tests/plugins/ holds the test plugins)."""
