@@ -41,6 +41,7 @@ from careengine.model import (
     Referral,
     StagePlan,
 )
+from careengine.pipeline.exclusive_groups import _exclusive
 from careengine.plugins.registry import Catalog
 
 WITHHELD = "withheld: pending medical review"
@@ -231,53 +232,6 @@ class Merger:
             because=merge_because(c.because for c in group),
         )
         return item, conflict
-
-
-def _exclusive(
-    items: dict[tuple[str, str], PlanItem], catalog: Catalog
-) -> tuple[dict[tuple[str, str], PlanItem], list[Conflict]]:
-    groups: dict[str, set[str]] = defaultdict(set)
-    for intervention_id, _ in items:
-        group = catalog.interventions[intervention_id].exclusive_group
-        if group:
-            groups[group].add(intervention_id)
-    conflicts = []
-    drop: set[str] = set()
-    for group, members in sorted(groups.items()):
-        if len(members) < 2:
-            continue
-        best = {m: max(item.priority for (i, _), item in items.items() if i == m) for m in members}
-        ranked = sorted(members, key=lambda m: (-best[m], m))
-        stages = sorted({s for (i, s) in items if i in members})
-        stage = stages[0] if len(stages) == 1 else None
-        if best[ranked[0]] == best[ranked[1]]:
-            drop.update(members)
-            conflicts.append(
-                Conflict(
-                    kind="exclusive_group",
-                    interventions=tuple(sorted(members)),
-                    stage=stage,
-                    resolution="clinician decision required",
-                    details=(f"exclusive group {group}: equal priority {best[ranked[0]]}",),
-                )
-            )
-        else:
-            losers = ranked[1:]
-            drop.update(losers)
-            conflicts.append(
-                Conflict(
-                    kind="exclusive_group",
-                    interventions=tuple(sorted(members)),
-                    stage=stage,
-                    resolution=f"{ranked[0]} kept (priority {best[ranked[0]]} over "
-                    + ", ".join(f"{m} {best[m]}" for m in losers)
-                    + ")",
-                    winner=ranked[0],
-                    details=(f"exclusive group {group}",),
-                )
-            )
-    kept = {k: v for k, v in items.items() if k[0] not in drop}
-    return kept, conflicts
 
 
 def merge(

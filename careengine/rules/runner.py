@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from typing import Any
 
@@ -32,19 +32,15 @@ from careengine.pipeline.facts import Fact, derived_fact
 from careengine.rules.backend_protocol import Backend, BackendSession, RawMatch
 from careengine.rules.backend_protocol import Fact as BoundFact  # read-only: what a backend matched
 from careengine.rules.compile import CompiledRule, FactKey, Program, Stratum
+from careengine.rules.contributions import _ACTION_TYPES, _NO_BECAUSE, _contribution, _findings
 from careengine.rules.matching import matches
 from careengine.rules.model import (
     Action,
     Add,
-    AddPrecaution,
     Call,
     Derive,
-    Exclude,
     FactType,
     Match,
-    RaiseAlert,
-    Refer,
-    StartStage,
 )
 
 #: Rounds of chaining (derived facts fed back into the sessions) allowed per stratum; a stratum
@@ -349,70 +345,3 @@ def _cycle(derivers: set[str], pending: Sequence[Fact], rounds: int) -> RuleExec
         f"(the last: {_shown(pending[-1])}); a rule that keeps deriving new values never finishes",
         rule_id=first,
     )
-
-
-def _findings(facts: Iterable[BoundFact]) -> list[str]:
-    """The present findings a match names: what an ``add`` addresses by default."""
-    return sorted(
-        {str(f["code"]) for f in facts if f["type"] == "finding" and f.get("present", True) is True}
-    )
-
-
-_NO_BECAUSE = Because(rule="", pack="", pack_version="", plugin="")
-_ACTION_TYPES = (Add, Exclude, AddPrecaution, RaiseAlert, Refer, Derive, StartStage)
-
-
-def _contribution(
-    action: Action, rule: CompiledRule, because: Because, findings: Sequence[str]
-) -> Contribution:
-    priority = rule.rule.priority
-    match action:
-        case Add():
-            return Contribution(
-                action="add",
-                because=because,
-                priority=action.priority if action.priority is not None else priority,
-                intervention=action.intervention,
-                stage=action.stage,
-                dosage=action.dosage,
-                addresses=action.addresses if action.addresses is not None else findings,
-            )
-        case Exclude():
-            return Contribution(
-                action="exclude",
-                because=because,
-                priority=priority,
-                intervention=action.intervention,
-                text=action.reason,
-            )
-        case AddPrecaution():
-            return Contribution(
-                action="precaution",
-                because=because,
-                priority=priority,
-                intervention=action.intervention,
-                text=action.text,
-            )
-        case RaiseAlert():
-            return Contribution(
-                action="alert",
-                because=because,
-                priority=priority,
-                code=action.code,
-                level=action.level,
-                text=action.message,
-            )
-        case Refer():
-            return Contribution(
-                action="refer",
-                because=because,
-                priority=priority,
-                to=action.to,
-                urgency=action.urgency,
-                text=action.reason,
-            )
-        case StartStage():
-            return Contribution(
-                action="start_stage", because=because, priority=priority, stage=action.stage
-            )
-    raise RuleExecutionError(f"unknown action {action!r}", rule_id=rule.rule.id)

@@ -10,41 +10,42 @@ docs/rule-packs.md.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import stat
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from careengine.errors import Problem, RulePackError, suggest
-from careengine.model import AlertLevel, Dosage, Severity, Urgency
+from careengine.model import AlertLevel, Dosage, Urgency
 from careengine.rules.model import (
     DEFAULT_PRIORITY,
-    FIELDS,
-    PATTERN_KEYS,
     Action,
     Add,
     AddPrecaution,
     Derive,
     Exclude,
-    FactType,
-    Op,
-    Pattern,
     RaiseAlert,
     Refer,
     Rule,
     RulePack,
     StartStage,
-    Test,
     When,
 )
+from careengine.rules.pack_files import NotRegularFile, expand, read_regular_file
+from careengine.rules.toml_conditions import WHEN_KEYS, _ConditionParser, _type_name
+
+__all__ = [
+    "NotRegularFile",
+    "expand",
+    "load_pack_file",
+    "load_paths",
+    "parse_pack",
+    "read_regular_file",
+]
 
 PACK_KEYS = {"id", "version", "title", "population", "sources", "notes"}
 RULE_KEYS = {"id", "because", "priority", "when", "then"}
-WHEN_KEYS = {"all", "any", "none"}
-OPERATORS = {op.value for op in Op if op is not Op.SAME_AS_FIRST}
 DOSAGE_KEYS = {"sets", "reps", "hold_seconds", "minutes", "per_week"}
 #: action verb -> (allowed keys, required keys)
 ACTIONS: Mapping[str, tuple[set[str], set[str]]] = {
@@ -59,186 +60,8 @@ ACTIONS: Mapping[str, tuple[set[str], set[str]]] = {
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 
 
-def _type_name(value: Any) -> str:
-    return {
-        bool: "a boolean",
-        int: "an integer",
-        float: "a number",
-        str: "a string",
-        list: "a list",
-        dict: "a table",
-    }.get(type(value), type(value).__name__)
-
-
-class _PackParser:
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.problems: list[Problem] = []
-        self.rule_id: str | None = None
-
-    def problem(self, path: str, message: str, suggestion: str | None = None) -> None:
-        self.problems.append(
-            Problem(
-                file=self.file,
-                rule_id=self.rule_id,
-                path=path,
-                message=message,
-                suggestion=suggestion,
-            )
-        )
-
-    def keys(self, table: Mapping[str, Any], allowed: set[str], path: str) -> None:
-        for key in table:
-            if key not in allowed:
-                self.problem(
-                    f"{path}.{key}" if path else key, f"unknown key {key!r}", suggest(key, allowed)
-                )
-
-    def string(self, table: Mapping[str, Any], key: str, path: str, required: bool = True) -> str:
-        value = table.get(key)
-        if value is None:
-            if required:
-                self.problem(f"{path}.{key}" if path else key, "is required")
-            return ""
-        if not isinstance(value, str):
-            self.problem(
-                f"{path}.{key}" if path else key, f"must be a string, not {_type_name(value)}"
-            )
-            return ""
-        return value
-
-    def integer(self, value: Any, path: str) -> int | None:
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.problem(path, f"must be an integer, not {_type_name(value)}")
-            return None
-        return value
-
-    # --- patterns -----------------------------------------------------------------------------
-
-    def pattern(self, raw: Any, path: str) -> Pattern | None:
-        if not isinstance(raw, dict):
-            self.problem(path, f"a pattern must be a table, not {_type_name(raw)}")
-            return None
-        kinds = [k for k in raw if k in PATTERN_KEYS]
-        if len(kinds) != 1:
-            self.problem(
-                path,
-                "a pattern names exactly one fact type: "
-                + ", ".join(sorted(PATTERN_KEYS))
-                + (f" (found {', '.join(kinds)})" if kinds else ""),
-                suggest(next(iter(raw), ""), PATTERN_KEYS) if not kinds and raw else None,
-            )
-            return None
-        kind = kinds[0]
-        fact = PATTERN_KEYS[kind]
-        code = raw[kind]
-        if not isinstance(code, str):
-            self.problem(f"{path}.{kind}", f"must be a code (string), not {_type_name(code)}")
-            return None
-        tests: list[Test] = []
-        allowed = set(FIELDS[fact])
-        for name, spec in raw.items():
-            if name == kind:
-                continue
-            fpath = f"{path}.{name}"
-            if name not in allowed:
-                self.problem(
-                    fpath,
-                    f"unknown key {name!r} for a {kind} pattern",
-                    suggest(name, allowed | {kind}),
-                )
-                continue
-            if name == "same_side":
-                if spec is True:
-                    tests.append(Test(field="side", op=Op.SAME_AS_FIRST))
-                elif spec is not False:
-                    self.problem(fpath, f"must be true or false, not {_type_name(spec)}")
-                continue
-            tests.extend(self.tests(name, spec, fpath))
-        if fact is FactType.FINDING and not any(t.field == "present" for t in tests):
-            tests.append(Test(field="present", op=Op.EQ, value=True))
-        return Pattern(fact=fact, code=code, tests=tuple(sorted(tests, key=_test_key)))
-
-    def tests(self, field: str, spec: Any, path: str) -> list[Test]:
-        """A plain value (equality) or an operator table; several operators in one table all
-        apply (``value = { gte = 4, lte = 6 }`` is a range)."""
-        if not isinstance(spec, dict):
-            if isinstance(spec, list):
-                self.problem(path, "a list is not a value: use { in = [...] }")
-                return []
-            test = self._checked(Test(field=field, op=Op.EQ, value=spec), path)
-            return [test] if test is not None else []
-        if not spec:
-            self.problem(path, "an operator table needs at least one operator")
-        out = []
-        for op_name, value in spec.items():
-            if op_name not in OPERATORS:
-                self.problem(
-                    f"{path}.{op_name}",
-                    f"unknown operator {op_name!r}",
-                    suggest(op_name, OPERATORS),
-                )
-                continue
-            op = Op(op_name)
-            if op is Op.IN:
-                if not isinstance(value, list) or not value:
-                    self.problem(f"{path}.in", "must be a non-empty list")
-                    continue
-                value = tuple(value)
-            test = self._checked(Test(field=field, op=op, value=value), f"{path}.{op_name}")
-            if test is not None:
-                out.append(test)
-        return out
-
-    def _checked(self, test: Test, path: str) -> Test | None:
-        """Type checks that depend on the field."""
-        values = test.value if test.op is Op.IN else (test.value,)
-        severities = [s.value for s in Severity]
-        if test.field == "severity" and test.op is not Op.EXISTS:
-            for v in values:
-                if v not in severities:
-                    self.problem(
-                        path,
-                        f"a severity must be one of {', '.join(severities)}, not {v!r}",
-                        suggest(str(v), severities) if isinstance(v, str) else None,
-                    )
-                    return None
-        elif test.op is Op.AT_LEAST:
-            self.problem(path, "at_least applies to severity only")
-            return None
-        if test.field == "present" and test.op is Op.EQ and not isinstance(test.value, bool):
-            self.problem(path, f"must be true or false, not {_type_name(test.value)}")
-            return None
-        if test.op in (Op.GT, Op.GTE, Op.LT, Op.LTE) and (
-            isinstance(test.value, bool) or not isinstance(test.value, int | float)
-        ):
-            self.problem(path, f"{test.op.value} needs a number, not {_type_name(test.value)}")
-            return None
-        if test.op is Op.EXISTS and not isinstance(test.value, bool):
-            self.problem(path, f"exists needs true or false, not {_type_name(test.value)}")
-            return None
-        for v in values:
-            if isinstance(v, dict | list):
-                self.problem(
-                    path, f"a value must be a string, number or boolean, not {_type_name(v)}"
-                )
-                return None
-        return test
-
-    def patterns(self, raw: Any, path: str) -> tuple[Pattern, ...]:
-        if raw is None:
-            return ()
-        if not isinstance(raw, list):
-            self.problem(path, f"must be a list of patterns, not {_type_name(raw)}")
-            return ()
-        out = []
-        for i, item in enumerate(raw):
-            pattern = self.pattern(item, f"{path}[{i}]")
-            if pattern is not None:
-                out.append(pattern)
-        return tuple(out)
+class _PackParser(_ConditionParser):
+    """A whole pack: the conditions (inherited), the actions, the rules and the pack's metadata."""
 
     # --- actions ------------------------------------------------------------------------------
 
@@ -444,10 +267,6 @@ class _Skip(Exception):
     """An action whose problems are already recorded."""
 
 
-def _test_key(test: Test) -> tuple[str, str]:
-    return (test.field, test.op.value)
-
-
 def parse_pack(
     text: bytes, *, file: str, plugin: str = "(--rules)"
 ) -> tuple[RulePack | None, list[Problem]]:
@@ -463,56 +282,6 @@ def parse_pack(
         return None, parser.problems
     pack = parser.pack(data, hashlib.sha256(text).hexdigest(), plugin)
     return pack, parser.problems
-
-
-def expand(paths: Iterable[tuple[Path, str]]) -> list[tuple[Path, str]]:
-    """Directories become their ``*.toml`` files (recursively, sorted)."""
-    out: list[tuple[Path, str]] = []
-    for path, plugin in paths:
-        if path.is_dir():
-            out.extend((p, plugin) for p in sorted(path.rglob("*.toml")))
-        else:
-            out.append((path, plugin))
-    return out
-
-
-class NotRegularFile(OSError):
-    """A path that is a FIFO, a device, a socket or a directory where a file was expected."""
-
-
-def _file_kind(mode: int) -> str | None:
-    """What a non-regular file is, for messages; None for a regular file."""
-    if stat.S_ISREG(mode):
-        return None
-    kinds = (
-        (stat.S_ISDIR, "a directory"),
-        (stat.S_ISFIFO, "a FIFO"),
-        (stat.S_ISCHR, "a character device"),
-        (stat.S_ISBLK, "a block device"),
-        (stat.S_ISSOCK, "a socket"),
-    )
-    return next((name for test, name in kinds if test(mode)), "not a file")
-
-
-def read_regular_file(path: Path) -> bytes:
-    """The bytes of a pack (or gates, or case) file, which must be a regular file.
-
-    A FIFO, a device or a socket is refused before it is opened for reading (a FIFO would block
-    until some writer appears, a device may never end); the file is opened without blocking and
-    checked again, so a path swapped for a FIFO in between is refused as well.
-
-    :raises NotRegularFile: the path is not a regular file (the message says what it is).
-    :raises OSError: the file cannot be read.
-    """
-    kind = _file_kind(os.stat(path).st_mode)
-    if kind is not None:
-        raise NotRegularFile(kind)
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    with os.fdopen(fd, "rb") as stream:
-        kind = _file_kind(os.fstat(fd).st_mode)
-        if kind is not None:
-            raise NotRegularFile(kind)
-        return stream.read()
 
 
 def load_paths(paths: Iterable[tuple[Path, str]]) -> tuple[list[RulePack], list[Problem]]:

@@ -1,0 +1,33 @@
+"""Frozen containers for the model's fields: the converters its attrs classes share."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+
+def _tuple(value: Any) -> tuple[Any, ...]:
+    return tuple(value) if value is not None else ()
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def freeze(value: Any) -> Any:
+    """Deep-freeze plain JSON-like data: dicts become read-only mappings, lists tuples."""
+    kind = type(value)
+    if kind in _SCALARS:  # the common cases first, without the (slow) abstract-class checks
+        return value
+    if kind is dict or kind is MappingProxyType:
+        return MappingProxyType({k: freeze(v) for k, v in value.items()})
+    if kind is tuple or kind is list:
+        frozen = tuple([freeze(v) for v in value])
+        if kind is tuple and all(a is b for a, b in zip(frozen, value, strict=True)):
+            return value  # already frozen: keep the same tuple
+        return frozen
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: freeze(v) for k, v in value.items()})
+    if isinstance(value, list | tuple):
+        return tuple(freeze(v) for v in value)
+    return value
