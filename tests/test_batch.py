@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-import careengine.cli
+import careengine.cli.batch_command
 import careengine.plugins.host
 from careengine import Engine
 from careengine.batch import EngineSpec, collect_tasks, run_batch
@@ -188,7 +188,7 @@ def test_progress_bar_only_on_a_terminal(tmp_path: Path, monkeypatch: pytest.Mon
     inputs = example_dir(tmp_path)
     quiet = run("batch", str(inputs), "-o", str(tmp_path / "a"))
     assert "evaluating" not in quiet.stderr
-    monkeypatch.setattr(careengine.cli, "_stderr_is_tty", lambda: True)
+    monkeypatch.setattr(careengine.cli.batch_command, "_stderr_is_tty", lambda: True)
     shown = run("batch", str(inputs), "-o", str(tmp_path / "b"))
     assert shown.exit_code == 0
     assert "evaluating" in shown.stderr

@@ -13,7 +13,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-import careengine.cli
+import careengine.cli.app
 import careengine.plugins.host
 from careengine import (
     AssessmentError,
@@ -346,7 +346,7 @@ def cli_with(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[object]]:
     def with_extra(**kwargs: object) -> PluginHost:
         return real(**kwargs, extra=extra)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(careengine.cli, "get_plugin_manager", with_extra)
+    monkeypatch.setattr(careengine.cli.app, "get_plugin_manager", with_extra)
     monkeypatch.setattr(careengine.plugins.host, "default_plugins", lambda: (DEMO,))
     monkeypatch.setattr(careengine.cli.cli, "commands", dict(careengine.cli.cli.commands))
     monkeypatch.setattr(careengine.cli.cli, "_plugins_loaded", False)

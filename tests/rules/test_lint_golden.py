@@ -235,7 +235,7 @@ def test_golden_cases_pass_and_fail_with_precise_differences(tmp_path: Path) -> 
 
 
 def test_rules_test_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import careengine.cli as cli_module
+    import careengine.cli.rules_commands as cli_module
 
     rules = tmp_path / "rules"
     rules.mkdir()

@@ -1,0 +1,53 @@
+"""Evaluate many assessments: a directory of ``*.json`` files or one ``.jsonl`` file.
+
+:func:`run_batch` writes ``OUTDIR/<stem>.plan.json`` per input (for JSONL,
+``OUTDIR/<patient id>.plan.json``) and ``OUTDIR/batch-report.json``
+(``{"ok": N, "failed": [{"input": ..., "error": ...}]}``, failures in input order). A bad input
+is reported and the rest are still processed. The files written are the same whatever ``jobs``
+is: each plan is a pure function of its input.
+
+Inputs:
+
+* a directory: its ``*.json`` files (not recursive) in name order, except ``*.plan.json`` and
+  ``batch-report.json`` (so a directory can hold its own plans);
+* a ``.jsonl`` file: one assessment per non-blank line (lines end at ``\\n`` only, see
+  :func:`jsonl_lines`), named ``<file>:<line>`` in messages.
+  The plan is named after ``patient.id``, which must be usable as a file name (letters, digits,
+  ``.``, ``_``, ``-``; not starting with ``.``). A patient id that an earlier line already used
+  (compared case-insensitively, as some file systems do) is an error for the later line: its
+  plan would overwrite the earlier one.
+
+Every file is written atomically (:mod:`careengine.io.atomic_write`). A rerun never leaves a plan
+of an earlier run looking current: the earlier report is removed before the first plan is
+written, and the plan file of an input that fails (including a plan that cannot be written) is
+removed; files no input of this run names are left alone (docs/cli.md).
+
+With ``jobs`` > 1 the work is shared by that many worker processes (started with ``spawn``);
+each builds its :class:`~careengine.engine.Engine` once, from an :class:`EngineSpec`, and keeps
+it in a local variable of its loop, so no module-level state is involved.
+
+:mod:`~careengine.batch.inputs` finds the inputs, :mod:`~careengine.batch.pool` evaluates them
+(here or in the worker processes) and :mod:`~careengine.batch.run` writes the plans and the
+report; their names are importable from ``careengine.batch``.
+"""
+
+from __future__ import annotations
+
+from careengine.batch.inputs import PLAN_SUFFIX, REPORT_NAME, Task, collect_tasks, jsonl_lines
+from careengine.batch.pool import EngineSpec, Outcome, WorkerError, evaluate_task
+from careengine.batch.run import BatchReport, Failure, run_batch
+
+__all__ = [
+    "PLAN_SUFFIX",
+    "REPORT_NAME",
+    "BatchReport",
+    "EngineSpec",
+    "Failure",
+    "Outcome",
+    "Task",
+    "WorkerError",
+    "collect_tasks",
+    "evaluate_task",
+    "jsonl_lines",
+    "run_batch",
+]

@@ -1,0 +1,98 @@
+"""``careengine batch``: many assessments in, a plan file each and ``batch-report.json``
+(:mod:`careengine.batch`)."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from careengine.batch import EngineSpec, collect_tasks, run_batch
+from careengine.cli.app import (
+    allow_unknown_option,
+    cli,
+    engine_options,
+    guarded,
+    plugin_filters,
+)
+from careengine.render.safe_text import one_line
+
+
+def engine_spec(rules: Sequence[Path], plugins: Sequence[str], backend: str) -> EngineSpec:
+    """What :func:`build_engine` builds, as a picklable spec for batch worker processes."""
+    return EngineSpec(
+        rules=tuple(str(r) for r in rules),
+        plugins=tuple(plugins),
+        backend=backend,
+        **plugin_filters(),
+    )
+
+
+def _stderr_is_tty() -> bool:
+    return sys.stderr.isatty()
+
+
+@cli.command()
+@click.argument("source", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "outdir",
+    required=True,
+    metavar="OUTDIR",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory for the plans and batch-report.json.",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Worker processes.",
+)
+@allow_unknown_option
+@engine_options
+@guarded
+def batch(
+    source: Path,
+    outdir: Path,
+    jobs: int,
+    allow_unknown: bool,
+    rules: tuple[Path, ...],
+    plugins: tuple[str, ...],
+    backend: str,
+) -> None:
+    """Evaluate every assessment in INPUT (a directory of .json files or a .jsonl file).
+
+    Writes OUTDIR/<stem>.plan.json per input (for JSONL: <patient id>.plan.json) and
+    OUTDIR/batch-report.json. A bad input is reported and the rest are still processed.
+    """
+    tasks = collect_tasks(source)
+    progress = (
+        click.progressbar(length=len(tasks), label="evaluating", file=sys.stderr)
+        if _stderr_is_tty()
+        else None
+    )
+    with progress or contextlib.nullcontext():
+        report = run_batch(
+            source,
+            outdir,
+            spec=engine_spec(rules, plugins, backend),
+            jobs=jobs,
+            allow_unknown=allow_unknown,
+            tasks=tasks,
+            on_outcome=(lambda _: progress.update(1)) if progress is not None else None,
+        )
+    for failure in report.failed:
+        for line in failure.errors:
+            click.echo(f"error: {one_line(f'{failure.input}: {line}')}", err=True)
+    click.echo(
+        f"batch: {report.ok} plans, {len(report.failed)} failed, "
+        f"{report.plans_per_second:.1f} plans/s",
+        err=True,
+    )
+    sys.exit(report.exit_code)
