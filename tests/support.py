@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -10,7 +11,10 @@ import pytest
 from careengine import Engine
 from careengine.io.stored_plan import plan_digest
 from careengine.model import Assessment, Plan
+from careengine.plugins.hookspecs import hookimpl
+from careengine.plugins.registry import RulePackRegistry
 from careengine.render.serialize import dumps, plan_to_dict
+from careengine.rules import Add, Rule, When, derived
 from careengine.rules.backend import durable_available
 from careengine.testing import assessment_data, backends, isolated_engine
 
@@ -87,3 +91,31 @@ def with_backend(plan_text: str, backend: str) -> str:
     data = json.loads(plan_text)
     data["provenance"]["backend"] = backend
     return json.dumps(resealed(data), indent=2, ensure_ascii=False) + "\n"
+
+
+class Propose:
+    """A test plugin whose one rule proposes ``interventions`` in ``stage`` for every assessment,
+    so that what the merge does to them (vetoes, cautions, substitutes) can be checked."""
+
+    def __init__(self, interventions: Sequence[str], stage: str = "relieve") -> None:
+        self.interventions = tuple(interventions)
+        self.stage = stage
+        self.__name__ = f"propose_{stage}"
+
+    @hookimpl
+    def careengine_rule_packs(self, registry: RulePackRegistry) -> None:
+        registry.add_pack(
+            id=f"propose.{self.stage}",
+            version="1",
+            title="t",
+            population="tests",
+            sources=["tests"],
+            rules=[
+                Rule(
+                    id="all",
+                    because="test",
+                    when=When(all=(derived("assessed"),)),
+                    then=tuple(Add(intervention=i, stage=self.stage) for i in self.interventions),
+                )
+            ],
+        )

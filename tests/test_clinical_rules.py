@@ -11,11 +11,9 @@ from hypothesis import strategies as st
 
 from careengine import Engine
 from careengine.model import Plan, TermKind
-from careengine.plugins.hookspecs import hookimpl
-from careengine.plugins.registry import RulePackRegistry
-from careengine.rules import Add, Rule, When, derived
 from careengine.testing.strategies import without_contradictions
 from tests.design_tables import CONTRAINDICATIONS, EXTENSION_LOADING, FLEXION_BIASED
+from tests.support import Propose
 
 ENGINE = Engine(entry_points=False)
 
@@ -112,37 +110,10 @@ def test_axspa_alert_and_rheumatology_referral_keep_the_plan_ready() -> None:
 # --- contraindications: every row of docs/design.md section 11 ------------------------------------
 
 
-class ProposeEverything:
-    """Proposes every catalog intervention in the relieve stage, so vetoes can be checked."""
-
-    __name__ = "propose_everything"
-
-    def __init__(self, interventions: list[str]) -> None:
-        self.interventions = interventions
-
-    @hookimpl
-    def careengine_rule_packs(self, registry: RulePackRegistry) -> None:
-        registry.add_pack(
-            id="everything",
-            version="1",
-            title="t",
-            population="tests",
-            sources=["tests"],
-            rules=[
-                Rule(
-                    id="all",
-                    because="test",
-                    when=When(all=(derived("assessed"),)),
-                    then=tuple(Add(intervention=i, stage="relieve") for i in self.interventions),
-                )
-            ],
-        )
-
-
 EVERYTHING = Engine(
     entry_points=False,
     builtins=["careengine_plugins.vocabulary", "careengine_plugins.interventions"],
-    plugins=[ProposeEverything(sorted(ENGINE.catalog.interventions))],
+    plugins=[Propose(sorted(ENGINE.catalog.interventions))],
     max_items_per_stage=100,
 )
 ROWS = [(i, c, "absolute") for i, (a, _) in CONTRAINDICATIONS.items() for c in a] + [
@@ -166,7 +137,7 @@ def test_every_row_of_the_contraindication_table(
         alone = Engine(
             entry_points=False,
             builtins=["careengine_plugins.vocabulary", "careengine_plugins.interventions"],
-            plugins=[ProposeEverything([intervention])],
+            plugins=[Propose([intervention])],
         )
         placed = {
             item.intervention: item
@@ -236,7 +207,7 @@ def test_directional_preference(finding: str, direction: str, vetoed: set[str]) 
 
 EVERYTHING_WITH_RULES = Engine(
     entry_points=False,
-    plugins=[ProposeEverything(sorted(ENGINE.catalog.interventions))],
+    plugins=[Propose(sorted(ENGINE.catalog.interventions))],
     max_items_per_stage=100,
 )
 

@@ -17,15 +17,13 @@ from hypothesis import strategies as st
 
 from careengine import Engine
 from careengine.model import Intervention, Plan, TermKind
-from careengine.plugins.hookspecs import hookimpl
-from careengine.plugins.registry import RulePackRegistry
-from careengine.rules import Add, Rule, When, derived
 from tests.design_tables import (
     CONCERNS,
     EXTENSION_LOADING,
     FLEXION_BIASED,
     PATTERNS,
 )
+from tests.support import Propose
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINE = Engine(entry_points=False)
@@ -311,33 +309,6 @@ def test_a_substitute_inherits_the_vetoing_conditions_check(
 
 
 # --- property: over random conditions, nothing placed breaks a concern -------------------------
-
-
-class Propose:
-    """Proposes the given interventions in the relieve stage."""
-
-    __name__ = "propose"
-
-    def __init__(self, interventions: list[str]) -> None:
-        self.interventions = interventions
-
-    @hookimpl
-    def careengine_rule_packs(self, registry: RulePackRegistry) -> None:
-        registry.add_pack(
-            id="propose",
-            version="1",
-            title="t",
-            population="tests",
-            sources=["tests"],
-            rules=[
-                Rule(
-                    id="all",
-                    because="test",
-                    when=When(all=(derived("assessed"),)),
-                    then=tuple(Add(intervention=i, stage="relieve") for i in self.interventions),
-                )
-            ],
-        )
 
 
 EVERYTHING = Engine(

@@ -17,9 +17,7 @@ from careengine.io.assessment import read_assessment
 from careengine.io.fhir import codes as c
 from careengine.model import Plan, Pregnancy
 from careengine.pipeline.facts import assessment_facts
-from careengine.plugins.hookspecs import hookimpl
-from careengine.plugins.registry import RulePackRegistry
-from careengine.rules import Add, Rule, When, derived
+from tests.support import Propose
 
 ENGINE = Engine(entry_points=False)
 CATALOG = ENGINE.catalog
@@ -307,35 +305,12 @@ def test_an_unknown_pregnancy_week_still_gets_the_supine_caution() -> None:
     assert all("week not recorded" in t[0] for t in texts.values())
 
 
-class ProposeCoreAndLifts:
-    """Proposes loaded abdominal work and a loaded lift for everyone."""
-
-    __name__ = "propose_core_and_lifts"
-
-    @hookimpl
-    def careengine_rule_packs(self, registry: RulePackRegistry) -> None:
-        registry.add_pack(
-            id="t.core",
-            version="1",
-            title="t",
-            population="tests",
-            sources=["tests"],
-            rules=[
-                Rule(
-                    id="all",
-                    because="test",
-                    when=When(all=(derived("assessed"),)),
-                    then=tuple(
-                        Add(intervention=i, stage="strengthen")
-                        for i in ("crunch", "plank", "goblet_squat")
-                    ),
-                )
-            ],
-        )
-
-
 def test_loaded_abdominal_work_is_cautioned_in_the_first_12_weeks_after_birth() -> None:
-    engine = Engine(entry_points=False, plugins=[ProposeCoreAndLifts()], max_items_per_stage=20)
+    engine = Engine(
+        entry_points=False,
+        plugins=[Propose(["crunch", "plank", "goblet_squat"], stage="strengthen")],
+        max_items_per_stage=20,
+    )
 
     def cautions(weeks: int) -> dict[str, list[str]]:
         data = {"patient": {"id": "t-1", "age": 30, "pregnancy": {"postpartum_weeks": weeks}}}
