@@ -14,7 +14,7 @@ Classifications (plan keys of docs/design.md section 6.3):
 * ``axspa`` {eligible, features, refer}
 
 Every one is always present; a value that cannot be decided is ``null`` and ``missing`` names
-the inputs that would decide it (see :mod:`careengine_plugins.scoring_logic` for the
+the inputs that would decide it (see :mod:`careengine_plugins.scoring_criteria` for the
 three-valued rules). The engine turns every non-null scalar value into a derived fact
 ``<name>.<key>``; this plugin adds ``tbc.subgroup.<subgroup>`` = true for each TBC subgroup that
 applies, so that a rule can match one subgroup. Alerts (``tbc_overlap``, ``axspa_suspected``)

@@ -14,7 +14,7 @@ from typing import Any
 
 from careengine.io.assessment_format import AXSPA_FEATURES
 from careengine.model import Assessment, Classification, Direction, LegSymptoms
-from careengine_plugins.scoring_logic import (
+from careengine_plugins.scoring_criteria import (
     Criterion,
     absent_criterion,
     all_of,

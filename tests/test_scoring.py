@@ -25,7 +25,7 @@ from careengine.render.serialize import thaw
 from careengine.rules import RaiseAlert, Rule, When, derived
 from careengine_plugins import DEFAULT_PLUGINS
 from careengine_plugins.scoring import derive
-from careengine_plugins.scoring_logic import (
+from careengine_plugins.scoring_criteria import (
     Criterion,
     all_of,
     any_of,
