@@ -68,7 +68,8 @@ def encodable(text: str) -> bool:
 
 
 def printable(text: str) -> str:
-    """``text`` safe to print and to write as UTF-8: a lone surrogate becomes ``\\udXXX``."""
+    """``text`` safe to print and to write as UTF-8: a lone surrogate becomes its escape
+    (``\\ud800``)."""
     return text if encodable(text) else text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
