@@ -34,8 +34,8 @@ from typing import Any, TypeVar
 import attrs
 
 from careengine.errors import ConfigurationError, Problem, suggest
+from careengine.io.regular_files import NotRegularFile, read_regular_file
 from careengine.model import Decision, Response
-from careengine.rules.toml_pack import NotRegularFile, read_regular_file
 
 _T = TypeVar("_T", bound=attrs.AttrsInstance)
 

@@ -40,11 +40,11 @@ import attrs
 from careengine.engine import Engine
 from careengine.errors import CareEngineError, Problem, RulePackError
 from careengine.io.json_text import parse_json
+from careengine.io.regular_files import NotRegularFile, read_regular_file
 from careengine.model import Plan
 from careengine.render.serialize import plan_to_dict
 from careengine.rules.golden_progression import PROGRESSION_KEYS, check_progression
 from careengine.rules.golden_vocabulary import Vocabulary, expectation_problems
-from careengine.rules.toml_pack import NotRegularFile, read_regular_file
 
 #: What a case may expect of its plan (also the keywords of ``careengine.testing.assert_plan``).
 EXPECT_KEYS = frozenset(

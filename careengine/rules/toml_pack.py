@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from careengine.errors import Problem, RulePackError, suggest
+from careengine.io.regular_files import NotRegularFile, read_regular_file
 from careengine.model import AlertLevel, Dosage, Urgency
 from careengine.rules.model import (
     DEFAULT_PRIORITY,
@@ -32,16 +33,14 @@ from careengine.rules.model import (
     StartStage,
     When,
 )
-from careengine.rules.pack_files import NotRegularFile, expand, read_regular_file
+from careengine.rules.pack_files import expand
 from careengine.rules.toml_conditions import WHEN_KEYS, _ConditionParser, _type_name
 
 __all__ = [
-    "NotRegularFile",
     "expand",
     "load_pack_file",
     "load_paths",
     "parse_pack",
-    "read_regular_file",
 ]
 
 PACK_KEYS = {"id", "version", "title", "population", "sources", "notes"}
