@@ -205,6 +205,24 @@ def test_catalog_follows_the_loaded_plugins() -> None:
     assert entry["plugin"] == "extra_codes"
 
 
+def test_a_catalog_label_with_a_line_break_is_listed_on_one_line(tmp_path: Path) -> None:
+    """A label from a plugin cannot forge a listing line or drive the terminal."""
+    plugin = tmp_path / "forged_label.py"
+    plugin.write_text(
+        "from careengine.model import TermKind\n"
+        "from careengine.plugins.hookspecs import hookimpl\n"
+        "\n"
+        "@hookimpl\n"
+        "def careengine_catalog(registry):\n"
+        "    registry.add_term('forged_finding', TermKind.FINDING,\n"
+        "                      'Forged\\nfake_code: \\x1b[31mlabel')\n",
+        encoding="utf-8",
+    )
+    lines = ok("catalog", "findings", "--plugin", str(plugin)).stdout.splitlines()
+    assert "forged_finding: Forged fake_code: label" in lines
+    assert not any(line.startswith("fake_code") for line in lines)
+
+
 def test_an_unknown_catalog_kind_exits_2_with_a_suggestion() -> None:
     result = run("catalog", "finding")
     assert result.exit_code == 2

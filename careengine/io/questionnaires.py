@@ -103,20 +103,30 @@ def _startback(r: FieldReader, data: Any, path: str) -> dict[str, Any] | None:
     return {"agree": agree, "bothersomeness": bother}
 
 
-def _odi(r: FieldReader, data: Any, path: str) -> dict[str, Any] | None:
-    odi = r.obj(data, path)
-    if odi is None:
+def _answer_block(
+    r: FieldReader,
+    data: Any,
+    path: str,
+    key: str,
+    bounds: tuple[int, int],
+    *,
+    length: int,
+    nulls: bool,
+) -> list[int | None] | None:
+    """The answer list of a one-key questionnaire object (``{"sections": [...]}``)."""
+    block = r.obj(data, path)
+    if block is None:
         return None
-    r.keys(odi, {"sections"}, path)
-    lo, hi = ODI_SECTION_RANGE
-    sections = _answers(
-        r,
-        _required(r, odi, "sections", path),
-        f"{path}.sections",
-        lo,
-        hi,
-        length=ODI_SECTIONS,
-        nulls=True,
+    r.keys(block, {key}, path)
+    lo, hi = bounds
+    return _answers(
+        r, _required(r, block, key, path), f"{path}.{key}", lo, hi, length=length, nulls=nulls
+    )
+
+
+def _odi(r: FieldReader, data: Any, path: str) -> dict[str, Any] | None:
+    sections = _answer_block(
+        r, data, path, "sections", ODI_SECTION_RANGE, length=ODI_SECTIONS, nulls=True
     )
     if sections is None:
         return None
@@ -130,19 +140,8 @@ def _odi(r: FieldReader, data: Any, path: str) -> dict[str, Any] | None:
 
 
 def _fabq(r: FieldReader, data: Any, path: str) -> dict[str, Any] | None:
-    fabq = r.obj(data, path)
-    if fabq is None:
-        return None
-    r.keys(fabq, {"answers"}, path)
-    lo, hi = FABQ_ANSWER_RANGE
-    answers = _answers(
-        r,
-        _required(r, fabq, "answers", path),
-        f"{path}.answers",
-        lo,
-        hi,
-        length=FABQ_ITEMS,
-        nulls=False,
+    answers = _answer_block(
+        r, data, path, "answers", FABQ_ANSWER_RANGE, length=FABQ_ITEMS, nulls=False
     )
     return None if answers is None else {"answers": answers}
 
