@@ -156,6 +156,17 @@ class RuleExecutionError(CareEngineError):
         return self.message
 
 
+class OutputError(CareEngineError):
+    """An output file could not be written (its previous content, if any, is unchanged);
+    ``reason`` is the system's word for why (e.g. "No space left on device")."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, reason: str = "", file: str | None = None) -> None:
+        super().__init__(message, file=file)
+        self.reason = reason or message
+
+
 class BackendError(CareEngineError):
     """The rule backend is unavailable or refused the compiled rules."""
 

@@ -20,21 +20,11 @@ import secrets
 import stat
 from pathlib import Path
 
-from careengine.errors import CareEngineError
+from careengine.errors import OutputError
 
 __all__ = ["OutputError", "output_error", "remove_stale", "write_atomic"]
 
 _ATTEMPTS = 16  # temporary names tried before giving up (a collision is vanishingly unlikely)
-
-
-class OutputError(CareEngineError):
-    """An output file could not be written (its previous content, if any, is unchanged)."""
-
-    exit_code = 2
-
-    def __init__(self, message: str, *, reason: str = "", **kwargs: object) -> None:
-        super().__init__(message, **kwargs)  # type: ignore[arg-type]
-        self.reason = reason or message
 
 
 def _reason(exc: OSError) -> str:
