@@ -133,7 +133,7 @@ class PlanGuard:
         else:
             was = SafetyFacts.of(before)
             required = self.facts.union(was)
-        now = SafetyFacts.of(after)
+        now = was if after is before else SafetyFacts.of(after)  # a reassessment's own check
         problems = self._identity(after)
         problems += self._status_and_stages(before, after)
         problems += self._items(before, after, required)
