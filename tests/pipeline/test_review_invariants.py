@@ -7,6 +7,7 @@ allowed. These run the built-in knowledge base on the shipped examples."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -382,3 +383,25 @@ def test_the_invariants_are_worked_out_only_when_a_reviewer_returns_a_plan(
     engine = Engine(entry_points=False, plugins=[hostile.LowersAlerts()])
     with pytest.raises(AssertionError, match="worked out"):
         engine.evaluate(engine.load_assessment(CAUDA))
+
+
+def test_the_invariants_are_worked_out_once_per_evaluation(
+    monkeypatch: pytest.MonkeyPatch, plain: Engine
+) -> None:
+    """However many reviewers return a plan, and in a reassessment too (whose own check of the
+    progression and its reviewers share one guard)."""
+    built = []
+    real = careengine.engine.PlanGuard
+
+    def counted(**kwargs: Any) -> Any:
+        built.append(kwargs["merged"])
+        return real(**kwargs)
+
+    previous = plain.evaluate(plain.load_assessment(DESK))
+    monkeypatch.setattr(careengine.engine, "PlanGuard", counted)
+    reviewers = [hostile.ExcludesThrust(), hostile.DefersAndExcludesWithReasons()]
+    engine = Engine(entry_points=False, plugins=reviewers)
+    assert not engine.evaluate(engine.load_assessment(DESK)).items()
+    assert len(built) == 1
+    engine.reassess(previous, FOLLOWUPS / "desk-worker-2wk-advance.json")
+    assert len(built) == 2
