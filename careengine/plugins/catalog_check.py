@@ -26,8 +26,8 @@ from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 from careengine.errors import PluginError, Problem, suggest
+from careengine.io.assessment_format import finite_value
 from careengine.model import Dosage, Intervention, InterventionKind, TermKind, dosage_problems
-from careengine.rules.validate import finite_value
 
 if TYPE_CHECKING:
     from careengine.plugins.registry import Catalog
