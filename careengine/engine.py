@@ -32,6 +32,7 @@ from careengine.errors import (
     RuleExecutionError,
 )
 from careengine.io.assessment import read_assessment
+from careengine.io.assessment_format import finite_value
 from careengine.io.json_text import Source, input_data, source_file
 from careengine.io.schema_check import SchemaChecker
 from careengine.io.stored_plan import load_plan
@@ -56,7 +57,7 @@ from careengine.rules.compile import CompiledRule, Program, compile_packs
 from careengine.rules.model import Action, Call, RaiseAlert, RulePack
 from careengine.rules.runner import RuleRunner
 from careengine.rules.toml_pack import load_paths
-from careengine.rules.validate import action_problems, finite_value, validate_packs
+from careengine.rules.validate import action_problems, validate_packs
 from careengine.settings import engine_settings
 from careengine.version import __version__
 

@@ -4,11 +4,24 @@ reader (:mod:`careengine.io.assessment`) and the JSON Schema (:mod:`careengine.i
 
 from __future__ import annotations
 
+import math
+
 ASSESSMENT_SCHEMA = "careengine.assessment/1"
 MAX_FINDINGS = 500
 MAX_LIST = 200
 #: whole numbers beyond this are refused (every number must convert to a float exactly enough)
 MAX_NUMBER = 10**15
+
+
+def finite_value(value: object) -> bool:
+    """False for NaN, infinities and whole numbers too large for a float (TOML allows them)."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return abs(value) <= MAX_NUMBER
+    return True
+
+
 #: ``patient.pregnancy``: completed weeks of gestation, and whole weeks since delivery
 GESTATIONAL_WEEKS = (1, 42)
 POSTPARTUM_WEEKS = (0, 104)

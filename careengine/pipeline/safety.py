@@ -25,6 +25,7 @@ sentence each (docs/plugins.md lists them):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import TypeVar
 
 import attrs
 
@@ -58,59 +59,52 @@ class SafetyFacts:
 
     @classmethod
     def of(cls, plan: Plan) -> SafetyFacts:
-        alerts: dict[str, AlertLevel] = {}
-        for a in plan.alerts:
-            if a.code not in alerts or a.level.rank < alerts[a.code].rank:
-                alerts[a.code] = a.level
-        referrals: dict[str, Urgency] = {}
-        for r in plan.referrals:
-            if r.to not in referrals or r.urgency.rank < referrals[r.to].rank:
-                referrals[r.to] = r.urgency
-        exclusions: dict[str, frozenset[str]] = {}
-        for e in plan.excluded:
-            exclusions[e.intervention] = exclusions.get(e.intervention, frozenset()) | set(
-                e.reasons
-            )
-        precautions: dict[str, frozenset[Precaution]] = {}
-        placed = set()
-        for _, item in plan.items():
-            placed.add(item.intervention)
-            if item.precautions:
-                seen = precautions.get(item.intervention, frozenset())
-                precautions[item.intervention] = seen | set(item.precautions)
+        exclusions = _joined((e.intervention, e.reasons) for e in plan.excluded)
+        placed = {item.intervention for _, item in plan.items()}
         accounted = placed | {d.intervention for d in plan.deferred} | set(exclusions)
         accounted |= {i for c in plan.conflicts for i in c.interventions}
         return cls(
-            alerts=alerts,
-            referrals=referrals,
+            alerts=_strictest((a.code, a.level) for a in plan.alerts),
+            referrals=_strictest((r.to, r.urgency) for r in plan.referrals),
             exclusions=exclusions,
-            precautions=precautions,
+            precautions=_joined(
+                (item.intervention, item.precautions)
+                for _, item in plan.items()
+                if item.precautions
+            ),
             accounted=frozenset(accounted),
         )
 
     def union(self, other: SafetyFacts) -> SafetyFacts:
         """The stricter of the two: every alert, referral, exclusion and precaution of both."""
-        alerts = dict(self.alerts)
-        for code, level in other.alerts.items():
-            if code not in alerts or level.rank < alerts[code].rank:
-                alerts[code] = level
-        referrals = dict(self.referrals)
-        for to, urgency in other.referrals.items():
-            if to not in referrals or urgency.rank < referrals[to].rank:
-                referrals[to] = urgency
-        exclusions = dict(self.exclusions)
-        for i, reasons in other.exclusions.items():
-            exclusions[i] = exclusions.get(i, frozenset()) | reasons
-        precautions = dict(self.precautions)
-        for i, items in other.precautions.items():
-            precautions[i] = precautions.get(i, frozenset()) | items
         return SafetyFacts(
-            alerts=alerts,
-            referrals=referrals,
-            exclusions=exclusions,
-            precautions=precautions,
+            alerts=_strictest([*self.alerts.items(), *other.alerts.items()]),
+            referrals=_strictest([*self.referrals.items(), *other.referrals.items()]),
+            exclusions=_joined([*self.exclusions.items(), *other.exclusions.items()]),
+            precautions=_joined([*self.precautions.items(), *other.precautions.items()]),
             accounted=self.accounted | other.accounted,
         )
+
+
+_Level = TypeVar("_Level", AlertLevel, Urgency)
+_T = TypeVar("_T")
+
+
+def _strictest(pairs: Iterable[tuple[str, _Level]]) -> dict[str, _Level]:
+    """The strictest level (lowest rank) given for each key."""
+    out: dict[str, _Level] = {}
+    for key, level in pairs:
+        if key not in out or level.rank < out[key].rank:
+            out[key] = level
+    return out
+
+
+def _joined(pairs: Iterable[tuple[str, Iterable[_T]]]) -> dict[str, frozenset[_T]]:
+    """Every value given for each key (a key given only empty values maps to the empty set)."""
+    out: dict[str, frozenset[_T]] = {}
+    for key, values in pairs:
+        out[key] = out.get(key, frozenset()).union(values)
+    return out
 
 
 class PlanGuard:
@@ -139,7 +133,7 @@ class PlanGuard:
         else:
             was = SafetyFacts.of(before)
             required = self.facts.union(was)
-        now = SafetyFacts.of(after)
+        now = was if after is before else SafetyFacts.of(after)  # a reassessment's own check
         problems = self._identity(after)
         problems += self._status_and_stages(before, after)
         problems += self._items(before, after, required)

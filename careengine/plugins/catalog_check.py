@@ -21,12 +21,12 @@ mean" suggestion for a misspelt code; all of them are reported at once, one line
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 from careengine.errors import PluginError, Problem, suggest
+from careengine.io.assessment_format import finite_value
 from careengine.model import Dosage, Intervention, InterventionKind, TermKind, dosage_problems
 
 if TYPE_CHECKING:
@@ -135,14 +135,6 @@ def _intervention_problems(
     return out
 
 
-def _finite(value: Any) -> bool:
-    if isinstance(value, bool | str):
-        return True
-    if isinstance(value, int | float):
-        return math.isfinite(value)
-    return False
-
-
 def catalog_problems(catalog: Catalog) -> list[Problem]:
     """Every problem of every catalog entry, in a stable order (interventions by id, then
     stages, then derived-fact declarations)."""
@@ -183,7 +175,7 @@ def catalog_problems(catalog: Catalog) -> list[Problem]:
             if not declared.values:
                 out.append(_problem(where, "values", "is empty; give None for any value"))
             for i, value in enumerate(declared.values):
-                if not _finite(value):
+                if not isinstance(value, bool | int | float | str) or not finite_value(value):
                     out.append(
                         _problem(
                             where,

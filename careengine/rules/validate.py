@@ -8,12 +8,11 @@ the rule, with a "did you mean" suggestion for misspelt codes.
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from careengine.errors import Problem, RulePackError, suggest
-from careengine.io.assessment_format import MAX_NUMBER
+from careengine.io.assessment_format import finite_value
 from careengine.model import Dosage, Severity, TermKind, dosage_problems
 from careengine.pipeline.facts import ASSESSED
 from careengine.plugins.registry import Catalog, check_unique
@@ -228,15 +227,6 @@ def pattern_problems(
         if any(not finite_value(v) for v in values):
             out.append((tpath, f"needs finite numbers, not {test.value!r}", None))
     return out
-
-
-def finite_value(value: object) -> bool:
-    """False for NaN, infinities and whole numbers too large for a float (TOML allows them)."""
-    if isinstance(value, float):
-        return math.isfinite(value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return abs(value) <= MAX_NUMBER
-    return True
 
 
 _VERBS = {Add: "add", Exclude: "exclude", AddPrecaution: "precaution"}

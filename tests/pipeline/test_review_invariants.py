@@ -7,14 +7,25 @@ allowed. These run the built-in knowledge base on the shipped examples."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import attrs
 import pytest
 from click.testing import CliRunner
 
 import careengine.engine
 from careengine import Engine, PluginError, hookimpl
 from careengine.cli import cli
-from careengine.model import Plan
+from careengine.model import (
+    Alert,
+    AlertLevel,
+    Exclusion,
+    Plan,
+    Precaution,
+    Referral,
+    Urgency,
+)
+from careengine.pipeline.safety import SafetyFacts
 from tests.plugins import PLUGIN_DIR
 from tests.plugins import hostile_reviewers as hostile
 
@@ -245,6 +256,61 @@ def test_each_reviewer_is_checked_against_the_plan_it_was_given(plain: Engine) -
     ]
 
 
+def test_the_safety_facts_of_a_plan_keep_the_strictest_level_and_every_reason(
+    plain: Engine,
+) -> None:
+    """The same alert code or referral given twice counts at its stricter level (whichever
+    comes first); an intervention excluded twice keeps the reasons of both."""
+    plan = plain.evaluate(plain.load_assessment(AXSPA))
+    alert = Alert(code="twice", level=AlertLevel.URGENT, message="")
+    referral = Referral(to="twice", urgency=Urgency.URGENT, reason="")
+    plan = attrs.evolve(
+        plan,
+        alerts=(
+            attrs.evolve(alert, level=AlertLevel.INFO),
+            alert,
+            attrs.evolve(alert, level=AlertLevel.ROUTINE),
+        ),
+        referrals=(attrs.evolve(referral, urgency=Urgency.ROUTINE), referral),
+        excluded=(
+            Exclusion(intervention="x", reasons=("a",)),
+            Exclusion(intervention="x", reasons=("b",)),
+        ),
+    )
+    facts = SafetyFacts.of(plan)
+    assert facts.alerts == {"twice": AlertLevel.URGENT}
+    assert facts.referrals == {"twice": Urgency.URGENT}
+    assert facts.exclusions == {"x": frozenset({"a", "b"})}
+
+
+def test_the_union_of_safety_facts_is_the_stricter_of_both() -> None:
+    """What a later reviewer must keep: the merged plan's and the plan it was given."""
+    p, q = Precaution(text="p", source="s"), Precaution(text="q", source="s")
+    one = SafetyFacts(
+        alerts={"a": AlertLevel.INFO, "b": AlertLevel.URGENT},
+        referrals={"gp": Urgency.ROUTINE},
+        exclusions={"x": frozenset({"r1"})},
+        precautions={"x": frozenset({p})},
+        accounted=frozenset({"x"}),
+    )
+    other = SafetyFacts(
+        alerts={"a": AlertLevel.EMERGENCY, "b": AlertLevel.INFO},
+        referrals={"gp": Urgency.URGENT, "ed": Urgency.EMERGENCY},
+        exclusions={"x": frozenset({"r2"}), "y": frozenset()},
+        precautions={"x": frozenset({q})},
+        accounted=frozenset({"y"}),
+    )
+    both = SafetyFacts(
+        alerts={"a": AlertLevel.EMERGENCY, "b": AlertLevel.URGENT},
+        referrals={"gp": Urgency.URGENT, "ed": Urgency.EMERGENCY},
+        exclusions={"x": frozenset({"r1", "r2"}), "y": frozenset()},
+        precautions={"x": frozenset({p, q})},
+        accounted=frozenset({"x", "y"}),
+    )
+    assert one.union(other) == both
+    assert other.union(one) == both
+
+
 # --- every problem at once, on the command line ---------------------------------------------------
 
 
@@ -317,3 +383,25 @@ def test_the_invariants_are_worked_out_only_when_a_reviewer_returns_a_plan(
     engine = Engine(entry_points=False, plugins=[hostile.LowersAlerts()])
     with pytest.raises(AssertionError, match="worked out"):
         engine.evaluate(engine.load_assessment(CAUDA))
+
+
+def test_the_invariants_are_worked_out_once_per_evaluation(
+    monkeypatch: pytest.MonkeyPatch, plain: Engine
+) -> None:
+    """However many reviewers return a plan, and in a reassessment too (whose own check of the
+    progression and its reviewers share one guard)."""
+    built = []
+    real = careengine.engine.PlanGuard
+
+    def counted(**kwargs: Any) -> Any:
+        built.append(kwargs["merged"])
+        return real(**kwargs)
+
+    previous = plain.evaluate(plain.load_assessment(DESK))
+    monkeypatch.setattr(careengine.engine, "PlanGuard", counted)
+    reviewers = [hostile.ExcludesThrust(), hostile.DefersAndExcludesWithReasons()]
+    engine = Engine(entry_points=False, plugins=reviewers)
+    assert not engine.evaluate(engine.load_assessment(DESK)).items()
+    assert len(built) == 1
+    engine.reassess(previous, FOLLOWUPS / "desk-worker-2wk-advance.json")
+    assert len(built) == 2

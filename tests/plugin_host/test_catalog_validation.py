@@ -344,6 +344,29 @@ def test_codes_and_values_rules_derive_are_known_to_other_rules() -> None:
 
 
 @pytest.mark.hook("careengine_catalog")
+def test_declared_derived_values_that_no_fact_can_take_are_refused() -> None:
+    """NaN, None, a list and whole numbers beyond the limit of derived facts (one too large for
+    a float once crashed the check) are each reported; strings, booleans and numbers pass."""
+
+    class Odd:
+        __name__ = "odd"
+
+        @hookimpl
+        def careengine_catalog(self, registry: CatalogRegistry) -> None:
+            registry.add_derived(
+                "odd.value", values=("a", True, 3, 2.5, float("nan"), None, [1], 10**16, 10**400)
+            )
+
+    with pytest.raises(PluginError) as info:
+        isolated_engine(plugins=[Odd()])
+    where = "plugin odd: derived code 'odd.value': values"
+    assert [str(p) for p in info.value.problems] == [
+        f"{where}[{i}]: must be a string, a finite number or a boolean, not {v!r}"
+        for i, v in ((4, float("nan")), (5, None), (6, [1]), (7, 10**16), (8, 10**400))
+    ]
+
+
+@pytest.mark.hook("careengine_catalog")
 def test_a_plugin_declares_its_derived_codes_through_the_catalog_hook() -> None:
     class Scores:
         __name__ = "scores"
