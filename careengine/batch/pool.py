@@ -33,6 +33,8 @@ class EngineSpec:
     block: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     builtins: bool | tuple[str, ...] = True
     entry_points: bool = True
+    max_exercises_per_stage: int = 5
+    allow_same_purpose: bool = False
 
     def build(self) -> Engine:
         return Engine(
@@ -43,6 +45,8 @@ class EngineSpec:
             block=self.block,
             builtins=self.builtins,
             entry_points=self.entry_points,
+            max_exercises_per_stage=self.max_exercises_per_stage,
+            allow_same_purpose=self.allow_same_purpose,
         )
 
 

@@ -7,6 +7,7 @@ import contextlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -17,17 +18,22 @@ from careengine.cli.app import (
     engine_options,
     guarded,
     plugin_filters,
+    programme_options,
 )
 from careengine.render.safe_text import one_line
 
 
-def engine_spec(rules: Sequence[Path], plugins: Sequence[str], backend: str) -> EngineSpec:
-    """What :func:`build_engine` builds, as a picklable spec for batch worker processes."""
+def engine_spec(
+    rules: Sequence[Path], plugins: Sequence[str], backend: str, **options: Any
+) -> EngineSpec:
+    """What :func:`build_engine` builds, as a picklable spec for batch worker processes
+    (``options``: the programme options, :func:`careengine.cli.app.programme_options`)."""
     return EngineSpec(
         rules=tuple(str(r) for r in rules),
         plugins=tuple(plugins),
         backend=backend,
         **plugin_filters(),
+        **options,
     )
 
 
@@ -55,6 +61,7 @@ def _stderr_is_tty() -> bool:
     help="Worker processes.",
 )
 @allow_unknown_option
+@programme_options
 @engine_options
 @guarded
 def batch(
@@ -65,6 +72,8 @@ def batch(
     rules: tuple[Path, ...],
     plugins: tuple[str, ...],
     backend: str,
+    max_exercises_per_stage: int,
+    allow_same_purpose: bool,
 ) -> None:
     """Evaluate every assessment in INPUT (a directory of .json files or a .jsonl file).
 
@@ -81,7 +90,13 @@ def batch(
         report = run_batch(
             source,
             outdir,
-            spec=engine_spec(rules, plugins, backend),
+            spec=engine_spec(
+                rules,
+                plugins,
+                backend,
+                max_exercises_per_stage=max_exercises_per_stage,
+                allow_same_purpose=allow_same_purpose,
+            ),
             jobs=jobs,
             allow_unknown=allow_unknown,
             tasks=tasks,
