@@ -52,17 +52,16 @@ def reasons(plan: Plan) -> dict[tuple[str, str], str]:
 
 
 def test_manual_therapy_gets_the_best_fitting_exercise_of_the_next_stage_that_holds_one() -> None:
-    plan = plan_of(
-        engine(
-            add("joint_mobilization", "relieve", 70, addresses=("lumbar_hypomobility",)),
-            StartStage(stage="mobilize"),
-            add("open_book_rotation", "mobilize", 60),
-            add("bridge", "strengthen", 70, addresses=("glute_weakness",)),
-            # lower priority, but it works on what the mobilisation treats: it fits best
-            add("cat_cow", "strengthen", 40, addresses=("lumbar_hypomobility",)),
-            add("bird_dog", "return", 80),
-        )
+    e = engine(
+        add("joint_mobilization", "relieve", 70, addresses=("lumbar_hypomobility",)),
+        StartStage(stage="mobilize"),
+        add("open_book_rotation", "mobilize", 60),
+        add("bridge", "strengthen", 70, addresses=("glute_weakness",)),
+        # lower priority, but it works on what the mobilisation treats: it fits best
+        add("cat_cow", "strengthen", 40, addresses=("lumbar_hypomobility",)),
+        add("bird_dog", "return", 80),
     )
+    plan = plan_of(e)
     # mobilize must keep its one exercise (it is where the plan starts), so strengthen gives
     assert placed(plan) == {
         "relieve": ["joint_mobilization", "cat_cow"],
@@ -78,6 +77,13 @@ def test_manual_therapy_gets_the_best_fitting_exercise_of_the_next_stage_that_ho
     assert plan.deferred == ()
     # the JSON says where it was proposed; explain says it too
     assert '"proposed_stage": "strengthen"' in dumps(plan)
+    text = render_explanation(explain(e, e.load_assessment({"patient": {"id": "p-prog"}})))
+    assert "  relieve: Cat-cow [cat_cow]" in text
+    assert "      proposed for stage strengthen, placed here (see because)\n" in text
+    assert (
+        f"        because: Brought forward from stage strengthen to stage relieve: {NICE_PACKAGE}"
+        in text
+    )
 
 
 def test_a_plan_without_any_exercise_defers_its_passive_treatments() -> None:
