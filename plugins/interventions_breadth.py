@@ -9,8 +9,9 @@ press and the open-book and seated twists (docs/clinical-basis.md section 10).
 Data only, like the other data modules: the exposure tags (and so the contraindications) of
 these items are in :mod:`~careengine_plugins.interventions_safety`;
 :mod:`~careengine_plugins.interventions` attaches the chains, alternatives and dosage ceilings
-below while assembling the catalog, with the same checks as for every other item. Hold times of 20-30 s follow the articles' stretches; loaded
-work follows ACSM 2011 (2-3 days a week, 8-12 repetitions).
+below while assembling the catalog, with the same checks as for every other item. Hold times of
+20-30 s follow the articles' stretches; loaded work follows ACSM 2011 (2-3 days a week, 8-12
+repetitions).
 """
 
 from __future__ import annotations
