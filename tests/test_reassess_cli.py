@@ -317,7 +317,8 @@ def test_example_follow_ups(
 
 
 def test_every_example_follow_up_is_used_by_a_golden_case() -> None:
-    cases = (ROOT / "examples" / "cases" / "reassessment.case.toml").read_text(encoding="utf-8")
+    files = sorted((ROOT / "examples" / "cases").glob("*.case.toml"))
+    cases = "".join(path.read_text(encoding="utf-8") for path in files)
     for path in sorted(FOLLOWUPS.glob("*.json")):
         assert f"../followups/{path.name}" in cases, path.name
 
