@@ -202,3 +202,27 @@ def test_the_stage_moves_one_step_or_to_the_nearest_stage_with_items_and_history
         assert f"{target} holds nothing in today's plan" in after.progression.reasons[-1]
     again = reassess(after, dict(data, assessed_on="2026-12-20"))
     assert again.history == (attrs.evolve(after.progression, changes=()),)
+
+
+@SETTINGS
+@given(plan=first_plans(), data=visits(followup=True))
+def test_a_step_never_gives_an_exercise_twice_and_a_worse_hold_never_raises_a_dosage(
+    plan: Plan, data: dict[str, Any]
+) -> None:
+    """Issue 15: a progressed or regressed exercise is not already in another stage, and a hold
+    while current pain rose keeps every continuing item's dosage."""
+    after = reassess(plan, data)
+    assert after.progression is not None
+    where: dict[str, list[str]] = {}
+    for stage, item in after.items():
+        where.setdefault(item.intervention, []).append(stage)
+    for stage, item in after.items():
+        if item.progressed_from is not None:
+            assert where[item.intervention] == [stage], (item.intervention, where)
+    rose = data["pain"]["current"] > (plan.pain.current if plan.pain else 0)
+    if after.progression.decision is Decision.HOLD and rose:
+        before = {(stage, item.intervention): item.dosage for stage, item in plan.items()}
+        for stage, item in after.items():
+            old = before.get((stage, item.intervention))
+            if old is not None:
+                assert no_higher(item.dosage, old, both_only=True), (stage, item, old)
