@@ -255,6 +255,7 @@ def test_plugins_list_json() -> None:
             "distribution": "careengine",
             "hooks": ["careengine_renderers"],
             "builtin": True,
+            "options": [],
         },
         {
             "name": DEMO,
@@ -262,6 +263,7 @@ def test_plugins_list_json() -> None:
             "distribution": "careengine",
             "hooks": ["careengine_catalog", "careengine_rule_packs"],
             "builtin": True,
+            "options": [],
         },
         {
             "name": "renderer",
@@ -269,6 +271,7 @@ def test_plugins_list_json() -> None:
             "distribution": None,
             "hooks": ["careengine_renderers"],
             "builtin": False,
+            "options": [],
         },
     ]
     assert json.loads(run("plugins", "list", "--json").stdout) == []

@@ -15,25 +15,34 @@ from careengine.batch import EngineSpec, collect_tasks, run_batch
 from careengine.cli.app import (
     allow_unknown_option,
     cli,
+    clinic_options,
     engine_options,
     guarded,
     plugin_filters,
     programme_options,
 )
+from careengine.plugins.options import parse_options
 from careengine.render.safe_text import one_line
+from careengine.settings import engine_settings
 
 
 def engine_spec(
-    rules: Sequence[Path], plugins: Sequence[str], backend: str, **options: Any
+    rules: Sequence[Path],
+    plugins: Sequence[str],
+    backend: str,
+    option_pairs: Sequence[str] = (),
+    **programme: Any,
 ) -> EngineSpec:
     """What :func:`build_engine` builds, as a picklable spec for batch worker processes
-    (``options``: the programme options, :func:`careengine.cli.app.programme_options`)."""
+    (``programme``: the options of :func:`careengine.cli.app.programme_options`)."""
+    options = {**engine_settings()["options"], **parse_options(option_pairs)}
     return EngineSpec(
         rules=tuple(str(r) for r in rules),
         plugins=tuple(plugins),
         backend=backend,
+        options=options,
         **plugin_filters(),
-        **options,
+        **programme,
     )
 
 
@@ -62,6 +71,7 @@ def _stderr_is_tty() -> bool:
 )
 @allow_unknown_option
 @programme_options
+@clinic_options
 @engine_options
 @guarded
 def batch(
@@ -69,6 +79,7 @@ def batch(
     outdir: Path,
     jobs: int,
     allow_unknown: bool,
+    option_pairs: tuple[str, ...],
     rules: tuple[Path, ...],
     plugins: tuple[str, ...],
     backend: str,
@@ -94,6 +105,7 @@ def batch(
                 rules,
                 plugins,
                 backend,
+                option_pairs,
                 max_exercises_per_stage=max_exercises_per_stage,
                 allow_same_purpose=allow_same_purpose,
             ),

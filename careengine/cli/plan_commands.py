@@ -13,6 +13,7 @@ from careengine.cli.app import (
     allow_unknown_option,
     build_engine,
     cli,
+    clinic_options,
     engine_options,
     format_option,
     guarded,
@@ -38,6 +39,7 @@ from careengine.render.safe_text import clean_output
     help="Assessment JSON, or a FHIR R4 Bundle (docs/fhir.md).",
 )
 @programme_options
+@clinic_options
 @engine_options
 @guarded
 def evaluate(
@@ -46,6 +48,7 @@ def evaluate(
     output: Path | None,
     allow_unknown: bool,
     input_format: str,
+    option_pairs: tuple[str, ...],
     rules: tuple[Path, ...],
     plugins: tuple[str, ...],
     backend: str,
@@ -57,6 +60,7 @@ def evaluate(
         rules,
         plugins,
         backend,
+        option_pairs,
         max_exercises_per_stage=max_exercises_per_stage,
         allow_same_purpose=allow_same_purpose,
     )
@@ -100,6 +104,7 @@ def evaluate(
 )
 @allow_unknown_option
 @programme_options
+@clinic_options
 @engine_options
 @guarded
 def reassess(
@@ -109,6 +114,7 @@ def reassess(
     output: Path | None,
     gates_file: Path | None,
     allow_unknown: bool,
+    option_pairs: tuple[str, ...],
     rules: tuple[Path, ...],
     plugins: tuple[str, ...],
     backend: str,
@@ -123,6 +129,7 @@ def reassess(
         rules,
         plugins,
         backend,
+        option_pairs,
         gates=gates,
         max_exercises_per_stage=max_exercises_per_stage,
         allow_same_purpose=allow_same_purpose,
@@ -140,12 +147,14 @@ def reassess(
 @json_option
 @allow_unknown_option
 @programme_options
+@clinic_options
 @engine_options
 @guarded
 def explain_command(
     file: Path,
     as_json: bool,
     allow_unknown: bool,
+    option_pairs: tuple[str, ...],
     rules: tuple[Path, ...],
     plugins: tuple[str, ...],
     backend: str,
@@ -157,6 +166,7 @@ def explain_command(
         rules,
         plugins,
         backend,
+        option_pairs,
         max_exercises_per_stage=max_exercises_per_stage,
         allow_same_purpose=allow_same_purpose,
     )
