@@ -44,6 +44,7 @@ from careengine.model import (
 from careengine.pipeline.facts import assessment_facts, derived_facts
 from careengine.pipeline.gates import Gates
 from careengine.pipeline.merge import MergeOptions, merge
+from careengine.pipeline.programme import ProgrammeIndex, progression_reason
 from careengine.pipeline.provenance import make_provenance
 from careengine.pipeline.reassess import check_inputs, reassess_plan
 from careengine.pipeline.safety import PlanGuard
@@ -80,6 +81,8 @@ class Engine:
     :param block: never these plugins (``CAREENGINE_DISABLE_PLUGINS``).
     :param backend: ``auto`` (durable-rules where it imports), ``durable`` or ``python``.
     :param max_items_per_stage: the merge cap per stage; overflow is deferred.
+    :param max_exercises_per_stage: the cap on exercises per stage (default 5); overflow deferred.
+    :param allow_same_purpose: keep several exercises of one progression chain in a stage.
     :param reuse_sessions: durable-rules only. ``False`` (the default): every evaluation runs in
         sessions of its own, deleted when it ends. ``True``: a session whose evaluation ended
         normally has its facts retracted and serves the next evaluation on its ruleset, which
@@ -101,23 +104,28 @@ class Engine:
         block: Collection[str] = (),
         backend: str = "auto",
         max_items_per_stage: int = 8,
+        max_exercises_per_stage: int = 5,
+        allow_same_purpose: bool = False,
         gates: Gates | None = None,
         reuse_sessions: bool = False,
         options: Mapping[str, object] | None = None,
     ) -> None:
-        if max_items_per_stage < 1:
-            raise ConfigurationError("max_items_per_stage must be at least 1")
         if gates is not None and not isinstance(gates, Gates):
             raise ConfigurationError(f"gates must be a Gates object, not {type(gates).__name__}")
         self.gates = gates or Gates()
         self.backend_name = resolve_backend_name(backend)
-        self.options = MergeOptions(max_items_per_stage=max_items_per_stage)
+        self.options = MergeOptions(
+            max_items_per_stage=max_items_per_stage,
+            max_exercises_per_stage=max_exercises_per_stage,
+            allow_same_purpose=allow_same_purpose,
+        )
         self.host: PluginHost = get_plugin_manager(
             builtins=builtins, entry_points=entry_points, extra=plugins, allow=allow, block=block
         )
         self.catalog: Catalog = self.host.catalog()
         if not self.catalog.stages:
             raise PluginError("no plugin registered any plan stage", plugin="(all)")
+        self.programme = ProgrammeIndex.of(self.catalog)
         self.plugin_options = resolve_options(self.catalog.options, options)
         registry = self.host.rule_packs()
         paths = list(registry.paths) + [(Path(p), "(--rules)") for p in rules]
@@ -236,6 +244,7 @@ class Engine:
             catalog=self.catalog,
             gates=self.gates,
         )
+        plan = attrs.evolve(plan, current_stage_reason=progression_reason(plan))
         guard = self._guard(merged, followup)
         problems = guard.problems(plan, plan)
         if problems:  # a defect in the progression code, never the input's fault
@@ -260,6 +269,7 @@ class Engine:
             classifications=classifications,
             provenance=self._provenance,
             options=self.options,
+            index=self.programme,
         )
         return plan, tuple(result.contributions)
 

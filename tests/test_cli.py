@@ -128,8 +128,9 @@ def test_evaluate_into_an_existing_directory_and_with_a_plugin_format(tmp_path: 
     assert result.exit_code == 0, result.output
     assert (out / "good.plan.summary.txt").read_text(encoding="utf-8") == (
         "p-cli ready\n"
+        # the open book comes forward: joint mobilisation only alongside exercise
         "relieve: Joint mobilization\n"
-        "mobilize: Open book rotation\n"
+        "relieve: Open book rotation\n"
         "strengthen: Bridge\n"
         "return: Stay-active advice\n"
     )

@@ -296,11 +296,12 @@ def test_a_missing_plan_file_exits_2(tmp_path: Path) -> None:
         ("desk-worker", "desk-worker-2wk-advance", Decision.ADVANCE, "strengthen"),
         ("older-adult-stenosis", "older-adult-stenosis-3wk-hold", Decision.HOLD, "mobilize"),
         ("acute-strain-cpr-positive", "acute-strain-1wk-regress", Decision.REGRESS, "relieve"),
+        # the first plan starts in strengthen (mobilize holds nothing), so advance leads to return
         (
             "stabilization-candidate",
             "stabilization-candidate-4wk-advance",
             Decision.ADVANCE,
-            "strengthen",
+            "return",
         ),
         ("osteoporosis", "osteoporosis-fall-red-flag", Decision.HOLD, "mobilize"),
     ],

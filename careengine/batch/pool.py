@@ -38,6 +38,8 @@ class EngineSpec:
     block: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     builtins: bool | tuple[str, ...] = True
     entry_points: bool = True
+    max_exercises_per_stage: int = 5
+    allow_same_purpose: bool = False
     #: clinic options, ``(name, value)`` pairs (:mod:`careengine.plugins.options`)
     options: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_pairs)
 
@@ -50,6 +52,8 @@ class EngineSpec:
             block=self.block,
             builtins=self.builtins,
             entry_points=self.entry_points,
+            max_exercises_per_stage=self.max_exercises_per_stage,
+            allow_same_purpose=self.allow_same_purpose,
             options=dict(self.options),
         )
 

@@ -89,6 +89,24 @@ def engine_options(fn: F) -> F:
     return fn
 
 
+def programme_options(fn: F) -> F:
+    """--max-exercises-per-stage and --allow-same-purpose: what a stage holds
+    (docs/design.md section 5); every command that makes a plan takes them."""
+    fn = click.option(
+        "--allow-same-purpose",
+        is_flag=True,
+        help="Keep two levels of one exercise (one progresses to the other) in one stage.",
+    )(fn)
+    fn = click.option(
+        "--max-exercises-per-stage",
+        type=click.IntRange(min=1),
+        default=5,
+        show_default=True,
+        help="Exercises a stage holds at a time; the rest are deferred.",
+    )(fn)
+    return fn
+
+
 def clinic_options(fn: F) -> F:
     """``--option NAME=VALUE`` (repeatable) for the commands that make plans: the value of a
     clinic option a plugin declares (:mod:`careengine.plugins.options`)."""

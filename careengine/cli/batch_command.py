@@ -7,6 +7,7 @@ import contextlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -18,6 +19,7 @@ from careengine.cli.app import (
     engine_options,
     guarded,
     plugin_filters,
+    programme_options,
 )
 from careengine.plugins.options import parse_options
 from careengine.render.safe_text import one_line
@@ -25,9 +27,14 @@ from careengine.settings import engine_settings
 
 
 def engine_spec(
-    rules: Sequence[Path], plugins: Sequence[str], backend: str, option_pairs: Sequence[str] = ()
+    rules: Sequence[Path],
+    plugins: Sequence[str],
+    backend: str,
+    option_pairs: Sequence[str] = (),
+    **programme: Any,
 ) -> EngineSpec:
-    """What :func:`build_engine` builds, as a picklable spec for batch worker processes."""
+    """What :func:`build_engine` builds, as a picklable spec for batch worker processes
+    (``programme``: the options of :func:`careengine.cli.app.programme_options`)."""
     options = {**engine_settings()["options"], **parse_options(option_pairs)}
     return EngineSpec(
         rules=tuple(str(r) for r in rules),
@@ -35,6 +42,7 @@ def engine_spec(
         backend=backend,
         options=options,
         **plugin_filters(),
+        **programme,
     )
 
 
@@ -62,6 +70,7 @@ def _stderr_is_tty() -> bool:
     help="Worker processes.",
 )
 @allow_unknown_option
+@programme_options
 @clinic_options
 @engine_options
 @guarded
@@ -74,6 +83,8 @@ def batch(
     rules: tuple[Path, ...],
     plugins: tuple[str, ...],
     backend: str,
+    max_exercises_per_stage: int,
+    allow_same_purpose: bool,
 ) -> None:
     """Evaluate every assessment in INPUT (a directory of .json files or a .jsonl file).
 
@@ -90,7 +101,14 @@ def batch(
         report = run_batch(
             source,
             outdir,
-            spec=engine_spec(rules, plugins, backend, option_pairs),
+            spec=engine_spec(
+                rules,
+                plugins,
+                backend,
+                option_pairs,
+                max_exercises_per_stage=max_exercises_per_stage,
+                allow_same_purpose=allow_same_purpose,
+            ),
             jobs=jobs,
             allow_unknown=allow_unknown,
             tasks=tasks,

@@ -18,6 +18,7 @@ from careengine.cli.app import (
     format_option,
     guarded,
     json_option,
+    programme_options,
     renderer_for,
 )
 from careengine.io.atomic_write import output_error, write_atomic
@@ -37,6 +38,7 @@ from careengine.render.safe_text import clean_output
     show_default=True,
     help="Assessment JSON, or a FHIR R4 Bundle (docs/fhir.md).",
 )
+@programme_options
 @clinic_options
 @engine_options
 @guarded
@@ -50,9 +52,18 @@ def evaluate(
     rules: tuple[Path, ...],
     plugins: tuple[str, ...],
     backend: str,
+    max_exercises_per_stage: int,
+    allow_same_purpose: bool,
 ) -> None:
     """Evaluate assessment FILE(s) and print (or write) the plan."""
-    engine = build_engine(rules, plugins, backend, option_pairs)
+    engine = build_engine(
+        rules,
+        plugins,
+        backend,
+        option_pairs,
+        max_exercises_per_stage=max_exercises_per_stage,
+        allow_same_purpose=allow_same_purpose,
+    )
     renderer = renderer_for(engine, fmt)
     to_dir = output is not None and (len(files) > 1 or output.is_dir())
     if to_dir and output is not None:
@@ -92,6 +103,7 @@ def evaluate(
     help="Reassessment gates (docs/reassessment.md); docs/design.md section 8 defaults otherwise.",
 )
 @allow_unknown_option
+@programme_options
 @clinic_options
 @engine_options
 @guarded
@@ -106,12 +118,22 @@ def reassess(
     rules: tuple[Path, ...],
     plugins: tuple[str, ...],
     backend: str,
+    max_exercises_per_stage: int,
+    allow_same_purpose: bool,
 ) -> None:
     """Reassess: the previous PLAN and a FOLLOWUP assessment give the next plan."""
     from careengine.pipeline.gates import load_gates
 
     gates = load_gates(gates_file) if gates_file is not None else None
-    engine = build_engine(rules, plugins, backend, option_pairs, gates=gates)
+    engine = build_engine(
+        rules,
+        plugins,
+        backend,
+        option_pairs,
+        gates=gates,
+        max_exercises_per_stage=max_exercises_per_stage,
+        allow_same_purpose=allow_same_purpose,
+    )
     renderer_for(engine, fmt)  # an unknown format fails before any input is read
     text = engine.render(engine.reassess(plan, followup, allow_unknown=allow_unknown), fmt)
     if output is None:
@@ -124,6 +146,7 @@ def reassess(
 @click.argument("file", type=click.Path(path_type=Path))
 @json_option
 @allow_unknown_option
+@programme_options
 @clinic_options
 @engine_options
 @guarded
@@ -135,9 +158,18 @@ def explain_command(
     rules: tuple[Path, ...],
     plugins: tuple[str, ...],
     backend: str,
+    max_exercises_per_stage: int,
+    allow_same_purpose: bool,
 ) -> None:
     """Why each item of FILE's plan is there, and what was excluded and why."""
-    engine = build_engine(rules, plugins, backend, option_pairs)
+    engine = build_engine(
+        rules,
+        plugins,
+        backend,
+        option_pairs,
+        max_exercises_per_stage=max_exercises_per_stage,
+        allow_same_purpose=allow_same_purpose,
+    )
     explanation = explain(engine, engine.load_assessment(file, allow_unknown=allow_unknown))
     if as_json:
         click.echo(json.dumps(explanation_to_dict(explanation), indent=2, ensure_ascii=False))

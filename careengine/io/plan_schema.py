@@ -54,6 +54,11 @@ def _plan_defs(catalog: Catalog) -> dict[str, Any]:
                     "description": "reassessment: the exercise this one progressed or "
                     "regressed from",
                 },
+                "proposed_stage": {
+                    "$ref": "#/$defs/stage_id",
+                    "description": "the stage the rules proposed the item for, when the merge "
+                    "moved it to this one (active first, docs/design.md section 5)",
+                },
             },
             required=(*item_keys, "precautions", "because"),
         ),
@@ -83,6 +88,10 @@ def plan_schema(catalog: Catalog) -> dict[str, Any]:
         "assessed_on": {"type": ["string", "null"], "format": "date"},
         "status": {"enum": [s.value for s in PlanStatus]},
         "current_stage": {"$ref": "#/$defs/stage_id"},
+        "current_stage_reason": {
+            "type": "string",
+            "description": "why current_stage is the current stage, in plain words",
+        },
         "pain": {
             **_object(
                 {
@@ -216,7 +225,7 @@ def plan_schema(catalog: Catalog) -> dict[str, Any]:
             ),
         ),
     }
-    optional = {"pain", "progression", "history"}
+    optional = {"pain", "progression", "history", "current_stage_reason"}
     return {
         "$schema": DIALECT,
         "$id": "urn:careengine:plan:1",

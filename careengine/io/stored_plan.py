@@ -96,6 +96,7 @@ def _check_item(w: _Walker, item: Any, path: str) -> None:
     w.choice(node, "kind", f"{path}.", InterventionKind)
     w.text(node, "name", f"{path}.")
     w.text(node, "progressed_from", f"{path}.", required=False)
+    w.text(node, "proposed_stage", f"{path}.", required=False)
     dosage = w.obj(node.get("dosage"), f"{path}.dosage")
     if dosage is not None:
         for key in dosage:
@@ -159,6 +160,7 @@ def check_plan_data(data: Any, file: str | None = None) -> list[Problem]:
             w.problem("assessed_on", "must be a date (YYYY-MM-DD)")
     w.choice(root, "status", "", PlanStatus)
     w.text(root, "current_stage", "")
+    w.text(root, "current_stage_reason", "", required=False)
     pain = w.obj(root.get("pain"), "pain", required=False)
     if pain is not None:
         for key in pain:
@@ -264,6 +266,8 @@ def _check_catalog(data: Mapping[str, Any], catalog: Catalog, file: str | None) 
             intervention(item["intervention"], f"stages[{i}].items[{j}].intervention")
             if item.get("progressed_from") is not None:
                 intervention(item["progressed_from"], f"stages[{i}].items[{j}].progressed_from")
+            if item.get("proposed_stage") is not None:
+                stage(item["proposed_stage"], f"stages[{i}].items[{j}].proposed_stage")
     return problems
 
 

@@ -185,6 +185,9 @@ class PlanItem:
     precautions: tuple[Precaution, ...] = attrs.field(default=(), converter=_tuple)
     because: tuple[Because, ...] = attrs.field(default=(), converter=_tuple)
     progressed_from: str | None = None
+    #: the stage the rules proposed the item for, when the merge placed it in another one
+    #: (active first, docs/design.md section 5); ``None`` when it sits where it was proposed
+    proposed_stage: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -286,6 +289,9 @@ class Plan:
     #: The pain ratings of the assessment the plan was made from (the next reassessment's
     #: baseline); ``None`` when the assessment gave none.
     pain: Pain | None = None
+    #: why ``current_stage`` is the current stage, in plain words (the start rule, or the
+    #: fallback to the first stage that holds items); ``None`` in plans written before it existed
+    current_stage_reason: str | None = None
 
     def stage(self, stage_id: str) -> StagePlan:
         for stage in self.stages:

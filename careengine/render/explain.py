@@ -58,6 +58,8 @@ def _item_dict(stage: str, item: PlanItem) -> dict[str, Any]:
     }
     if item.progressed_from is not None:
         out["progressed_from"] = item.progressed_from
+    if item.proposed_stage is not None:
+        out["proposed_stage"] = item.proposed_stage
     return out
 
 
@@ -68,6 +70,7 @@ def explanation_to_dict(explanation: Explanation) -> dict[str, Any]:
         "patient_id": plan.patient_id,
         "status": plan.status.value,
         "current_stage": plan.current_stage,
+        "current_stage_reason": plan.current_stage_reason,
         "alerts": [
             {
                 "code": a.code,
@@ -111,6 +114,8 @@ def render_explanation(explanation: Explanation) -> str:
         f"Why the plan for {plan.patient_id} is what it is",
         f"Status: {plan.status.value.upper()}   Current stage: {plan.current_stage}",
     ]
+    if plan.current_stage_reason:
+        out.append(f"  current because: {plan.current_stage_reason}")
     if plan.alerts:
         out += ["", "ALERTS"]
         for alert in plan.alerts:
@@ -127,6 +132,8 @@ def render_explanation(explanation: Explanation) -> str:
         out.append(f"  {stage}: {item.name} [{item.intervention}] {dosage_line(item.dosage)}")
         if item.progressed_from:
             out.append(f"      progressed from {item.progressed_from}")
+        if item.proposed_stage:
+            out.append(f"      proposed for stage {item.proposed_stage}, placed here (see because)")
         if item.addresses:
             out.append(f"      addresses: {', '.join(item.addresses)}")
         for b in item.because:

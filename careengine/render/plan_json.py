@@ -107,6 +107,8 @@ def _item(item: PlanItem, nl: str) -> str:
     ]
     if item.progressed_from is not None:
         pairs.append(("progressed_from", _value(item.progressed_from, inner)))
+    if item.proposed_stage is not None:
+        pairs.append(("proposed_stage", _value(item.proposed_stage, inner)))
     return _object(pairs, nl)
 
 
@@ -183,6 +185,11 @@ def plan_json(plan: Plan, *, schema: str, classifications: Mapping[str, Any]) ->
         ("assessed_on", _value(plan.assessed_on, inner)),
         ("status", _value(plan.status.value, inner)),
         ("current_stage", _value(plan.current_stage, inner)),
+        *(
+            [("current_stage_reason", _value(plan.current_stage_reason, inner))]
+            if plan.current_stage_reason is not None
+            else []
+        ),
         *([("pain", _value(attrs.asdict(plan.pain), inner))] if plan.pain is not None else []),
         (
             "alerts",

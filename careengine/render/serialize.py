@@ -151,6 +151,7 @@ def plan_from_dict(data: Mapping[str, Any], *, file: str | None = None) -> Plan:
             assessed_on=data.get("assessed_on"),
             status=PlanStatus(data["status"]),
             current_stage=data["current_stage"],
+            current_stage_reason=data.get("current_stage_reason"),
             alerts=[
                 Alert(
                     code=a["code"],
@@ -182,6 +183,7 @@ def plan_from_dict(data: Mapping[str, Any], *, file: str | None = None) -> Plan:
                             precautions=[Precaution(**p) for p in i.get("precautions", ())],
                             because=[_because(b) for b in i.get("because", ())],
                             progressed_from=i.get("progressed_from"),
+                            proposed_stage=i.get("proposed_stage"),
                         )
                         for i in s.get("items", ())
                     ],
