@@ -50,6 +50,7 @@ from careengine.pipeline.gates import Gates
 from careengine.pipeline.merge import MergeOptions, merge
 from careengine.pipeline.reassess import check_inputs, reassess_plan
 from careengine.pipeline.safety import PlanGuard
+from careengine.pipeline.usage import UsageIndex
 from careengine.plugins.host import PluginHost, PluginInfo, get_plugin_manager
 from careengine.plugins.registry import Catalog, RenderContext, Renderer
 from careengine.rules.backend import make_backend, resolve_backend_name
@@ -135,6 +136,7 @@ class Engine:
             reuse_sessions=reuse_sessions,
         )
         self._runner = RuleRunner(self.program, self._backend, check=self._check_action)
+        self._usage = UsageIndex(self.program, self.catalog)
         self._provenance = self._make_provenance()
 
     @classmethod
@@ -235,7 +237,7 @@ class Engine:
 
     def _merge(self, assessment: Assessment) -> tuple[Plan, tuple[Contribution, ...]]:
         """Rules and merge, before the review hook: the plan and the rules' contributions."""
-        classifications, extra_facts = self._derive(assessment)
+        classifications, extra_facts, inputs = self._derive(assessment)
         facts = assessment_facts(assessment) + derived_facts(extra_facts)
         with self._lock:
             if self._closed:
@@ -249,7 +251,15 @@ class Engine:
             provenance=self._provenance,
             options=self.options,
         )
-        return plan, tuple(result.contributions)
+        not_used = self._usage.not_used(
+            assessment=assessment,
+            plan=plan,
+            contributions=result.contributions,
+            fired=result.fired,
+            blocked=result.blocked,
+            inputs=inputs,
+        )
+        return attrs.evolve(plan, not_used=not_used), tuple(result.contributions)
 
     def classifications(self, assessment: Assessment) -> tuple[Classification, ...]:
         """The classifications of ``careengine_derive_facts`` with their inputs, criteria met
@@ -290,8 +300,12 @@ class Engine:
 
     # --- internals ---------------------------------------------------------------------------
 
-    def _derive(self, assessment: Assessment) -> tuple[dict[str, Any], list[DerivedFact]]:
+    def _derive(
+        self, assessment: Assessment
+    ) -> tuple[dict[str, Any], list[DerivedFact], dict[str, Mapping[str, Any]]]:
+        """Classifications (plan blocks), derived facts, and each classification's inputs."""
         classifications: dict[str, Any] = {}
+        inputs: dict[str, Mapping[str, Any]] = {}
         owners: dict[str, str] = {}
         facts: list[DerivedFact] = []
         for plugin, item in self.host.derive_facts(assessment):
@@ -313,6 +327,7 @@ class Engine:
                 )
             owners[item.name] = plugin
             classifications[item.name] = _classification_block(item)
+            inputs[item.name] = item.inputs
             for key, value in item.values.items():
                 if not finite_value(value):
                     raise PluginError(
@@ -323,7 +338,7 @@ class Engine:
                     )
                 if isinstance(value, bool | int | float | str):
                     facts.append(DerivedFact(code=f"{item.name}.{key}", value=value))
-        return classifications, facts
+        return classifications, facts, inputs
 
     def _check_action(self, rule: CompiledRule, action: Action) -> None:
         """Actions produced by Python code at run time meet the same checks as declared ones."""
