@@ -137,7 +137,7 @@ CAPPED = make_engine(*PLUGINS, max_items_per_stage=1)
 
 def proposals(engine: Engine, assessment: Assessment) -> set[tuple[str, str]]:
     """Every distinct (intervention, stage) the rules proposed, before the merge."""
-    _, extra = engine._derive(assessment)
+    _, extra, _ = engine._derive(assessment)
     result = engine._runner.run(assessment_facts(assessment) + derived_facts(extra))
     return {
         (c.intervention, c.stage)
