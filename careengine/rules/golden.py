@@ -320,8 +320,8 @@ def check_plan(plan: Plan, expect: Mapping[str, Any]) -> list[str]:
         failures.append(f"not_used: expected {sorted(expect['not_used'])}, got {not_used}")
     for code in expect.get("used", ()):
         if code in not_used:
-            reasons = [n.reason for n in plan.not_used if n.code == code]
-            failures.append(f"used: {code} changed nothing in the plan ({'; '.join(reasons)})")
+            why = "; ".join(n.reason for n in plan.not_used if n.code == code)
+            failures.append(f"used: {code} changed nothing in the plan ({why})")
     return failures
 
 
