@@ -50,7 +50,7 @@ from careengine.pipeline.gates import Gates
 from careengine.pipeline.merge import MergeOptions, merge
 from careengine.pipeline.reassess import check_inputs, reassess_plan
 from careengine.pipeline.safety import PlanGuard
-from careengine.pipeline.usage import UsageIndex
+from careengine.pipeline.usage import Inputs, UsageIndex
 from careengine.plugins.host import PluginHost, PluginInfo, get_plugin_manager
 from careengine.plugins.registry import Catalog, RenderContext, Renderer
 from careengine.rules.backend import make_backend, resolve_backend_name
@@ -251,14 +251,7 @@ class Engine:
             provenance=self._provenance,
             options=self.options,
         )
-        not_used = self._usage.not_used(
-            assessment=assessment,
-            plan=plan,
-            contributions=result.contributions,
-            fired=result.fired,
-            blocked=result.blocked,
-            inputs=inputs,
-        )
+        not_used = self._usage.not_used(assessment, plan, result, inputs)
         return attrs.evolve(plan, not_used=not_used), tuple(result.contributions)
 
     def classifications(self, assessment: Assessment) -> tuple[Classification, ...]:
@@ -300,9 +293,7 @@ class Engine:
 
     # --- internals ---------------------------------------------------------------------------
 
-    def _derive(
-        self, assessment: Assessment
-    ) -> tuple[dict[str, Any], list[DerivedFact], dict[str, Mapping[str, Any]]]:
+    def _derive(self, assessment: Assessment) -> tuple[dict[str, Any], list[DerivedFact], Inputs]:
         """Classifications (plan blocks), derived facts, and each classification's inputs."""
         classifications: dict[str, Any] = {}
         inputs: dict[str, Mapping[str, Any]] = {}

@@ -35,6 +35,10 @@ from careengine.model import (
 from careengine.plugins.registry import Catalog
 from careengine.rules.compile import Program, derives_of
 from careengine.rules.model import FactType
+from careengine.rules.runner import RunResult
+
+#: each classification's ``inputs``, by classification name
+Inputs = Mapping[str, Mapping[str, Any]]
 
 #: how many rule or intervention ids a reason names before "and N more"
 SHOWN = 3
@@ -108,27 +112,19 @@ class UsageIndex:
         }
 
     def not_used(
-        self,
-        *,
-        assessment: Assessment,
-        plan: Plan,
-        contributions: Sequence[Contribution],
-        fired: Iterable[str],
-        blocked: Iterable[str],
-        inputs: Mapping[str, Mapping[str, Any]],
+        self, assessment: Assessment, plan: Plan, result: RunResult, inputs: Inputs
     ) -> tuple[NotUsed, ...]:
         """The plan's ``not_used`` entries, sorted by kind, then code.
 
         :param assessment: what was recorded.
         :param plan: the merged plan (before reviewers).
-        :param contributions: every contribution of the rules that fired.
-        :param fired: the ids of the rules that fired.
-        :param blocked: labels of the facts that blocked a rule through its ``none``.
+        :param result: the rule run: its contributions, the rules that fired, and the facts
+            that blocked a rule through its ``none``.
         :param inputs: each classification's ``inputs`` (by classification name).
         """
-        fired = frozenset(fired)
-        used, changed = _used_labels(plan, contributions)
-        used |= set(blocked)
+        fired = frozenset(result.fired)
+        used, changed = _used_labels(plan, result.contributions)
+        used |= set(result.blocked)
         used_classifications: set[str] = set()
         pending = [label for label in used if label.startswith("derived:")]
         while pending:
