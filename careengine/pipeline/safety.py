@@ -14,7 +14,7 @@ sentence each (docs/plugins.md lists them):
   deferrals and exclusions give a reason; an impairment listed in ``unaddressed`` stays there
   until an item addresses it;
 * identity and provenance never change (patient id, date, pain baseline, classifications,
-  unrecognized codes, what changed nothing (``not_used``), provenance);
+  unrecognized codes, provenance);
 * a plan whose red flags withhold treatment stays a referral plan with empty stages; a vetoed
   intervention is never placed;
 * every placed intervention and every stage is one the catalog knows, and a changed dosage stays
@@ -44,15 +44,7 @@ from careengine.pipeline.merge import WITHHELD
 from careengine.plugins.registry import Catalog
 
 #: the plan fields a reviewer may never change, in the order the problems are reported
-IDENTITY = (
-    "patient_id",
-    "assessed_on",
-    "pain",
-    "classifications",
-    "unrecognized",
-    "not_used",
-    "provenance",
-)
+IDENTITY = ("patient_id", "assessed_on", "pain", "classifications", "unrecognized", "provenance")
 
 
 @attrs.frozen(kw_only=True)

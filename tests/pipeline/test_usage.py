@@ -7,14 +7,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-import attrs
 import pytest
 
-from careengine import Engine, PluginError
+from careengine import Engine
 from careengine.io.plan_schema import plan_schema
-from careengine.model import Assessment, NotUsed, Plan, UsageKind
+from careengine.model import NotUsed, Plan, UsageKind
 from careengine.pipeline.usage import UsageIndex
-from careengine.plugins.hookspecs import hookimpl
 from careengine.render.serialize import dumps
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,6 +24,7 @@ EXAMPLE_NOT_USED: dict[str, list[tuple[str, str]]] = {
     "anticoagulants-trigger-points": [],
     "desk-worker": [],
     "high-risk-fear-avoidance": [],
+    "low-risk-acute": [],
     "older-adult-stenosis": [("condition", "diabetes")],
     "osteoporosis": [],
     "pregnancy": [],
@@ -202,18 +201,13 @@ def test_the_text_and_markdown_plans_list_what_changed_nothing(engine: Engine) -
     )
 
 
-class ClearsNotUsed:
-    __name__ = "clears_not_used"
-
-    @hookimpl
-    def careengine_review_plan(self, plan: Plan, assessment: Assessment) -> Plan | None:
-        return attrs.evolve(plan, not_used=())
-
-
-def test_a_reviewer_may_not_hide_what_changed_nothing() -> None:
-    engine = Engine(entry_points=False, plugins=[ClearsNotUsed()])
-    with pytest.raises(PluginError, match="not_used"):
-        engine.evaluate(engine.load_assessment(ASSESSMENTS / "older-adult-stenosis.json"))
+def test_the_stratified_pathway_reports_that_it_used_the_startback_risk(engine: Engine) -> None:
+    """The STarT Back pathway (a reviewer) acts on a low risk: startback is not listed."""
+    plan = engine.evaluate(engine.load_assessment(ASSESSMENTS / "low-risk-acute.json"))
+    assert any(d.reason.startswith("STarT Back low risk") for d in plan.deferred)
+    assert "startback" not in codes(plan)
+    merged, _ = engine._merge(engine.load_assessment(ASSESSMENTS / "low-risk-acute.json"))
+    assert "startback" in codes(merged)  # no rule uses a low risk: only the reviewer does
 
 
 def test_what_the_rules_can_use_is_worked_out_once_per_engine(engine: Engine) -> None:
