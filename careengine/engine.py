@@ -48,6 +48,7 @@ from careengine.pipeline.programme import ProgrammeIndex, progression_reason
 from careengine.pipeline.provenance import make_provenance
 from careengine.pipeline.reassess import check_inputs, reassess_plan
 from careengine.pipeline.safety import PlanGuard
+from careengine.pipeline.usage import Inputs, UsageIndex
 from careengine.plugins.host import PluginHost, PluginInfo, get_plugin_manager
 from careengine.plugins.options import resolve_options
 from careengine.plugins.registry import Catalog, RenderContext, Renderer
@@ -144,6 +145,7 @@ class Engine:
             reuse_sessions=reuse_sessions,
         )
         self._runner = RuleRunner(self.program, self._backend, check=self._check_action)
+        self._usage = UsageIndex(self.program, self.catalog)
         self._provenance = make_provenance(
             backend=self.backend_name,
             plugins={name: info.version for name, info in self.host.infos.items()},
@@ -256,7 +258,7 @@ class Engine:
 
     def _merge(self, assessment: Assessment) -> tuple[Plan, tuple[Contribution, ...]]:
         """Rules and merge, before the review hook: the plan and the rules' contributions."""
-        classifications, extra_facts = self._derive(assessment)
+        classifications, extra_facts, inputs = self._derive(assessment)
         facts = assessment_facts(assessment) + derived_facts(extra_facts)
         with self._lock:
             if self._closed:
@@ -271,7 +273,8 @@ class Engine:
             options=self.options,
             index=self.programme,
         )
-        return plan, tuple(result.contributions)
+        not_used = self._usage.not_used(assessment, plan, result, inputs)
+        return attrs.evolve(plan, not_used=not_used), tuple(result.contributions)
 
     def classifications(self, assessment: Assessment) -> tuple[Classification, ...]:
         """The classifications of ``careengine_derive_facts`` with their inputs, criteria met
@@ -312,8 +315,10 @@ class Engine:
 
     # --- internals ---------------------------------------------------------------------------
 
-    def _derive(self, assessment: Assessment) -> tuple[dict[str, Any], list[DerivedFact]]:
+    def _derive(self, assessment: Assessment) -> tuple[dict[str, Any], list[DerivedFact], Inputs]:
+        """Classifications (plan blocks), derived facts, and each classification's inputs."""
         classifications: dict[str, Any] = {}
+        inputs: dict[str, Mapping[str, Any]] = {}
         owners: dict[str, str] = {}
         facts: list[DerivedFact] = []
         for plugin, item in self.host.derive_facts(assessment):
@@ -334,7 +339,11 @@ class Engine:
                     hook="careengine_derive_facts",
                 )
             owners[item.name] = plugin
-            classifications[item.name] = _classification_block(item)
+            block: dict[str, Any] = dict(item.values)
+            classifications[item.name] = block | (
+                {"missing": sorted(item.missing)} if item.missing else {}
+            )
+            inputs[item.name] = item.inputs
             for key, value in item.values.items():
                 if not finite_value(value):
                     raise PluginError(
@@ -345,7 +354,7 @@ class Engine:
                     )
                 if isinstance(value, bool | int | float | str):
                     facts.append(DerivedFact(code=f"{item.name}.{key}", value=value))
-        return classifications, facts
+        return classifications, facts, inputs
 
     def _check_action(self, rule: CompiledRule, action: Action) -> None:
         """Actions produced by Python code at run time meet the same checks as declared ones."""
@@ -387,10 +396,3 @@ class Engine:
                 raise error
 
         return check
-
-
-def _classification_block(item: Classification) -> dict[str, Any]:
-    block: dict[str, Any] = dict(item.values)
-    if item.missing:
-        block["missing"] = sorted(item.missing)
-    return block

@@ -107,6 +107,7 @@ def advice_first(plan: Plan, assessment: Assessment, catalog: Catalog) -> Plan:
         current_stage=current,
         deferred=sorted((*plan.deferred, *moved), key=lambda d: (d.stage, d.intervention)),
         unaddressed=sorted(set(plan.unaddressed) | newly),
+        not_used=tuple(n for n in plan.not_used if n.code != "startback"),  # the risk was used
     )
 
 

@@ -139,7 +139,7 @@ PASSIVE = frozenset({InterventionKind.MANUAL_THERAPY, InterventionKind.MODALITY}
 
 def proposals(engine: Engine, assessment: Assessment) -> set[tuple[str, str]]:
     """Every distinct (intervention, stage) the rules proposed, before the merge."""
-    _, extra = engine._derive(assessment)
+    _, extra, _ = engine._derive(assessment)
     result = engine._runner.run(assessment_facts(assessment) + derived_facts(extra))
     return {
         (c.intervention, c.stage)

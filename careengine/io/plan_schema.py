@@ -6,7 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from careengine.io.schema_fragments import DIALECT, _codes, _object, _strings
-from careengine.model import AlertLevel, Decision, InterventionKind, PlanStatus, Urgency
+from careengine.model import (
+    AlertLevel,
+    Decision,
+    InterventionKind,
+    PlanStatus,
+    Urgency,
+    UsageKind,
+)
 from careengine.plugins.registry import Catalog
 from careengine.render.serialize import PLAN_SCHEMA
 
@@ -186,6 +193,20 @@ def plan_schema(catalog: Catalog) -> dict[str, Any]:
         },
         "unaddressed": _strings(),
         "unrecognized": _strings(),
+        "not_used": {
+            "type": "array",
+            "description": "recorded findings, conditions, measures and questionnaire results "
+            "that changed nothing in the plan, each with the reason (absent in plans written "
+            "before careengine recorded it)",
+            "items": _object(
+                {
+                    "code": {"type": "string"},
+                    "kind": {"enum": [k.value for k in UsageKind]},
+                    "reason": {"type": "string"},
+                },
+                required=("code", "kind", "reason"),
+            ),
+        },
         "progression": {"$ref": "#/$defs/progression"},
         "history": {"type": "array", "items": {"$ref": "#/$defs/progression"}},
         "provenance": _object(
@@ -225,7 +246,7 @@ def plan_schema(catalog: Catalog) -> dict[str, Any]:
             ),
         ),
     }
-    optional = {"pain", "progression", "history", "current_stage_reason"}
+    optional = {"pain", "not_used", "progression", "history", "current_stage_reason"}
     return {
         "$schema": DIALECT,
         "$id": "urn:careengine:plan:1",

@@ -24,6 +24,7 @@ from careengine.model import (
     Plan,
     PlanStatus,
     Urgency,
+    UsageKind,
 )
 from careengine.pipeline.safety import stored_plan_problems
 from careengine.plugins.registry import Catalog
@@ -216,6 +217,12 @@ def check_plan_data(data: Any, file: str | None = None) -> list[Problem]:
             w.strings(c, "details", f"conflicts[{i}].")
     w.strings(root, "unaddressed", "")
     w.strings(root, "unrecognized", "")
+    for i, entry in enumerate(w.items(root.get("not_used"), "not_used")):
+        n = w.obj(entry, f"not_used[{i}]")
+        if n is not None:
+            w.text(n, "code", f"not_used[{i}].")
+            w.choice(n, "kind", f"not_used[{i}].", UsageKind)
+            w.text(n, "reason", f"not_used[{i}].")
     if root.get("progression") is not None:
         _check_progression(w, root["progression"], "progression")
     for i, entry in enumerate(w.items(root.get("history"), "history")):

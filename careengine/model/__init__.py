@@ -54,6 +54,7 @@ from careengine.model.vocabulary import (
     Side,
     TermKind,
     Urgency,
+    UsageKind,
 )
 
 __all__ = [
@@ -78,6 +79,7 @@ __all__ = [
     "Intervention",
     "InterventionKind",
     "LegSymptoms",
+    "NotUsed",
     "PackInfo",
     "Pain",
     "Patient",
@@ -97,6 +99,7 @@ __all__ = [
     "Term",
     "TermKind",
     "Urgency",
+    "UsageKind",
     "dosage_problems",
     "freeze",
 ]
@@ -240,6 +243,16 @@ class Deferred:
 
 
 @attrs.frozen(kw_only=True)
+class NotUsed:
+    """A recorded finding, condition, measure or classification that changed nothing in the plan,
+    and why (docs/design.md section 6.3, ``not_used``)."""
+
+    code: str
+    kind: UsageKind
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
 class PackInfo:
     version: str
     sha256: str
@@ -284,6 +297,9 @@ class Plan:
     conflicts: tuple[Conflict, ...] = attrs.field(default=(), converter=_tuple)
     unaddressed: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
     unrecognized: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    #: Every recorded finding, condition, measure and classification that changed nothing in the
+    #: plan, with the reason (sorted by kind, then code; :mod:`careengine.pipeline.usage`).
+    not_used: tuple[NotUsed, ...] = attrs.field(default=(), converter=_tuple)
     progression: Progression | None = None
     history: tuple[Progression, ...] = attrs.field(default=(), converter=_tuple)
     #: The pain ratings of the assessment the plan was made from (the next reassessment's

@@ -98,3 +98,13 @@ class Decision(enum.StrEnum):
     ADVANCE = "advance"
     HOLD = "hold"
     REGRESS = "regress"
+
+
+class UsageKind(enum.StrEnum):
+    """What a ``not_used`` entry of a plan names: a recorded finding, a condition, a measure
+    given in the ``measures`` block, or a classification (a score or prediction rule)."""
+
+    FINDING = "finding"
+    CONDITION = "condition"
+    MEASURE = "measure"
+    CLASSIFICATION = "classification"

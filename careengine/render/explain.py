@@ -88,6 +88,7 @@ def explanation_to_dict(explanation: Explanation) -> dict[str, Any]:
         "classifications": {c.name: classification_dict(c) for c in explanation.classifications},
         "unaddressed": list(plan.unaddressed),
         "unrecognized": list(plan.unrecognized),
+        "not_used": contract.get("not_used", []),
     }
 
 
@@ -170,4 +171,7 @@ def render_explanation(explanation: Explanation) -> str:
         out += ["", "UNADDRESSED FINDINGS", "  " + ", ".join(plan.unaddressed)]
     if plan.unrecognized:
         out += ["", "UNRECOGNIZED CODES", "  " + ", ".join(plan.unrecognized)]
+    if plan.not_used:
+        out += ["", "NOT USED (recorded, but changed nothing in this plan)"]
+        out += [f"  {n.code} ({n.kind.value}): {n.reason}" for n in plan.not_used]
     return "\n".join(out) + "\n"

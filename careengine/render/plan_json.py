@@ -264,6 +264,23 @@ def plan_json(plan: Plan, *, schema: str, classifications: Mapping[str, Any]) ->
         ("conflicts", _array([_conflict(c, deeper) for c in plan.conflicts], inner)),
         ("unaddressed", _strings(plan.unaddressed, inner)),
         ("unrecognized", _strings(plan.unrecognized, inner)),
+        (
+            "not_used",
+            _array(
+                [
+                    _object(
+                        (
+                            ("code", _value(n.code, inside)),
+                            ("kind", _value(n.kind.value, inside)),
+                            ("reason", _value(n.reason, inside)),
+                        ),
+                        deeper,
+                    )
+                    for n in plan.not_used
+                ],
+                inner,
+            ),
+        ),
     ]
     if plan.progression is not None:
         pairs.append(("progression", _progression(plan.progression, inner)))

@@ -25,6 +25,7 @@ from careengine.model import (
     Dosage,
     Exclusion,
     InterventionKind,
+    NotUsed,
     PackInfo,
     Pain,
     Plan,
@@ -36,6 +37,7 @@ from careengine.model import (
     Referral,
     StagePlan,
     Urgency,
+    UsageKind,
 )
 from careengine.render.plan_json import plan_json
 
@@ -195,6 +197,10 @@ def plan_from_dict(data: Mapping[str, Any], *, file: str | None = None) -> Plan:
             conflicts=[Conflict(**c) for c in data.get("conflicts", ())],
             unaddressed=data.get("unaddressed", ()),
             unrecognized=data.get("unrecognized", ()),
+            not_used=[
+                NotUsed(code=n["code"], kind=UsageKind(n["kind"]), reason=n["reason"])
+                for n in data.get("not_used", ())
+            ],
             progression=_progression(data["progression"]) if data.get("progression") else None,
             history=[_progression(p) for p in data.get("history", ())],
             pain=Pain(**data["pain"]) if data.get("pain") is not None else None,

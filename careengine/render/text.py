@@ -150,6 +150,10 @@ def render_text(plan: Plan, context: RenderContext) -> str:
         out += ["", "UNADDRESSED FINDINGS", "  " + one_line(", ".join(plan.unaddressed))]
     if plan.unrecognized:
         out += ["", "UNRECOGNIZED CODES", "  " + one_line(", ".join(plan.unrecognized))]
+    if plan.not_used:
+        out += ["", "NOT USED (recorded, but changed nothing in this plan)"]
+        for n in plan.not_used:
+            out.append(f"  - {one_line(n.code)} ({n.kind.value}): {one_line(n.reason)}")
     if plan.classifications:
         out += ["", "CLASSIFICATIONS"]
         for name, values in plan.classifications.items():

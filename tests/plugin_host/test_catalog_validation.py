@@ -399,7 +399,7 @@ ENGINE = isolated_engine()
 @given(data=assessments(ENGINE))
 def test_the_built_in_scores_produce_only_what_they_declare(data: dict) -> None:
     assessment = ENGINE.load_assessment(data)
-    _, facts = ENGINE._derive(assessment)
+    _, facts, _ = ENGINE._derive(assessment)
     for fact in facts:
         declared = scoring.DERIVED.get(fact.code, "undeclared")
         assert declared != "undeclared", fact.code

@@ -126,6 +126,9 @@ class _Builder(RequestBuilder):
             notes.append("Findings no item addresses: " + ", ".join(plan.unaddressed))
         if plan.unrecognized:
             notes.append("Unrecognized input: " + "; ".join(plan.unrecognized))
+        notes += [
+            f"Recorded but not used ({n.kind.value} {n.code}): {n.reason}" for n in plan.not_used
+        ]
         for name in sorted(plan.classifications):
             block = plan.classifications[name]
             values = ", ".join(f"{k} {_plain(v)}" for k, v in block.items() if k != "missing")
