@@ -1,8 +1,9 @@
 """A dosage in words, the one place that says it: for the clinician (terminal, markdown, explain,
 FHIR notes, merge conflicts) and for the patient (the handout, FHIR ``patientInstruction``).
 
-Clinician: ``1 x 10, 6x/day (every 2-3 h), daily, 6 wk, home``.
-Patient: ``10 repetitions, 6 times a day (every 2-3 hours), every day, for 6 weeks, at home``.
+Clinician: ``1 x 10, 6x/day (every 2-3 h), daily, 6 wk, home programme``.
+Patient: ``10 repetitions, 6 times a day (every 2-3 hours), every day, for 6 weeks, in your home
+programme``; an education item: ``at every visit``.
 
 The parts come in one order: how much in one bout (sets, repetitions, hold, minutes), how often
 (times a day, days or sessions a week, or "at every visit"), for how long (weeks) and where (the
@@ -26,14 +27,14 @@ Audience = Literal["clinician", "patient"]
 WAKING_HOURS = 16
 
 _WHERE_CLINICIAN = {
-    DosageSetting.HOME: "home",
+    DosageSetting.HOME: "home programme",
     DosageSetting.SESSION: "in session",
-    DosageSetting.HOME_AND_SESSION: "in session + home",
+    DosageSetting.HOME_AND_SESSION: "in session + home programme",
 }
 _WHERE_PATIENT = {
-    DosageSetting.HOME: "at home",
+    DosageSetting.HOME: "in your home programme",
     DosageSetting.SESSION: "in your sessions with your therapist",
-    DosageSetting.HOME_AND_SESSION: "with your therapist, then at home",
+    DosageSetting.HOME_AND_SESSION: "with your therapist, then in your home programme",
 }
 
 
@@ -120,11 +121,11 @@ def dosage_words(d: Dosage, audience: Audience = "clinician") -> str:
 
 
 def clinician_dosage(d: Dosage) -> str:
-    """The dosage in a clinician's shorthand: ``2 x 12, hold 5 s, 3x/week, home``."""
+    """The dosage in a clinician's shorthand: ``2 x 12, hold 5 s, 3x/week, home programme``."""
     return dosage_words(d, "clinician")
 
 
 def patient_dosage(d: Dosage) -> str:
     """The dosage in plain words: ``2 sets of 12 repetitions, hold each for 5 seconds, 3 times a
-    week, at home``."""
+    week, in your home programme``."""
     return dosage_words(d, "patient")
