@@ -235,3 +235,18 @@ def test_every_built_in_item_says_where_it_is_done(catalog: dict[str, Interventi
     assert catalog["spinal_thrust_manipulation"].dosage.setting is SESSION
     assert catalog["dry_needling_referral"].dosage.setting is SESSION
     assert catalog["bird_dog"].dosage.weeks == 8  # Hicks 2005: an 8-week programme
+
+
+def test_a_golden_dosage_expectation_checks_unset_fields_and_refuses_unknown_ones() -> None:
+    from careengine.rules.golden_progression import check_progression
+
+    engine = Engine(entry_points=False)
+    plan = engine.evaluate(
+        engine.load_assessment(Path(__file__).parents[1] / "examples/assessments/desk-worker.json")
+    )
+    advice = {"intervention": "activity_advice", "setting": "every_visit"}
+    assert check_progression(plan, [], {"dosage": [{**advice, "unset": ["minutes"]}]}) == []
+    (failure,) = check_progression(plan, [], {"dosage": [{**advice, "unset": ["setting"]}]})
+    assert "expected setting unset, got every_visit" in failure
+    (failure,) = check_progression(plan, [], {"dosage": [{**advice, "time_per_day": 6}]})
+    assert "unknown dosage field(s) time_per_day" in failure
