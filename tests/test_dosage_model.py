@@ -143,7 +143,7 @@ def test_the_catalog_refuses_a_timed_every_visit_item_and_bouts_a_day_in_a_sessi
         isolated_engine(plugins=[_one_entry(Dosage(per_week=1, setting=EVERY_VISIT))])
     (line,) = info.value.lines()
     assert line.startswith("plugin one_entry: intervention chat: dosage: setting = every_visit")
-    with pytest.raises(PluginError, match="times_per_day = 30 is outside 1..24"):
+    with pytest.raises(PluginError, match=r"times_per_day = 30 is outside 1\.\.24"):
         isolated_engine(plugins=[_one_entry(Dosage(times_per_day=30))])
     isolated_engine(plugins=[_one_entry(Dosage(setting=EVERY_VISIT))])  # builds
 
@@ -193,7 +193,7 @@ def test_a_toml_rule_with_a_misspelt_setting_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_toml_rule_with_bouts_a_day_out_of_range_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(RulePackError, match="times_per_day = 40 is outside 1..24"):
+    with pytest.raises(RulePackError, match=r"times_per_day = 40 is outside 1\.\.24"):
         isolated_engine(rules=[_pack(tmp_path, "{ reps = 10, times_per_day = 40 }")])
 
 

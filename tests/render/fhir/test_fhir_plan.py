@@ -194,6 +194,7 @@ def test_an_exercise_is_a_patient_performed_request_with_its_dosage(engine: Engi
             {"url": "reps", "valueInteger": 12},
             {"url": "holdSeconds", "valueInteger": 3},
             {"url": "perWeek", "valueInteger": 3},
+            {"url": "setting", "valueCode": "home"},
         ],
     }
     because = bridge["extension"][1]["extension"]
