@@ -15,8 +15,6 @@ is safe to share between threads (see :class:`Engine`).
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
@@ -41,16 +39,16 @@ from careengine.model import (
     Classification,
     Contribution,
     DerivedFact,
-    PackInfo,
     Plan,
-    Provenance,
 )
 from careengine.pipeline.facts import assessment_facts, derived_facts
 from careengine.pipeline.gates import Gates
 from careengine.pipeline.merge import MergeOptions, merge
+from careengine.pipeline.provenance import make_provenance
 from careengine.pipeline.reassess import check_inputs, reassess_plan
 from careengine.pipeline.safety import PlanGuard
 from careengine.plugins.host import PluginHost, PluginInfo, get_plugin_manager
+from careengine.plugins.options import resolve_options
 from careengine.plugins.registry import Catalog, RenderContext, Renderer
 from careengine.rules.backend import make_backend, resolve_backend_name
 from careengine.rules.compile import CompiledRule, Program, compile_packs
@@ -59,7 +57,6 @@ from careengine.rules.runner import RuleRunner
 from careengine.rules.toml_pack import load_paths
 from careengine.rules.validate import action_problems, validate_packs
 from careengine.settings import engine_settings
-from careengine.version import __version__
 
 
 class Engine:
@@ -89,6 +86,8 @@ class Engine:
         saves building session state (about 1.4 ms per 500-rule ruleset; docs/performance.md).
     :param gates: the reassessment gates (:class:`~careengine.pipeline.gates.Gates`; docs/design.md
         section 8 defaults when ``None``).
+    :param options: clinic options the plugins declare, ``{name: value}``
+        (:mod:`careengine.plugins.options`); each one left out takes its default.
     """
 
     def __init__(
@@ -104,6 +103,7 @@ class Engine:
         max_items_per_stage: int = 8,
         gates: Gates | None = None,
         reuse_sessions: bool = False,
+        options: Mapping[str, object] | None = None,
     ) -> None:
         if max_items_per_stage < 1:
             raise ConfigurationError("max_items_per_stage must be at least 1")
@@ -118,6 +118,7 @@ class Engine:
         self.catalog: Catalog = self.host.catalog()
         if not self.catalog.stages:
             raise PluginError("no plugin registered any plan stage", plugin="(all)")
+        self.plugin_options = resolve_options(self.catalog.options, options)
         registry = self.host.rule_packs()
         paths = list(registry.paths) + [(Path(p), "(--rules)") for p in rules]
         file_packs, problems = load_paths(paths)
@@ -135,16 +136,25 @@ class Engine:
             reuse_sessions=reuse_sessions,
         )
         self._runner = RuleRunner(self.program, self._backend, check=self._check_action)
-        self._provenance = self._make_provenance()
+        self._provenance = make_provenance(
+            backend=self.backend_name,
+            plugins={name: info.version for name, info in self.host.infos.items()},
+            packs=self.packs,
+            merge_options=attrs.asdict(self.options),
+            options=self.plugin_options,
+        )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Engine:
         """An engine configured like the command line: the ``CAREENGINE_*`` settings of
         ``environ`` (``os.environ`` when ``None``; :mod:`careengine.settings` lists them) as
         ``allow`` and ``block``, then ``overrides`` (any :class:`Engine` keyword argument,
-        these two included) on top. ``careengine`` builds its engines with it, so a service
-        and the command line in the same environment give the same plan, byte for byte."""
-        return cls(**{**engine_settings(environ), **overrides})
+        these two included) on top; ``options`` add to the environment's, name by name.
+        ``careengine`` builds its engines with it, so a service and the command line in the
+        same environment give the same plan, byte for byte."""
+        settings = engine_settings(environ)
+        options = {**settings.pop("options"), **(overrides.pop("options", None) or {})}
+        return cls(**{**settings, **overrides}, options=options)
 
     # --- public API --------------------------------------------------------------------------
 
@@ -176,7 +186,8 @@ class Engine:
     def evaluate(self, assessment: Assessment) -> Plan:
         """The care plan for one assessment."""
         plan, _ = self._merge(assessment)
-        return self.host.review_plan(plan, assessment, check=self._review_check(plan, assessment))
+        check = self._review_check(plan, assessment)
+        return self.host.review_plan(plan, assessment, check, **self._review_context)
 
     def load_plan(self, source: Source) -> Plan:
         """Read and check a stored plan (parsed JSON, JSON text, bytes or a file path, as for
@@ -229,8 +240,9 @@ class Engine:
         problems = guard.problems(plan, plan)
         if problems:  # a defect in the progression code, never the input's fault
             raise CareEngineError("reassessment broke a safety invariant: " + "; ".join(problems))
+        check = self._review_check(merged, followup, guard)
         return self.host.review_plan(
-            plan, followup, check=self._review_check(merged, followup, guard)
+            plan, followup, check, previous=previous, **self._review_context
         )
 
     def _merge(self, assessment: Assessment) -> tuple[Plan, tuple[Contribution, ...]]:
@@ -330,6 +342,10 @@ class Engine:
         for _, message, _ in action_problems(action, self.catalog):
             raise RuleExecutionError(message, rule_id=rule.rule.id)
 
+    @property
+    def _review_context(self) -> dict[str, Any]:
+        return {"options": self.plugin_options, "catalog": self.catalog}
+
     def _guard(self, merged: Plan, assessment: Assessment) -> PlanGuard:
         """The safety invariants of one evaluation (:mod:`careengine.pipeline.safety`)."""
         return PlanGuard(merged=merged, assessment=assessment, catalog=self.catalog)
@@ -361,26 +377,6 @@ class Engine:
                 raise error
 
         return check
-
-    def _make_provenance(self) -> Provenance:
-        plugins = {name: info.version for name, info in sorted(self.host.infos.items())}
-        packs = {p.id: PackInfo(version=p.version, sha256=p.sha256) for p in self.packs}
-        whole = json.dumps(
-            {
-                "engine": __version__,
-                "plugins": plugins,
-                "packs": {k: [v.version, v.sha256] for k, v in packs.items()},
-                "options": attrs.asdict(self.options),
-            },
-            sort_keys=True,
-        )
-        return Provenance(
-            engine_version=__version__,
-            backend=self.backend_name,
-            plugins=plugins,
-            packs=packs,
-            fingerprint="sha256:" + hashlib.sha256(whole.encode()).hexdigest(),
-        )
 
 
 def _classification_block(item: Classification) -> dict[str, Any]:

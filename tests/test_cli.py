@@ -254,6 +254,7 @@ def test_plugins_list_json() -> None:
             "distribution": "careengine",
             "hooks": ["careengine_renderers"],
             "builtin": True,
+            "options": [],
         },
         {
             "name": DEMO,
@@ -261,6 +262,7 @@ def test_plugins_list_json() -> None:
             "distribution": "careengine",
             "hooks": ["careengine_catalog", "careengine_rule_packs"],
             "builtin": True,
+            "options": [],
         },
         {
             "name": "renderer",
@@ -268,6 +270,7 @@ def test_plugins_list_json() -> None:
             "distribution": None,
             "hooks": ["careengine_renderers"],
             "builtin": False,
+            "options": [],
         },
     ]
     assert json.loads(run("plugins", "list", "--json").stdout) == []

@@ -14,19 +14,26 @@ from careengine.batch import EngineSpec, collect_tasks, run_batch
 from careengine.cli.app import (
     allow_unknown_option,
     cli,
+    clinic_options,
     engine_options,
     guarded,
     plugin_filters,
 )
+from careengine.plugins.options import parse_options
 from careengine.render.safe_text import one_line
+from careengine.settings import engine_settings
 
 
-def engine_spec(rules: Sequence[Path], plugins: Sequence[str], backend: str) -> EngineSpec:
+def engine_spec(
+    rules: Sequence[Path], plugins: Sequence[str], backend: str, option_pairs: Sequence[str] = ()
+) -> EngineSpec:
     """What :func:`build_engine` builds, as a picklable spec for batch worker processes."""
+    options = {**engine_settings()["options"], **parse_options(option_pairs)}
     return EngineSpec(
         rules=tuple(str(r) for r in rules),
         plugins=tuple(plugins),
         backend=backend,
+        options=options,
         **plugin_filters(),
     )
 
@@ -55,6 +62,7 @@ def _stderr_is_tty() -> bool:
     help="Worker processes.",
 )
 @allow_unknown_option
+@clinic_options
 @engine_options
 @guarded
 def batch(
@@ -62,6 +70,7 @@ def batch(
     outdir: Path,
     jobs: int,
     allow_unknown: bool,
+    option_pairs: tuple[str, ...],
     rules: tuple[Path, ...],
     plugins: tuple[str, ...],
     backend: str,
@@ -81,7 +90,7 @@ def batch(
         report = run_batch(
             source,
             outdir,
-            spec=engine_spec(rules, plugins, backend),
+            spec=engine_spec(rules, plugins, backend, option_pairs),
             jobs=jobs,
             allow_unknown=allow_unknown,
             tasks=tasks,

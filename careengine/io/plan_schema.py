@@ -209,6 +209,12 @@ def plan_schema(catalog: Catalog) -> dict[str, Any]:
                     ),
                 },
                 "fingerprint": {"type": "string", "pattern": "^sha256:[0-9a-f]{64}$"},
+                "options": {
+                    "type": "object",
+                    "additionalProperties": {"type": "string"},
+                    "description": "the clinic options the plan was made under "
+                    "(docs/design.md section 6.3)",
+                },
                 "content_sha256": {
                     "type": "string",
                     "pattern": "^sha256:[0-9a-f]{64}$",

@@ -226,6 +226,9 @@ def check_plan_data(data: Any, file: str | None = None) -> list[Problem]:
     if prov is not None:
         w.text(prov, "engine_version", "provenance.")
         w.text(prov, "fingerprint", "provenance.")
+        options = w.obj(prov.get("options"), "provenance.options", required=False)
+        for name in options or ():
+            w.text(options or {}, name, "provenance.options.")
     return w.problems
 
 

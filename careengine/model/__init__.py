@@ -253,6 +253,8 @@ class Provenance:
     plugins: Mapping[str, str] = attrs.field(converter=freeze)
     packs: Mapping[str, PackInfo] = attrs.field(converter=freeze)
     fingerprint: str
+    #: the clinic options the plan was made under (every declared one, sorted by name)
+    options: Mapping[str, str] = attrs.field(factory=dict, converter=freeze)
 
 
 @attrs.frozen(kw_only=True)

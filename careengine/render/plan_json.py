@@ -161,16 +161,16 @@ def _progression(p: Progression, nl: str) -> str:
 def _provenance(p: Provenance, nl: str) -> str:
     inner = nl + _STEP
     packs = {k: {"version": v.version, "sha256": v.sha256} for k, v in p.packs.items()}
-    return _object(
-        (
-            ("engine_version", _value(p.engine_version, inner)),
-            ("backend", _value(p.backend, inner)),
-            ("plugins", _value(dict(p.plugins), inner)),
-            ("packs", _value(packs, inner)),
-            ("fingerprint", _value(p.fingerprint, inner)),
-        ),
-        nl,
-    )
+    pairs = [
+        ("engine_version", _value(p.engine_version, inner)),
+        ("backend", _value(p.backend, inner)),
+        ("plugins", _value(dict(p.plugins), inner)),
+        ("packs", _value(packs, inner)),
+        ("fingerprint", _value(p.fingerprint, inner)),
+    ]
+    if p.options:  # the clinic options, when a plugin declares any
+        pairs.append(("options", _value(dict(p.options), inner)))
+    return _object(pairs, nl)
 
 
 def plan_json(plan: Plan, *, schema: str, classifications: Mapping[str, Any]) -> str:

@@ -217,6 +217,7 @@ def plan_from_dict(data: Mapping[str, Any], *, file: str | None = None) -> Plan:
                 plugins=prov.get("plugins", {}),
                 packs={k: PackInfo(**v) for k, v in prov.get("packs", {}).items()},
                 fingerprint=prov["fingerprint"],
+                options=prov.get("options", {}),
             ),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
