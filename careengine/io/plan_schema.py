@@ -7,8 +7,10 @@ from typing import Any
 
 from careengine.io.schema_fragments import DIALECT, _codes, _object, _strings
 from careengine.model import (
+    DOSAGE_COUNTS,
     AlertLevel,
     Decision,
+    DosageSetting,
     InterventionKind,
     PlanStatus,
     Urgency,
@@ -37,7 +39,16 @@ def _plan_defs(catalog: Catalog) -> dict[str, Any]:
         "stage_id": {"title": "stage code", "type": "string", "enum": list(catalog.stage_ids())},
         "because": because,
         "dosage": _object(
-            {k: count for k in ("sets", "reps", "hold_seconds", "minutes", "per_week")},
+            {
+                **{k: count for k in DOSAGE_COUNTS},
+                "setting": {
+                    "enum": [*(s.value for s in DosageSetting), None],
+                    "description": "home: the home programme; session: with the therapist in a "
+                    "visit; home_and_session: both; every_visit: part of every visit (no count of "
+                    "its own)",
+                },
+            },
+            # times_per_day, weeks and setting came later: a plan written before them is valid
             required=("sets", "reps", "hold_seconds", "minutes", "per_week"),
         ),
         "item": _object(

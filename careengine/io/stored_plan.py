@@ -17,9 +17,11 @@ from typing import Any
 from careengine.errors import AssessmentError, Problem, suggest
 from careengine.io.json_text import Source, input_data, source_file
 from careengine.model import (
+    DOSAGE_COUNTS,
     DOSAGE_FIELDS,
     AlertLevel,
     Decision,
+    DosageSetting,
     InterventionKind,
     Plan,
     PlanStatus,
@@ -105,8 +107,10 @@ def _check_item(w: _Walker, item: Any, path: str) -> None:
                 w.problem(
                     f"{path}.dosage.{key}", f"unknown key {key!r}", suggest(key, DOSAGE_FIELDS)
                 )
-        for key in DOSAGE_FIELDS:
+        for key in DOSAGE_COUNTS:
             w.whole(dosage, key, f"{path}.dosage.", 0, 100_000)
+        if dosage.get("setting") is not None:
+            w.choice(dosage, "setting", f"{path}.dosage.", DosageSetting)
     if "priority" in node:
         w.whole(node, "priority", f"{path}.", -1_000_000, 1_000_000)
     w.strings(node, "addresses", f"{path}.")

@@ -35,6 +35,7 @@ from careengine.model.assessment import (
 from careengine.model.frozen import _tuple, freeze
 from careengine.model.knowledge import (
     DOSAGE_BOUNDS,
+    DOSAGE_COUNTS,
     DOSAGE_FIELDS,
     Coding,
     Dosage,
@@ -47,6 +48,7 @@ from careengine.model.vocabulary import (
     AlertLevel,
     Decision,
     Direction,
+    DosageSetting,
     InterventionKind,
     LegSymptoms,
     PlanStatus,
@@ -59,6 +61,7 @@ from careengine.model.vocabulary import (
 
 __all__ = [
     "DOSAGE_BOUNDS",
+    "DOSAGE_COUNTS",
     "DOSAGE_FIELDS",
     "Alert",
     "AlertLevel",
@@ -73,6 +76,7 @@ __all__ = [
     "DerivedFact",
     "Direction",
     "Dosage",
+    "DosageSetting",
     "Episode",
     "Exclusion",
     "Finding",

@@ -77,6 +77,7 @@ class DosageSteps:
     reps: int = attrs.field(default=2, validator=_between(0, 50))
     hold_seconds: int = attrs.field(default=5, validator=_between(0, 300))
     minutes: int = attrs.field(default=5, validator=_between(0, 120))
+    times_per_day: int = attrs.field(default=1, validator=_between(0, 12))
 
 
 @attrs.frozen(kw_only=True)

@@ -26,7 +26,6 @@ import attrs
 
 from careengine.errors import ConfigurationError
 from careengine.model import (
-    DOSAGE_FIELDS,
     Alert,
     Assessment,
     Because,
@@ -46,6 +45,7 @@ from careengine.model import (
 from careengine.pipeline.exclusive_groups import _exclusive
 from careengine.pipeline.programme import ProgrammeIndex, arrange
 from careengine.plugins.registry import Catalog
+from careengine.render.dosage_words import clinician_dosage
 
 WITHHELD = "withheld: pending medical review"
 DECLINED = "declined by patient"
@@ -80,9 +80,8 @@ def merge_because(entries: Iterable[Because]) -> tuple[Because, ...]:
 
 
 def dosage_text(dosage: Dosage) -> str:
-    values = [(name, getattr(dosage, name)) for name in DOSAGE_FIELDS]
-    parts = [f"{name}={value}" for name, value in values if value is not None]
-    return ", ".join(parts) or "no dosage"
+    """The dosage in the clinician's words (:mod:`careengine.render.dosage_words`)."""
+    return clinician_dosage(dosage)
 
 
 class Merger:

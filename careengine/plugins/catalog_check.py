@@ -10,10 +10,11 @@ same problems:
   ``contraindications_absolute`` / ``contraindications_relative`` (condition codes; one code is
   not both), ``progresses_to`` / ``regresses_to`` and ``alternatives`` (other interventions),
   ``exclusive_group`` (a group needs at least two members: a group of one is a misspelling),
-  ``dosage`` and ``dosage_max`` (within :data:`~careengine.model.DOSAGE_BOUNDS`, the default
-  not above its own ceiling); a progression link joins two interventions of the same kind, and
-  the harder one's default dosage takes at most :data:`STEP_TIME_FACTOR` times the easier one's
-  time (:func:`chain_link_problems`: cat-cow may not "progress" to a 45-minute yoga class);
+  ``dosage`` and ``dosage_max`` (within :data:`~careengine.model.DOSAGE_BOUNDS`, a ``setting``
+  its fields agree with, the default not above its own ceiling); a progression link joins two
+  interventions of the same kind, and the harder one's default dosage takes at most
+  :data:`STEP_TIME_FACTOR` times the easier one's time (:func:`chain_link_problems`: cat-cow may
+  not "progress" to a 45-minute yoga class);
 * stages: an id, a title, and an ``order`` no other stage has;
 * derived-fact declarations: a code, and values that are finite strings, numbers or booleans.
 

@@ -9,7 +9,6 @@ JSON form (``--json``), :func:`render_explanation` the text form.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -24,6 +23,7 @@ from careengine.render.serialize import (
     plan_to_dict,
     thaw,
 )
+from careengine.render.shown_numbers import shown_json
 from careengine.render.text import dosage_line
 
 
@@ -93,7 +93,8 @@ def explanation_to_dict(explanation: Explanation) -> dict[str, Any]:
 
 
 def _value(value: Any) -> str:
-    return json.dumps(thaw(value), ensure_ascii=False)
+    """A value in JSON notation, numbers rounded for reading (:mod:`.shown_numbers`)."""
+    return shown_json(thaw(value))
 
 
 def _because_lines(because: Because, verb: str) -> list[str]:

@@ -23,6 +23,7 @@ from careengine.model import (
     Urgency,
 )
 from careengine.plugins.registry import RenderContext
+from careengine.render.dosage_words import patient_dosage
 from careengine.render.safe_text import html_text as escape
 
 STYLE = """
@@ -73,23 +74,9 @@ def _count(n: int, one: str, many: str) -> str:
 
 
 def plain_dosage(d: Dosage) -> str:
-    """The dosage in words: "2 sets of 12 repetitions, hold each for 5 seconds, 3 times a week"."""
-    parts = []
-    if d.sets and d.reps:
-        parts.append(
-            f"{_count(d.sets, 'set', 'sets')} of {_count(d.reps, 'repetition', 'repetitions')}"
-        )
-    elif d.sets:
-        parts.append(_count(d.sets, "set", "sets"))
-    elif d.reps:
-        parts.append(_count(d.reps, "repetition", "repetitions"))
-    if d.hold_seconds:
-        parts.append(f"hold each for {_count(d.hold_seconds, 'second', 'seconds')}")
-    if d.minutes:
-        parts.append(_count(d.minutes, "minute", "minutes"))
-    if d.per_week:
-        parts.append("once a week" if d.per_week == 1 else f"{d.per_week} times a week")
-    return ", ".join(parts) or "as your therapist shows you"
+    """The dosage in words: "2 sets of 12 repetitions, hold each for 5 seconds, 3 times a week,
+    at home" (:func:`careengine.render.dosage_words.patient_dosage`)."""
+    return patient_dosage(d)
 
 
 def _caution(precaution: Precaution, context: RenderContext) -> str:

@@ -73,7 +73,10 @@ def _dosage(d: Dosage, nl: str) -> str:
         f'{{{inner}"sets": {_value(d.sets, inner)},{inner}"reps": {_value(d.reps, inner)},'
         f'{inner}"hold_seconds": {_value(d.hold_seconds, inner)},'
         f'{inner}"minutes": {_value(d.minutes, inner)},'
-        f'{inner}"per_week": {_value(d.per_week, inner)}{nl}}}'
+        f'{inner}"per_week": {_value(d.per_week, inner)},'
+        f'{inner}"times_per_day": {_value(d.times_per_day, inner)},'
+        f'{inner}"weeks": {_value(d.weeks, inner)},'
+        f'{inner}"setting": {_value(None if d.setting is None else d.setting.value, inner)}{nl}}}'
     )
 
 

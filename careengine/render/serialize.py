@@ -15,6 +15,7 @@ from typing import Any
 
 from careengine.errors import AssessmentError, Problem
 from careengine.model import (
+    DOSAGE_COUNTS,
     Alert,
     AlertLevel,
     Because,
@@ -23,6 +24,7 @@ from careengine.model import (
     Decision,
     Deferred,
     Dosage,
+    DosageSetting,
     Exclusion,
     InterventionKind,
     NotUsed,
@@ -58,14 +60,27 @@ def thaw(value: Any) -> Any:
     return value
 
 
-def dosage_dict(d: Dosage) -> dict[str, int | None]:
+def dosage_dict(d: Dosage) -> dict[str, int | str | None]:
     return {
         "sets": d.sets,
         "reps": d.reps,
         "hold_seconds": d.hold_seconds,
         "minutes": d.minutes,
         "per_week": d.per_week,
+        "times_per_day": d.times_per_day,
+        "weeks": d.weeks,
+        "setting": None if d.setting is None else d.setting.value,
     }
+
+
+def dosage_from_dict(d: Mapping[str, Any]) -> Dosage:
+    """A dosage read back; a plan written before ``times_per_day``, ``weeks`` and ``setting``
+    existed lacks them, and they stay unset."""
+    setting = d.get("setting")
+    return Dosage(
+        **{k: d.get(k) for k in DOSAGE_COUNTS},
+        setting=None if setting is None else DosageSetting(setting),
+    )
 
 
 def because_dict(b: Because) -> dict[str, Any]:
@@ -179,7 +194,7 @@ def plan_from_dict(data: Mapping[str, Any], *, file: str | None = None) -> Plan:
                             intervention=i["intervention"],
                             kind=InterventionKind(i["kind"]),
                             name=i["name"],
-                            dosage=Dosage(**i["dosage"]),
+                            dosage=dosage_from_dict(i["dosage"]),
                             priority=i.get("priority", 50),
                             addresses=i.get("addresses", ()),
                             precautions=[Precaution(**p) for p in i.get("precautions", ())],

@@ -328,8 +328,8 @@ def test_duplicates_merge_and_the_highest_priority_dosage_wins() -> None:
     assert conflict.winner == "hip_flexor_stretch"
     assert f"rule {PACK}.a" in conflict.resolution
     assert conflict.details == (
-        f"{PACK}.a: sets=3, reps=5, per_week=7 (priority 70)",
-        f"{PACK}.b: sets=1, reps=5, per_week=2 (priority 40)",
+        f"{PACK}.a: 3 x 5, daily (priority 70)",
+        f"{PACK}.b: 1 x 5, 2x/week (priority 40)",
     )
 
 

@@ -21,6 +21,7 @@ from careengine.model import (
     Assessment,
     Decision,
     Dosage,
+    DosageSetting,
     Intervention,
     InterventionKind,
     Plan,
@@ -168,13 +169,17 @@ def test_the_bottom_and_top_of_a_chain_change_the_dosage_instead() -> None:
     plan = attrs.evolve(first(engine), current_stage="strengthen")
     up = follow(engine, plan, "advance")
     assert only(up, "strengthen").intervention == "side_plank"
-    assert only(up, "strengthen").dosage == Dosage(reps=3, hold_seconds=25, per_week=3)
+    assert only(up, "strengthen").dosage == Dosage(
+        reps=3, hold_seconds=25, per_week=3, setting=DosageSetting.HOME
+    )
     assert "side_plank is the last step of its progression; dosage raised: hold 20 -> 25 s" in (
         changes(up)
     )
     down = follow(engine, plan, "regress")
     assert only(down, "mobilize").intervention == "pelvic_tilt"
-    assert only(down, "mobilize").dosage == Dosage(sets=1, reps=12, hold_seconds=5, per_week=3)
+    assert only(down, "mobilize").dosage == Dosage(
+        sets=1, reps=12, hold_seconds=5, per_week=3, setting=DosageSetting.HOME
+    )
 
 
 # --- dosage within the catalog's ceilings ----------------------------------------------------

@@ -14,7 +14,15 @@ import attrs
 import pytest
 
 from careengine import Engine, PluginError
-from careengine.model import Decision, Dosage, Intervention, InterventionKind, Plan, Response
+from careengine.model import (
+    Decision,
+    Dosage,
+    DosageSetting,
+    Intervention,
+    InterventionKind,
+    Plan,
+    Response,
+)
 from careengine.pipeline.gates import Gates, decide
 from careengine.testing import isolated_engine
 from tests.pipeline.test_progression_items import (
@@ -58,7 +66,7 @@ def test_a_regress_walks_less_instead_of_switching_to_the_pool() -> None:
     after = follow(engine, first(engine), "regress")
     item = only(after, "relieve")
     assert (item.intervention, item.progressed_from) == ("walking_program", None)
-    assert item.dosage == Dosage(minutes=15, per_week=5)
+    assert item.dosage == Dosage(minutes=15, per_week=5, setting=DosageSetting.HOME)
     assert "relieve: walking_program dosage lowered: minutes 20 -> 15." in changes(after)
 
 
@@ -251,7 +259,9 @@ def test_a_regress_does_not_step_onto_an_exercise_in_another_stage() -> None:
     plan = attrs.evolve(first(engine), current_stage="strengthen")
     after = follow(engine, plan, "regress")
     assert placed(after) == ["bridge", "pelvic_tilt"]
-    assert only(after, "strengthen").dosage == Dosage(sets=1, reps=12, hold_seconds=3, per_week=3)
+    assert only(after, "strengthen").dosage == Dosage(
+        sets=1, reps=12, hold_seconds=3, per_week=3, setting=DosageSetting.HOME
+    )
     assert "bridge stays: its easier step pelvic_tilt is already in the plan (stage mobilize)" in (
         changes(after)
     )

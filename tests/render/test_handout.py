@@ -133,9 +133,7 @@ def test_plain_dosage_reads_as_words() -> None:
     assert plain_dosage(Dosage(sets=2, reps=12, hold_seconds=5, per_week=3)) == (
         "2 sets of 12 repetitions, hold each for 5 seconds, 3 times a week"
     )
-    assert plain_dosage(Dosage(sets=1, reps=1, per_week=1)) == (
-        "1 set of 1 repetition, once a week"
-    )
+    assert plain_dosage(Dosage(sets=1, reps=1, per_week=1)) == "1 repetition, once a week"
     assert plain_dosage(Dosage(minutes=20, per_week=5)) == "20 minutes, 5 times a week"
     assert plain_dosage(Dosage()) == "as your therapist shows you"
 
