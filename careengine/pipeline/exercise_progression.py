@@ -26,11 +26,9 @@ On a regress no item the patient already did ends with a higher dosage than befo
 are in :mod:`careengine.pipeline.dosing`. A step never lands on an intervention that is vetoed for
 this patient, in a clinician-decision conflict, clashing with an exclusive-group member in the
 plan, or already in the plan (in any stage: the same exercise is never given twice): the
-exercise stays, its dosage changes instead, and ``changes`` says why. A level today's plan
-deferred only for room ("same purpose as ..." or a stage cap) is not in the programme: a step
-(or the level reached) lands on it and takes it out of ``deferred``
-(:mod:`careengine.pipeline.deferred_levels`). An advance steps later stages first, so a chain
-spread over several stages moves up together.
+exercise stays, its dosage changes instead, and ``changes`` says why; a level deferred only for
+room may be stepped onto (:mod:`careengine.pipeline.deferred_levels`). An advance steps later
+stages first, so a chain spread over several stages moves up together.
 """
 
 from __future__ import annotations
@@ -104,6 +102,7 @@ class ItemProgression:
         self.levels = DeferredLevels(fresh.deferred)
         self.placed: Counter[str] = Counter()
         self._slots_by_stage: dict[str, list[_Slot]] = {}
+        self._dropped: list[tuple[str, PlanItem]] = []
 
     # --- the whole plan ----------------------------------------------------------------------
 
@@ -132,6 +131,11 @@ class ItemProgression:
             kept |= self._apply(stage.id, slots[stage.id])
             if self.decision.decision is Decision.REGRESS:
                 self._cap(stage.id, slots[stage.id], previous.get(stage.id, ()))
+        for stage_id, item in sorted(self._dropped, key=lambda d: d[1].intervention):
+            if not self.placed[item.intervention]:
+                self._note(
+                    stage_id, f"{stage_id}: {item.intervention} dropped: {self._gone(item)}."
+                )
         if kept and self.decision.dosage_note:
             self._note(None, self.decision.dosage_note)
         return tuple(
@@ -213,10 +217,8 @@ class ItemProgression:
                     continue
                 if self.levels.open_to_step(before.intervention):
                     taken = self.levels.take(before.intervention, stage.id, item.intervention)
-                    self._note(
-                        stage.id,
-                        f"{stage.id}: {before.intervention} continues (the level reached); {taken}.",
-                    )
+                    reached = f"{before.intervention} continues (the level reached)"
+                    self._note(stage.id, f"{stage.id}: {reached}; {taken}.")
             slots.append(
                 _Slot(fresh=[item], level=before.intervention, dosage=before.dosage, done=True)
             )
@@ -227,11 +229,8 @@ class ItemProgression:
                 by_level[slot.level] = slot
             else:
                 kept.fresh.extend(slot.fresh)
-        for item in sorted(dropped, key=lambda i: i.intervention):
-            if item.intervention not in by_level:
-                self._note(
-                    stage.id, f"{stage.id}: {item.intervention} dropped: {self._gone(item)}."
-                )
+        # noted after the steps: a step may take a dropped level back out of ``deferred``
+        self._dropped += [(stage.id, i) for i in dropped if i.intervention not in by_level]
         return list(by_level.values())
 
     def _gone(self, item: PlanItem) -> str:
