@@ -5,10 +5,11 @@ A plugin is a module (or object) with functions named like these hooks and decor
 behaviour is registered exactly the same way as a clinic's plugin.
 
 Hooks are called once per implementation in a fixed order: ``tryfirst`` implementations, then
-ordinary ones, then ``trylast``, each group sorted by plugin name. Registration order never
-matters. An exception raised inside a hook becomes :class:`~careengine.errors.PluginError`
-naming the plugin and its distribution (a :class:`~careengine.errors.CareEngineError` raised on
-purpose passes through unchanged).
+ordinary ones, then ``trylast``; within each group the built-in plugins come first, then the
+others, each sorted by plugin name (so a clinic's reviewer sees the plan the built-in pathways
+made, whatever its name). Registration order never matters. An exception raised inside a hook
+becomes :class:`~careengine.errors.PluginError` naming the plugin and its distribution (a
+:class:`~careengine.errors.CareEngineError` raised on purpose passes through unchanged).
 """
 
 from __future__ import annotations

@@ -168,9 +168,12 @@ class PluginHost:
         caller = getattr(self.pm.hook, hook)
         impls = list(caller.get_hookimpls())
 
-        def order(impl: pluggy.HookImpl) -> tuple[int, str]:
+        def order(impl: pluggy.HookImpl) -> tuple[int, bool, str]:
+            # built-ins before a clinic's plugins, whatever their names: a clinic's reviewer
+            # takes its last look at the plan the built-in pathways made
             rank = 0 if impl.tryfirst else 2 if impl.trylast else 1
-            return (rank, impl.plugin_name)
+            info = self.infos.get(impl.plugin_name)
+            return (rank, not (info is not None and info.builtin), impl.plugin_name)
 
         return sorted(impls, key=order)
 

@@ -1,5 +1,6 @@
 """The clinic's one new catalog entry: the modified curl-up, a trunk-endurance exercise that
-keeps the low back in its natural curve."""
+keeps the low back in its natural curve (one of McGill's "big three" with the side bridge and
+the bird dog)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,12 @@ MODIFIED_CURL_UP = Intervention(
     ),
     contraindications_absolute=("osteoporosis", "spinal_fracture"),
     contraindications_relative=("acute_disc_herniation",),
-    progresses_to="bird_dog",
+    # McGill's "big three" (curl-up, side bridge, bird dog) are done together, each training
+    # another part of the trunk, so the bird dog is a companion, not the curl-up's next level:
+    # the curl-up progresses by more or longer holds (its dosage). Abdominal bracing, the
+    # brace without the lift, is its easier level, so the engine gives one of the two at a
+    # time in a stage (one level of an exercise at a time).
+    progresses_to=None,
     regresses_to="abdominal_bracing",
     alternatives=("abdominal_bracing",),
     evidence=(

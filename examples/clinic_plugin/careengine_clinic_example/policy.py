@@ -1,8 +1,14 @@
 """The clinic's first-visit policy: at most five exercises, so that a patient can learn them.
 
-Exercises are kept from the current stage onwards, in plan order (priority first), then from
-earlier stages; the others are deferred with a reason, never dropped. A follow-up visit (an
-assessment with a ``response`` block) is not a first visit and is left alone.
+The engine already holds each stage to five exercises (``max_exercises_per_stage``); this policy
+holds the whole first-visit plan, all stages together, to five. Exercises are kept from the
+current stage onwards, in plan order (priority first), then from earlier stages; the others are
+deferred with a reason, never dropped. A follow-up visit (an assessment with a ``response``
+block) is not a first visit and is left alone.
+
+Built-in reviewers run before a clinic's, so the policy sees the plan after the STarT Back
+pathway: on a low risk the pathway has already deferred the exercise programme (advice first)
+and the policy finds nothing to cap.
 """
 
 from __future__ import annotations

@@ -36,11 +36,12 @@ def test_plugins_list_shows_the_plugin_with_its_version_and_hooks() -> None:
         "distribution": DISTRIBUTION,
         "hooks": ["careengine_catalog", "careengine_review_plan", "careengine_rule_packs"],
         "builtin": False,
+        "options": [],  # the clinic options it declares: none (its policy has no switch)
     }
 
 
 def test_its_items_appear_in_careengine_evaluate() -> None:
-    result = careengine("evaluate", str(ASSESSMENTS / "flare-core.json"))
+    result = careengine("evaluate", str(ASSESSMENTS / "flare-extensors.json"))
     assert result.returncode == 0, result.stderr
     plan = json.loads(result.stdout)
     strengthen = next(s for s in plan["stages"] if s["id"] == "strengthen")
@@ -72,7 +73,7 @@ def test_it_can_be_switched_off() -> None:
 def test_its_golden_cases_pass_with_careengine_rules_test() -> None:
     result = careengine("rules", "test", str(Path(__file__).parent / "cases"))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.splitlines()[-1] == "3 passed, 0 failed"
+    assert result.stdout.splitlines()[-1] == "4 passed, 0 failed"
 
 
 def test_its_rules_lint_without_errors() -> None:
