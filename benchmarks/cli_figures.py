@@ -1,4 +1,5 @@
-"""Figures of the ``careengine`` command itself: cold start of ``careengine evaluate``, its peak
+"""Figures of the ``careengine`` command itself: cold start of ``careengine evaluate`` (with and
+without cached bytecode), its peak
 RSS over all of a workload's files, and ``careengine batch --jobs 2`` throughput with its
 start-up time."""
 
@@ -7,6 +8,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -29,18 +31,11 @@ def cli_figures(
     env = wl.cli_env()
     for backend in measure.backends():
         command = [*cli, "evaluate", str(wl.inputs[0]), *extra, "--backend", backend]
-        timed_child(command, env)  # once untimed: bytecode written (when caching is on)
-        walls = []
-        for _ in range(runs):
-            wall, _, code, stderr = timed_child(command, env)
-            if code != 0:
-                walls = []
-                out[f"cold_start_error_{backend}"] = stderr.strip()[-300:]
-                break
-            walls.append(wall)
-        out[f"cold_start_seconds_{backend}"] = (
-            round(sorted(walls)[len(walls) // 2], 3) if walls else None
-        )
+        for key, bytecode in (("", True), ("_no_bytecode", False)):
+            seconds, error = cold_start(command, env, runs, bytecode=bytecode)
+            out[f"cold_start{key}_seconds_{backend}"] = seconds
+            if error:
+                out[f"cold_start_error_{backend}"] = error
         plans = directory / f"plans-{backend}"
         plans.mkdir(exist_ok=True)
         command = [*cli, "evaluate", *map(str, wl.inputs), "-o", str(plans), *extra]
@@ -51,6 +46,29 @@ def cli_figures(
             out[f"evaluate_all_error_{backend}"] = stderr.strip()[-300:]
     out["batch_jobs2"] = batch_figure(wl, directory, cli, extra, env, batch_files)
     return out
+
+
+def cold_start(
+    command: list[str], env: dict[str, str], runs: int, *, bytecode: bool
+) -> tuple[float | None, str | None]:
+    """The median wall time of ``runs`` runs of ``command`` (and why it failed). Bytecode lives
+    in a cache of its own (``PYTHONPYCACHEPREFIX``), whatever this environment says: with
+    bytecode, one untimed run first writes it (careengine's modules and the standard library's);
+    without, it is never written, so every run compiles every module it imports."""
+    with tempfile.TemporaryDirectory(prefix="careengine-pycache-") as cache:
+        env = {**env, "PYTHONPYCACHEPREFIX": cache}
+        if bytecode:
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+            timed_child(command, env)
+        else:
+            env["PYTHONDONTWRITEBYTECODE"] = "1"
+        walls = []
+        for _ in range(runs):
+            wall, _, code, stderr = timed_child(command, env)
+            if code != 0:
+                return None, stderr.strip()[-300:]
+            walls.append(wall)
+    return round(sorted(walls)[len(walls) // 2], 3), None
 
 
 def batch_inputs(wl: workload.Workload, target: Path, count: int) -> Path:

@@ -14,11 +14,12 @@ and walking stay placed); and ``json.dumps(plan, indent=2)``.
 
 Left out, so the floor does *less* than careengine (and is a floor): the JSON Schema and the
 catalog's code checks, three-valued scoring (unknown inputs count as "not met", and no
-``missing``/``inputs``/``criteria_met`` per classification), the consistency checks between given
-and computed scores, exclusive groups, the progression purposes beyond one chain's levels, active-first
-placement and passive items only with exercise in their stage, dosage conflicts, the rest of
-the review hook (the safety invariants re-checked), ``not_used``, ``unaddressed``, provenance and its digest. Its plan is not careengine's
-plan text; ``tests/test_bench_floor.py`` compares the placed interventions.
+``missing``/``inputs``/``criteria_met`` per classification), the consistency checks between
+given and computed scores, exclusive groups, progression purposes beyond ``progresses_to``,
+active-first placement, passive items only with exercise, dosage conflicts, the rest of the
+review hook (the safety invariants re-checked), ``not_used``, ``unaddressed``, provenance and its
+digest. Its plan is not careengine's plan text; ``tests/test_bench_floor.py`` compares the
+placed interventions.
 """
 
 from __future__ import annotations
@@ -200,11 +201,16 @@ class Floor:
             elif isinstance(action, RaiseAlert):
                 level = action.level.value
                 if action.code not in alerts or action.level.rank < alerts[action.code]["rank"]:
-                    alerts[action.code] = {"level": level, "rank": action.level.rank,
-                                           "message": action.message}
+                    alerts[action.code] = {
+                        "level": level,
+                        "rank": action.level.rank,
+                        "message": action.message,
+                    }
             elif isinstance(action, Refer):
-                referrals.setdefault(action.to, {"to": action.to, "urgency": action.urgency.value,
-                                                 "reason": action.reason})
+                referrals.setdefault(
+                    action.to,
+                    {"to": action.to, "urgency": action.urgency.value, "reason": action.reason},
+                )
             elif isinstance(action, StartStage):
                 candidate = (-rule.priority, order[action.stage])
                 start = candidate if start is None or candidate < start else start
@@ -236,8 +242,18 @@ class Floor:
             placed[(intervention, stage)] = max(priority, placed.get((intervention, stage), 0))
         for intervention in set(excludes) | declined:
             excluded[intervention] |= vetoes(intervention)
-        return self._plan(data, derived, alerts, referrals, placed, excluded, precautions,
-                          conditions, start, withhold)
+        return self._plan(
+            data,
+            derived,
+            alerts,
+            referrals,
+            placed,
+            excluded,
+            precautions,
+            conditions,
+            start,
+            withhold,
+        )
 
     def _next_levels(self, placed: list[str]) -> set[str]:
         """The items of one stage that are the next level of another item kept there (walking
@@ -289,18 +305,32 @@ class Floor:
                     deferred.append({"intervention": intervention, "stage": stage})
                     continue
                 exercises += exercise
-                cautions = {f"relative contraindication: {c}" for c in known["relative"]
-                            if c in conditions} | precautions.get(intervention, set())
-                items.append({"intervention": intervention, "kind": known["kind"],
-                              "name": known["name"], "dosage": known["dosage"],
-                              "priority": -negative, "precautions": sorted(cautions)})
+                cautions = {
+                    f"relative contraindication: {c}" for c in known["relative"] if c in conditions
+                } | precautions.get(intervention, set())
+                items.append(
+                    {
+                        "intervention": intervention,
+                        "kind": known["kind"],
+                        "name": known["name"],
+                        "dosage": known["dosage"],
+                        "priority": -negative,
+                        "precautions": sorted(cautions),
+                    }
+                )
             stages.append({"id": stage, "title": title, "items": items})
         if derived.get("startback.risk") == "low" and not withhold:  # advice first (Hill 2011)
             for entry in stages:
-                kept = [i for i in entry["items"] if i["kind"] == "education"
-                        or i["intervention"] in SELF_MANAGEMENT]
-                deferred += [{"intervention": i["intervention"], "stage": entry["id"]}
-                             for i in entry["items"] if i not in kept]
+                kept = [
+                    i
+                    for i in entry["items"]
+                    if i["kind"] == "education" or i["intervention"] in SELF_MANAGEMENT
+                ]
+                deferred += [
+                    {"intervention": i["intervention"], "stage": entry["id"]}
+                    for i in entry["items"]
+                    if i not in kept
+                ]
                 entry["items"] = kept
         holding = [entry["id"] for entry in stages if entry["items"]]
         current = self.stages[start[1]][0] if start else self.stages[0][0]
@@ -311,13 +341,16 @@ class Floor:
             "assessed_on": data.get("assessed_on"),
             "status": "referral" if withhold else "ready",
             "current_stage": current,
-            "alerts": [{"code": c, "level": a["level"], "message": a["message"]}
-                       for c, a in sorted(alerts.items(), key=lambda x: (x[1]["rank"], x[0]))],
+            "alerts": [
+                {"code": c, "level": a["level"], "message": a["message"]}
+                for c, a in sorted(alerts.items(), key=lambda x: (x[1]["rank"], x[0]))
+            ],
             "referrals": [referrals[k] for k in sorted(referrals)],
             "classifications": derived,
             "stages": stages,
-            "excluded": [{"intervention": i, "reasons": sorted(r)}
-                         for i, r in sorted(excluded.items())],
+            "excluded": [
+                {"intervention": i, "reasons": sorted(r)} for i, r in sorted(excluded.items())
+            ],
             "deferred": sorted(deferred, key=lambda d: (d["stage"], d["intervention"])),
         }
 
@@ -326,4 +359,3 @@ def _fields(value: Any) -> dict[str, Any]:
     import attrs
 
     return {k: (v.value if hasattr(v, "value") else v) for k, v in attrs.asdict(value).items()}
-

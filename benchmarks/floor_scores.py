@@ -157,9 +157,7 @@ def _prediction_rules(
     days, leg, age = episode.get("duration_days"), episode.get("leg_symptoms"), patient.get("age")
     short = days is not None and days < 16
     above_knee = leg is not None and leg != "below_knee"
-    hip = any(
-        f["code"] == "hip_internal_rotation" and f.get("value", 0) > 35 for f in findings
-    )
+    hip = any(f["code"] == "hip_internal_rotation" and f.get("value", 0) > 35 for f in findings)
     cpr = [short, above_knee, work is not None and work < 19]
     cpr += [_state(findings, "lumbar_hypomobility"), hip]
     slr = [f.get("value", 0) for f in findings if f["code"] == "straight_leg_raise"]

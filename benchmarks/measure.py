@@ -182,7 +182,9 @@ def measure_workload(workload: Workload, seconds: float) -> dict[str, Any]:
         }
     if "floor" in throughput:
         # time per plan of the floor / of careengine = careengine's plans/s / the floor's
-        out["floor_ratio"] = {b: _ratio(throughput[f"full_{b}"], throughput["floor"]) for b in engines}
+        out["floor_ratio"] = {
+            b: _ratio(throughput[f"full_{b}"], throughput["floor"]) for b in engines
+        }
     out["peak_rss_mib_all_contenders"] = round(peak_rss_mib(), 1)
     return out
 
