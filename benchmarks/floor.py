@@ -77,7 +77,7 @@ def _predicate(test: Test) -> Predicate:
 
     def ordered(f: Fact, first: Fact | None) -> bool:
         actual = f.get(field)
-        return type(actual) in (int, float) and compare(float(actual), bound)
+        return type(actual) in (int, float) and compare(float(actual), bound)  # type: ignore[arg-type]
 
     return ordered
 
@@ -186,7 +186,7 @@ class Floor:
         precautions: dict[str, set[str]] = defaultdict(set)
         alerts: dict[str, dict[str, Any]] = {}
         referrals: dict[str, dict[str, Any]] = {}
-        start: tuple[int, str] | None = None
+        start: tuple[int, int] | None = None
         order = {stage: n for n, (stage, _) in enumerate(self.stages)}
         for rule, action in fired:
             if isinstance(action, Add):
@@ -283,16 +283,18 @@ class Floor:
         excluded: dict[str, set[str]],
         precautions: dict[str, set[str]],
         conditions: frozenset[str],
-        start: tuple[int, str] | None,
+        start: tuple[int, int] | None,
         withhold: bool,
     ) -> dict[str, Any]:
         """The plan as JSON-ready data: stages ordered and capped, the overflow deferred."""
         by_stage: dict[str, list[tuple[int, str]]] = defaultdict(list)
         for (intervention, stage), priority in placed.items():
             by_stage[stage].append((-priority, intervention))
-        stages, deferred = [], []
+        stages: list[dict[str, Any]] = []
+        deferred: list[dict[str, str]] = []
         for stage, title in self.stages:
-            items, exercises = [], 0
+            items: list[dict[str, Any]] = []
+            exercises = 0
             ranked = sorted(by_stage[stage])
             later = self._next_levels([i for _, i in ranked])
             for negative, intervention in ranked:

@@ -50,8 +50,10 @@ def child(contender: str, rounds: int) -> None:
 
         floor = Floor(engine)
 
-        def run(i: int) -> object:
+        def run_floor(i: int) -> object:
             return floor.plan_text(paths[i])
+
+        run: pipelines.Run = run_floor
     else:
         run = pipelines.full(engine, paths)
     for _ in range(rounds + 1):

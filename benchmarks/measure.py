@@ -104,7 +104,7 @@ def _interleave(runs: dict[str, pipelines.Run], count: int, seconds: float) -> d
 
 
 def _ratio(numerator: dict[str, Any], denominator: dict[str, Any]) -> float:
-    return round(numerator["per_second"] / denominator["per_second"], 2)
+    return round(float(numerator["per_second"]) / float(denominator["per_second"]), 2)
 
 
 def measure_workload(workload: Workload, seconds: float) -> dict[str, Any]:
