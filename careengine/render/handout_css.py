@@ -48,7 +48,7 @@ p { margin: 0.3em 0; }
 .visits .card { margin: 0.3em 0; font-size: 0.92em; }
 .stage { break-inside: avoid; page-break-inside: avoid; }
 .tiles { display: flex; flex-wrap: wrap; gap: 0.4em; margin: 0.4em 0; }
-.tile { flex: 1 1 13em; min-width: 0; display: flex; align-items: center; gap: 0.5em;
+.tile { flex: 1 1 15em; min-width: 0; display: flex; align-items: center; gap: 0.5em;
         border: 1px solid #ccc; border-radius: 4px; padding: 0.2em 0.5em;
         break-inside: avoid; page-break-inside: avoid; }
 .tile .figure { flex: 0 0 60px; width: 60px; height: 40px; }
