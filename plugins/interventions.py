@@ -30,13 +30,19 @@ from types import MappingProxyType
 
 import attrs
 
-from careengine.model import Intervention, InterventionKind
+from careengine.model import Dosage, Intervention, InterventionKind
 from careengine.plugins.hookspecs import hookimpl
 from careengine.plugins.registry import CatalogRegistry
 
+from .interventions_breadth import (
+    BREADTH,
+    BREADTH_ALTERNATIVES,
+    BREADTH_CHAINS,
+    BREADTH_DOSAGE_MAX,
+)
 from .interventions_care import CARE
 from .interventions_conditioning import CONDITIONING
-from .interventions_limits import DOSAGE_MAX
+from .interventions_limits import DOSAGE_MAX as _LIMITS
 from .interventions_mobility import MOBILITY
 from .interventions_safety import (
     EXPOSURES,
@@ -124,6 +130,9 @@ CONTRAINDICATIONS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = Mappi
     {item_id: pair for item_id in sorted(EXPOSURES) if any(pair := contraindications(item_id))}
 )
 
+#: Dosage ceilings of every exercise: the limits module's table and the breadth module's.
+DOSAGE_MAX: Mapping[str, Dosage] = MappingProxyType({**_LIMITS, **BREADTH_DOSAGE_MAX})
+
 # --- alternatives ------------------------------------------------------------------------------
 
 #: intervention id -> alternatives, in order of preference. Under every condition that vetoes an
@@ -150,6 +159,8 @@ ALTERNATIVES: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "therapeutic_ultrasound": ("superficial_heat",),
         # needling -> hands-on trigger-point work
         "dry_needling_referral": ("soft_tissue_massage",),
+        # catalog breadth (interventions_breadth)
+        **BREADTH_ALTERNATIVES,
     }
 )
 
@@ -174,6 +185,8 @@ CHAINS: tuple[tuple[str, ...], ...] = (
     ("goblet_squat", "split_squat"),
     ("cat_cow", "yoga"),
     ("aquatic_exercise", "walking_program"),
+    # catalog breadth (interventions_breadth)
+    *BREADTH_CHAINS,
 )
 
 
@@ -337,7 +350,9 @@ def _check_limits(items: Iterable[Intervention]) -> None:
                 raise ValueError(f"{item_id}: ceiling {name}={top} does not fit default {value}")
 
 
-INTERVENTIONS: tuple[Intervention, ...] = _assemble(MOBILITY + STRENGTH + CONDITIONING + CARE)
+INTERVENTIONS: tuple[Intervention, ...] = _assemble(
+    MOBILITY + STRENGTH + CONDITIONING + CARE + BREADTH
+)
 
 
 @hookimpl

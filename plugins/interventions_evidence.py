@@ -162,3 +162,18 @@ ULTRASOUND = (
     "No graded recommendation in favour: NICE NG59 says do not offer therapeutic ultrasound; not "
     "addressed by the APTA 2021 CPG material."
 )
+
+# --- catalog breadth (interventions_breadth; docs/clinical-basis.md section 10) ---------------
+
+DOWNWARD_DOG = (
+    "No graded recommendation for this pose alone. Yoga as a programme: ACP 2017 (Qaseem et al.), "
+    "chronic LBP, a first-line non-drug option (strong recommendation, low-quality evidence). "
+    "Dosage anchor: ACSM 2011 flexibility guidance (hold 10-30 s, 2-3 days/week)."
+)
+
+CALF_STRETCH = (
+    "No graded recommendation for LBP: addresses limited ankle dorsiflexion (regional "
+    "interdependence); not tested as an LBP treatment on its own. Radford 2006 systematic review: "
+    "calf stretching gives a small gain in dorsiflexion range. Dosage anchor: ACSM 2011 "
+    "flexibility guidance (hold 10-30 s, 2-3 days/week)."
+)

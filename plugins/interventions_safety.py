@@ -65,6 +65,9 @@ class Exposure(enum.StrEnum):
     ULTRASOUND = "ultrasound"
     TRACTION = "traction"
     POOL_IMMERSION = "pool_immersion"
+    # added with the catalog-breadth exercises (docs/clinical-basis.md section 10)
+    LOADED_ROTATION = "loaded_rotation"
+    HEAD_DOWN = "head_down"
 
 
 #: What each tag means, in the words docs/clinical-basis.md uses.
@@ -102,6 +105,8 @@ EXPOSURE_MEANING: Mapping[Exposure, str] = MappingProxyType(
         Exposure.ULTRASOUND: "therapeutic ultrasound",
         Exposure.TRACTION: "mechanical traction of the spine",
         Exposure.POOL_IMMERSION: "exercise in a shared pool",
+        Exposure.LOADED_ROTATION: "turns the trunk repeatedly against a band, cable or weight",
+        Exposure.HEAD_DOWN: "holds the head below the hips with the body's weight on the hands",
     }
 )
 
@@ -183,6 +188,13 @@ EXPOSURES: Mapping[str, frozenset[Exposure]] = MappingProxyType(
             "cryotherapy": (E.COLD,),
             "tens": (E.ELECTRICAL_STIMULATION,),
             "therapeutic_ultrasound": (E.ULTRASOUND,),
+            # catalog breadth (interventions_breadth)
+            "swiss_ball_bridge": (E.SUPINE,),
+            "swiss_ball_hamstring_curl": (E.SUPINE,),
+            "downward_dog": (E.FORCED_HIP_FLEXION, E.HEAD_DOWN),
+            "standing_calf_stretch": (),
+            "lower_trunk_rotation": (E.ROTATION, E.SUPINE),
+            "band_trunk_rotation": (E.ROTATION, E.LOADED_ROTATION),
         }.items()
     }
 )
@@ -448,6 +460,35 @@ CONCERNS: tuple[Concern, ...] = (
     *_rows("immunosuppression", (E.NEEDLING, R, "infection risk", (ISCP,))),
     *_rows("epilepsy", (E.NEEDLING, R, "seizure risk during needling", (ISCP,))),
     *_rows("metal_allergy", (E.NEEDLING, R, "nickel or chromium in needles", (ISCP,))),
+    # catalog breadth: twisting against resistance, and head-down positions
+    *_rows(
+        "osteoporosis",
+        (
+            E.LOADED_ROTATION,
+            A,
+            "twisting repeatedly against resistance is what spine-sparing advice rules out; the "
+            "anti-rotation press trains the same muscles without the twist",
+            (TFTF, ROS),
+        ),
+    ),
+    *_rows(
+        "spinal_fracture",
+        (E.LOADED_ROTATION, A, "twisting against resistance loads a fractured segment", TFTF),
+    ),
+    *_rows(
+        "recent_spinal_surgery",
+        (E.LOADED_ROTATION, A, "twisting under load strains the operated segment", SPINE_SURGERY),
+    ),
+    *_rows(
+        "pregnancy",
+        (
+            E.HEAD_DOWN,
+            R,
+            "head-down positions can bring on dizziness, and balance and breathing change as "
+            "pregnancy advances; use a supported version (hands on a chair) or leave it out",
+            (ACOG, LOCAL),
+        ),
+    ),
 )
 
 

@@ -126,6 +126,12 @@ PATTERNS: Mapping[str, frozenset[str]] = {
         "cryotherapy": "cold",
         "tens": "electrical_stimulation",
         "therapeutic_ultrasound": "ultrasound",
+        # catalog breadth (issue 15)
+        "swiss_ball_bridge": "supine",
+        "swiss_ball_hamstring_curl": "supine",
+        "downward_dog": "forced_hip_flexion head_down",
+        "lower_trunk_rotation": "rotation supine",
+        "band_trunk_rotation": "rotation loaded_rotation",
     }.items()
 }
 
@@ -141,6 +147,7 @@ CONCERNS: Mapping[str, Mapping[str, str]] = {
         "flexion_rotation": "absolute",
         "rotation": "relative",
         "extension_over_fulcrum": "relative",
+        "loaded_rotation": "absolute",
     },
     "spinal_fracture": {
         "thrust": "absolute",
@@ -153,6 +160,7 @@ CONCERNS: Mapping[str, Mapping[str, str]] = {
         "loaded_hinge": "relative",
         "loaded_squat": "relative",
         "extension_over_fulcrum": "relative",
+        "loaded_rotation": "absolute",
     },
     "recent_spinal_surgery": {
         "thrust": "absolute",
@@ -160,6 +168,7 @@ CONCERNS: Mapping[str, Mapping[str, str]] = {
         "traction": "absolute",
         "rotation": "absolute",
         "flexion_rotation": "absolute",
+        "loaded_rotation": "absolute",
     },
     "recent_hip_surgery": {
         "forced_hip_flexion": "absolute",
@@ -183,6 +192,7 @@ CONCERNS: Mapping[str, Mapping[str, str]] = {
         "prone": "relative",
         "heat": "relative",
         "thrust": "relative",
+        "head_down": "relative",
     },
     "inflammatory_arthritis": {"thrust": "absolute"},
     "anticoagulant_therapy": {

@@ -116,6 +116,16 @@ CORE_MEASURES = (
 #: red-flag codes added beyond docs/design.md section 7 (issue 13: a weak malignancy risk factor)
 EXTRA_RED_FLAGS = ("failed_conservative_care",)
 
+#: The exercises added for catalog breadth (issue 15).
+BREADTH = (
+    "swiss_ball_bridge",
+    "swiss_ball_hamstring_curl",
+    "downward_dog",
+    "standing_calf_stretch",
+    "lower_trunk_rotation",
+    "band_trunk_rotation",
+)
+
 EXERCISES = (
     "cat_cow",
     "childs_pose",
@@ -156,6 +166,8 @@ EXERCISES = (
     "aquatic_exercise",
     "yoga",
     "postural_training",
+    # catalog breadth (issue 15): Swiss-ball work, downward dog, calf stretch, true rotation
+    *BREADTH,
 )
 MANUAL_THERAPY = (
     "spinal_thrust_manipulation",
@@ -396,8 +408,15 @@ def chain_from(catalog: Catalog, start: str) -> tuple[str, ...]:
 @pytest.mark.parametrize(
     "chain",
     [
-        ("pelvic_tilt", "bridge", "single_leg_bridge"),
+        (
+            "pelvic_tilt",
+            "bridge",
+            "single_leg_bridge",
+            "swiss_ball_bridge",
+            "swiss_ball_hamstring_curl",
+        ),
         ("abdominal_bracing", "dead_bug", "bird_dog", "plank", "side_plank"),
+        ("pallof_press", "band_trunk_rotation"),
         ("hip_hinge", "romanian_deadlift"),
         ("goblet_squat", "split_squat"),
     ],

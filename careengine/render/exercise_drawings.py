@@ -33,6 +33,52 @@ DRAWINGS: Mapping[str, Drawing] = MappingProxyType(
             arrow=((80, 12), (88, 20), (82, 28)),
             props=("water",),
         ),
+        "band_trunk_rotation": D(
+            posture="standing",
+            lines=_p(arm=((60, 26), (80, 28)), arm2=()),
+            arrow=((66, 16), (84, 6), (96, 20)),
+            props=("band",),
+        ),
+        "downward_dog": D(
+            posture="hands_knees",
+            head=(28, 54),
+            lines=_p(
+                arm=((36, 48), (22, 72)),
+                spine=((36, 48), (62, 24)),
+                leg=((62, 24), (94, 72)),
+            ),
+            arrow=((56, 40), (60, 28), (72, 20)),
+        ),
+        "lower_trunk_rotation": D(
+            posture="back",
+            lines=_p(leg=((64, 68), (76, 58), (94, 72))),
+            arrow=((66, 46), (80, 36), (94, 46)),
+        ),
+        "standing_calf_stretch": D(
+            posture="standing",
+            head=(72, 14),
+            lines=_p(
+                spine=((68, 22), (58, 46)),
+                leg=((58, 46), (72, 58), (70, 72)),
+                leg2=((58, 46), (36, 72)),
+                arm=((66, 26), (88, 24)),
+                arm2=(),
+            ),
+            arrow=((44, 24), (52, 14), (62, 12)),
+            props=("wall",),
+        ),
+        "swiss_ball_bridge": D(
+            posture="back",
+            lines=_p(spine=((24, 68), (60, 54)), leg=((60, 54), (94, 50))),
+            arrow=((52, 72), (50, 64), (52, 56)),
+            props=("ball_low",),
+        ),
+        "swiss_ball_hamstring_curl": D(
+            posture="back",
+            lines=_p(spine=((24, 68), (60, 50)), leg=((60, 50), (74, 34), (86, 52))),
+            arrow=((108, 46), (102, 36), (90, 36)),
+            props=("ball_low",),
+        ),
         "balance_training": D(
             posture="standing",
             lines=_p(leg2=((60, 46), (70, 58), (64, 64)), arm2=((60, 24), (84, 40))),

@@ -40,6 +40,7 @@ _PROPS: Mapping[str, str] = MappingProxyType(
         "cushion": '<rect x="36" y="70" width="20" height="4" rx="2" />',
         "pillow": '<rect x="58" y="68" width="20" height="5" rx="2" />',
         "ball": '<circle cx="56" cy="56" r="17" />',
+        "ball_low": '<circle cx="94" cy="62" r="12" />',
         "band": '<path d="M6 10 V74 M6 30 L82 30" />',
         "broom": '<path d="M26 18 L82 50" />',
         "weight_chest": '<rect x="40" y="34" width="10" height="12" rx="2" />',

@@ -10,6 +10,7 @@ step, for exercises without a drawing of their own.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from types import MappingProxyType
 
@@ -135,21 +136,21 @@ POSTURES: Mapping[str, Posture] = MappingProxyType(
 )
 
 #: the words of a starting position in an exercise's first step, checked in this order
-_POSTURE_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("ball", ("swiss ball", "exercise ball", "gym ball", "stability ball", "on a ball")),
-    ("hands_knees", ("hands and knees", "all fours")),
-    ("face_down", ("face down", "on your stomach", "on your front")),
-    ("side", ("on your side",)),
-    ("back", ("on your back",)),
-    ("kneeling", ("kneel",)),
-    ("sitting", ("sit ",)),
+_POSTURE_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (posture, re.compile(words))
+    for posture, words in (
+        ("ball", r"\bsit(?:ting)?\b[^.;]*\bball\b"),  # sitting on a ball, not legs on one
+        ("hands_knees", r"hands and knees|all fours"),
+        ("face_down", r"face down|on your (?:stomach|front)"),
+        ("side", r"on your side"),
+        ("back", r"on your back"),
+        ("kneeling", r"\bkneel"),
+        ("sitting", r"\bsit\b"),
+    )
 )
 
 
 def posture_of(first_step: str) -> str:
     """The starting position an exercise's first step names (standing when it names none)."""
-    text = f" {first_step.lower()} "
-    for posture, words in _POSTURE_WORDS:
-        if any(w in text for w in words):
-            return posture
-    return "standing"
+    text = first_step.lower()
+    return next((p for p, words in _POSTURE_WORDS if words.search(text)), "standing")

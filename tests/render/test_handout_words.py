@@ -168,6 +168,7 @@ def test_each_drawing_is_an_accessible_self_contained_svg(exercise: str) -> None
     ("first_step", "posture"),
     [
         ("Sit on a Swiss ball with your feet flat and hip-width apart.", "ball"),
+        ("Lie on your back with your calves resting on an exercise ball.", "back"),
         ("Start on your hands and knees, then lift your hips up and back.", "hands_knees"),
         ("Stand facing a wall with your hands on it at shoulder height.", "standing"),
         ("Lie on your back with your knees bent.", "back"),

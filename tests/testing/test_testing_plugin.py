@@ -126,7 +126,7 @@ def test_assert_in_stage() -> None:
     assert item.intervention == "bridge" and item.because
     assert failure(assert_in_stage, DESK, "bridge", "return") == (
         "plan for p-desk-01:\n  in_stage: expected bridge in return; found in ['strengthen']; "
-        "return has [goblet_squat, pallof_press, push_up]"
+        "return has [band_trunk_rotation, goblet_squat, push_up]"
     )
     assert "row in return; deferred from return (stage return holds at most 3 items" in failure(
         assert_in_stage, DESK, "row", "return"
