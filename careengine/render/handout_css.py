@@ -55,6 +55,7 @@ p { margin: 0.3em 0; }
 .tile .name { font-weight: bold; }
 .tile .how { font-size: 0.85em; color: #444; }
 .later { color: #444; font-size: 0.95em; }
+.lead, .stage h3, .stage .later { break-after: avoid; page-break-after: avoid; }
 .here { background: #333; color: #fff; border-radius: 3px; padding: 0 0.4em; font-size: 0.8em; }
 @page { margin: 12mm; }
 @media print {
