@@ -216,8 +216,8 @@ def _rest(plan: Plan, context: RenderContext, numbers: dict[str, tuple[int, int]
         out.append(f"<h2>{heading}</h2>")
         if heading == "What comes next":
             out.append(
-                '<p class="later lead">Do not start these yet: your therapist will show you each one '
-                "when you reach its stage.</p>"
+                '<p class="later lead">Do not start these yet: your therapist will show you '
+                "each one when you reach its stage.</p>"
             )
         for stage in stages:
             out.append(
