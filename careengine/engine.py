@@ -15,8 +15,6 @@ is safe to share between threads (see :class:`Engine`).
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
@@ -41,16 +39,18 @@ from careengine.model import (
     Classification,
     Contribution,
     DerivedFact,
-    PackInfo,
     Plan,
-    Provenance,
 )
 from careengine.pipeline.facts import assessment_facts, derived_facts
 from careengine.pipeline.gates import Gates
 from careengine.pipeline.merge import MergeOptions, merge
+from careengine.pipeline.programme import ProgrammeIndex, progression_reason
+from careengine.pipeline.provenance import make_provenance
 from careengine.pipeline.reassess import check_inputs, reassess_plan
 from careengine.pipeline.safety import PlanGuard
+from careengine.pipeline.usage import Inputs, UsageIndex
 from careengine.plugins.host import PluginHost, PluginInfo, get_plugin_manager
+from careengine.plugins.options import resolve_options
 from careengine.plugins.registry import Catalog, RenderContext, Renderer
 from careengine.rules.backend import make_backend, resolve_backend_name
 from careengine.rules.compile import CompiledRule, Program, compile_packs
@@ -59,7 +59,6 @@ from careengine.rules.runner import RuleRunner
 from careengine.rules.toml_pack import load_paths
 from careengine.rules.validate import action_problems, validate_packs
 from careengine.settings import engine_settings
-from careengine.version import __version__
 
 
 class Engine:
@@ -83,12 +82,16 @@ class Engine:
     :param block: never these plugins (``CAREENGINE_DISABLE_PLUGINS``).
     :param backend: ``auto`` (durable-rules where it imports), ``durable`` or ``python``.
     :param max_items_per_stage: the merge cap per stage; overflow is deferred.
+    :param max_exercises_per_stage: the cap on exercises per stage (default 5); overflow deferred.
+    :param allow_same_purpose: keep several exercises of one progression chain in a stage.
     :param reuse_sessions: durable-rules only. ``False`` (the default): every evaluation runs in
         sessions of its own, deleted when it ends. ``True``: a session whose evaluation ended
         normally has its facts retracted and serves the next evaluation on its ruleset, which
         saves building session state (about 1.4 ms per 500-rule ruleset; docs/performance.md).
     :param gates: the reassessment gates (:class:`~careengine.pipeline.gates.Gates`; docs/design.md
         section 8 defaults when ``None``).
+    :param options: clinic options the plugins declare, ``{name: value}``
+        (:mod:`careengine.plugins.options`); each one left out takes its default.
     """
 
     def __init__(
@@ -102,22 +105,29 @@ class Engine:
         block: Collection[str] = (),
         backend: str = "auto",
         max_items_per_stage: int = 8,
+        max_exercises_per_stage: int = 5,
+        allow_same_purpose: bool = False,
         gates: Gates | None = None,
         reuse_sessions: bool = False,
+        options: Mapping[str, object] | None = None,
     ) -> None:
-        if max_items_per_stage < 1:
-            raise ConfigurationError("max_items_per_stage must be at least 1")
         if gates is not None and not isinstance(gates, Gates):
             raise ConfigurationError(f"gates must be a Gates object, not {type(gates).__name__}")
         self.gates = gates or Gates()
         self.backend_name = resolve_backend_name(backend)
-        self.options = MergeOptions(max_items_per_stage=max_items_per_stage)
+        self.options = MergeOptions(
+            max_items_per_stage=max_items_per_stage,
+            max_exercises_per_stage=max_exercises_per_stage,
+            allow_same_purpose=allow_same_purpose,
+        )
         self.host: PluginHost = get_plugin_manager(
             builtins=builtins, entry_points=entry_points, extra=plugins, allow=allow, block=block
         )
         self.catalog: Catalog = self.host.catalog()
         if not self.catalog.stages:
             raise PluginError("no plugin registered any plan stage", plugin="(all)")
+        self.programme = ProgrammeIndex.of(self.catalog)
+        self.plugin_options = resolve_options(self.catalog.options, options)
         registry = self.host.rule_packs()
         paths = list(registry.paths) + [(Path(p), "(--rules)") for p in rules]
         file_packs, problems = load_paths(paths)
@@ -135,16 +145,26 @@ class Engine:
             reuse_sessions=reuse_sessions,
         )
         self._runner = RuleRunner(self.program, self._backend, check=self._check_action)
-        self._provenance = self._make_provenance()
+        self._usage = UsageIndex(self.program, self.catalog)
+        self._provenance = make_provenance(
+            backend=self.backend_name,
+            plugins={name: info.version for name, info in self.host.infos.items()},
+            packs=self.packs,
+            merge_options=attrs.asdict(self.options),
+            options=self.plugin_options,
+        )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Engine:
         """An engine configured like the command line: the ``CAREENGINE_*`` settings of
         ``environ`` (``os.environ`` when ``None``; :mod:`careengine.settings` lists them) as
         ``allow`` and ``block``, then ``overrides`` (any :class:`Engine` keyword argument,
-        these two included) on top. ``careengine`` builds its engines with it, so a service
-        and the command line in the same environment give the same plan, byte for byte."""
-        return cls(**{**engine_settings(environ), **overrides})
+        these two included) on top; ``options`` add to the environment's, name by name.
+        ``careengine`` builds its engines with it, so a service and the command line in the
+        same environment give the same plan, byte for byte."""
+        settings = engine_settings(environ)
+        options = {**settings.pop("options"), **(overrides.pop("options", None) or {})}
+        return cls(**{**settings, **overrides}, options=options)
 
     # --- public API --------------------------------------------------------------------------
 
@@ -176,7 +196,8 @@ class Engine:
     def evaluate(self, assessment: Assessment) -> Plan:
         """The care plan for one assessment."""
         plan, _ = self._merge(assessment)
-        return self.host.review_plan(plan, assessment, check=self._review_check(plan, assessment))
+        check = self._review_check(plan, assessment)
+        return self.host.review_plan(plan, assessment, check, **self._review_context)
 
     def load_plan(self, source: Source) -> Plan:
         """Read and check a stored plan (parsed JSON, JSON text, bytes or a file path, as for
@@ -225,17 +246,19 @@ class Engine:
             catalog=self.catalog,
             gates=self.gates,
         )
+        plan = attrs.evolve(plan, current_stage_reason=progression_reason(plan))
         guard = self._guard(merged, followup)
         problems = guard.problems(plan, plan)
         if problems:  # a defect in the progression code, never the input's fault
             raise CareEngineError("reassessment broke a safety invariant: " + "; ".join(problems))
+        check = self._review_check(merged, followup, guard)
         return self.host.review_plan(
-            plan, followup, check=self._review_check(merged, followup, guard)
+            plan, followup, check, previous=previous, **self._review_context
         )
 
     def _merge(self, assessment: Assessment) -> tuple[Plan, tuple[Contribution, ...]]:
         """Rules and merge, before the review hook: the plan and the rules' contributions."""
-        classifications, extra_facts = self._derive(assessment)
+        classifications, extra_facts, inputs = self._derive(assessment)
         facts = assessment_facts(assessment) + derived_facts(extra_facts)
         with self._lock:
             if self._closed:
@@ -248,8 +271,10 @@ class Engine:
             classifications=classifications,
             provenance=self._provenance,
             options=self.options,
+            index=self.programme,
         )
-        return plan, tuple(result.contributions)
+        not_used = self._usage.not_used(assessment, plan, result, inputs)
+        return attrs.evolve(plan, not_used=not_used), tuple(result.contributions)
 
     def classifications(self, assessment: Assessment) -> tuple[Classification, ...]:
         """The classifications of ``careengine_derive_facts`` with their inputs, criteria met
@@ -290,8 +315,10 @@ class Engine:
 
     # --- internals ---------------------------------------------------------------------------
 
-    def _derive(self, assessment: Assessment) -> tuple[dict[str, Any], list[DerivedFact]]:
+    def _derive(self, assessment: Assessment) -> tuple[dict[str, Any], list[DerivedFact], Inputs]:
+        """Classifications (plan blocks), derived facts, and each classification's inputs."""
         classifications: dict[str, Any] = {}
+        inputs: dict[str, Mapping[str, Any]] = {}
         owners: dict[str, str] = {}
         facts: list[DerivedFact] = []
         for plugin, item in self.host.derive_facts(assessment):
@@ -312,7 +339,11 @@ class Engine:
                     hook="careengine_derive_facts",
                 )
             owners[item.name] = plugin
-            classifications[item.name] = _classification_block(item)
+            block: dict[str, Any] = dict(item.values)
+            classifications[item.name] = block | (
+                {"missing": sorted(item.missing)} if item.missing else {}
+            )
+            inputs[item.name] = item.inputs
             for key, value in item.values.items():
                 if not finite_value(value):
                     raise PluginError(
@@ -323,12 +354,16 @@ class Engine:
                     )
                 if isinstance(value, bool | int | float | str):
                     facts.append(DerivedFact(code=f"{item.name}.{key}", value=value))
-        return classifications, facts
+        return classifications, facts, inputs
 
     def _check_action(self, rule: CompiledRule, action: Action) -> None:
         """Actions produced by Python code at run time meet the same checks as declared ones."""
         for _, message, _ in action_problems(action, self.catalog):
             raise RuleExecutionError(message, rule_id=rule.rule.id)
+
+    @property
+    def _review_context(self) -> dict[str, Any]:
+        return {"options": self.plugin_options, "catalog": self.catalog}
 
     def _guard(self, merged: Plan, assessment: Assessment) -> PlanGuard:
         """The safety invariants of one evaluation (:mod:`careengine.pipeline.safety`)."""
@@ -361,30 +396,3 @@ class Engine:
                 raise error
 
         return check
-
-    def _make_provenance(self) -> Provenance:
-        plugins = {name: info.version for name, info in sorted(self.host.infos.items())}
-        packs = {p.id: PackInfo(version=p.version, sha256=p.sha256) for p in self.packs}
-        whole = json.dumps(
-            {
-                "engine": __version__,
-                "plugins": plugins,
-                "packs": {k: [v.version, v.sha256] for k, v in packs.items()},
-                "options": attrs.asdict(self.options),
-            },
-            sort_keys=True,
-        )
-        return Provenance(
-            engine_version=__version__,
-            backend=self.backend_name,
-            plugins=plugins,
-            packs=packs,
-            fingerprint="sha256:" + hashlib.sha256(whole.encode()).hexdigest(),
-        )
-
-
-def _classification_block(item: Classification) -> dict[str, Any]:
-    block: dict[str, Any] = dict(item.values)
-    if item.missing:
-        block["missing"] = sorted(item.missing)
-    return block

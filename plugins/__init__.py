@@ -14,4 +14,5 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "careengine_plugins.interventions",
     "careengine_plugins.packs",
     "careengine_plugins.scoring",
+    "careengine_plugins.stratified_care",
 )

@@ -177,14 +177,17 @@ EXCLUSIVE_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
 
 # --- progression chains ------------------------------------------------------------------------
 
-#: Each chain runs from the easiest to the hardest exercise.
+#: Each chain runs from the easiest to the hardest exercise. A link is one a physical therapist
+#: would take as the next visit's step: the same purpose, one notch harder (or easier), at a
+#: similar dosage (docs/clinical-basis.md section 8, "Progression chains"). Exercises with no
+#: such neighbour in the catalog stand alone and progress or regress by dosage instead: cat-cow
+#: (a yoga class is another programme, not the next step of one mobility drill) and the walking
+#: programme (its easier form is shorter, slower walking, not a pool the patient may not have).
 CHAINS: tuple[tuple[str, ...], ...] = (
     ("pelvic_tilt", "bridge", "single_leg_bridge"),
     ("abdominal_bracing", "dead_bug", "bird_dog", "plank", "side_plank"),
     ("hip_hinge", "romanian_deadlift"),
     ("goblet_squat", "split_squat"),
-    ("cat_cow", "yoga"),
-    ("aquatic_exercise", "walking_program"),
     # catalog breadth (interventions_breadth)
     *BREADTH_CHAINS,
 )

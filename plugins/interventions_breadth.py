@@ -19,11 +19,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from careengine.model import Dosage, Intervention, InterventionKind
+from careengine.model import Dosage, DosageSetting, Intervention, InterventionKind
 
 from . import interventions_evidence as ev
 
 EXERCISE = InterventionKind.EXERCISE
+HOME = DosageSetting.HOME
 
 BREADTH: tuple[Intervention, ...] = (
     Intervention(
@@ -39,7 +40,7 @@ BREADTH: tuple[Intervention, ...] = (
             "Keep the ball still for about 3 seconds, then lower your hips slowly to the floor.",
             "Do 10 repetitions, resting between sets.",
         ),
-        dosage=Dosage(sets=2, reps=10, hold_seconds=3, per_week=3),
+        dosage=Dosage(sets=2, reps=10, hold_seconds=3, per_week=3, setting=HOME),
         safety_tips=(
             "Spread your arms wider on the floor if the ball wobbles; a smaller or softer ball is "
             "easier to control.",
@@ -62,7 +63,7 @@ BREADTH: tuple[Intervention, ...] = (
             "Straighten your legs slowly to roll the ball back out, hips still lifted.",
             "Lower your hips after the last repetition; start with 8 and build up to 12.",
         ),
-        dosage=Dosage(sets=2, reps=8, per_week=2),
+        dosage=Dosage(sets=2, reps=8, per_week=2, setting=HOME),
         safety_tips=(
             "Keep your hips lifted and level throughout; lower them and rest as soon as they sag.",
             "Roll the ball slowly both ways: a sudden pull can cramp the back of the thigh.",
@@ -86,7 +87,7 @@ BREADTH: tuple[Intervention, ...] = (
             "to 30 seconds, breathing slowly.",
             "Lower your knees to the floor and rest on hands and knees before the next one.",
         ),
-        dosage=Dosage(reps=2, hold_seconds=20, per_week=3),
+        dosage=Dosage(reps=2, hold_seconds=20, per_week=3, setting=HOME),
         safety_tips=(
             "A long, flat back matters more than straight legs or heels on the floor: keep the "
             "knees bent if the backs of your legs are tight.",
@@ -110,7 +111,7 @@ BREADTH: tuple[Intervention, ...] = (
             "the stretch moves down toward the heel; hold for 20 to 30 seconds.",
             "Change legs and do both stretches on the other side.",
         ),
-        dosage=Dosage(reps=2, hold_seconds=30, per_week=3),
+        dosage=Dosage(reps=2, hold_seconds=30, per_week=3, setting=HOME),
         safety_tips=(
             "Keep the back heel on the floor and its foot pointing forward, not turned out.",
             "Lean into a steady stretch; bouncing can strain the calf.",
@@ -132,7 +133,7 @@ BREADTH: tuple[Intervention, ...] = (
             "middle.",
             "Roll to the other side; do 10 slow rolls each way.",
         ),
-        dosage=Dosage(sets=1, reps=10, hold_seconds=3, per_week=3),
+        dosage=Dosage(sets=1, reps=10, hold_seconds=3, per_week=3, setting=HOME),
         safety_tips=(
             "Keep both shoulders down and roll only within a comfortable range.",
             "Lower the knees under control; do not let them drop or swing.",
@@ -152,7 +153,7 @@ BREADTH: tuple[Intervention, ...] = (
             "hips and back heel turn with you.",
             "Come back slowly to face the start; finish the set, then face the other way.",
         ),
-        dosage=Dosage(sets=2, reps=10, per_week=2),
+        dosage=Dosage(sets=2, reps=10, per_week=2, setting=HOME),
         safety_tips=(
             "Turn hips and shoulders together rather than twisting only at the waist.",
             "Move slowly both ways, stop short of the end of your turn and never jerk the band.",

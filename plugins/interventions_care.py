@@ -8,7 +8,7 @@ patient the same cautions in plain words.
 
 from __future__ import annotations
 
-from careengine.model import Coding, Dosage, Intervention, InterventionKind
+from careengine.model import Coding, Dosage, DosageSetting, Intervention, InterventionKind
 
 from . import interventions_evidence as ev
 
@@ -17,6 +17,11 @@ PROCEDURE = InterventionKind.PROCEDURE
 REFERRAL = InterventionKind.REFERRAL
 EDUCATION = InterventionKind.EDUCATION
 MODALITY = InterventionKind.MODALITY
+HOME = DosageSetting.HOME
+SESSION = DosageSetting.SESSION
+BOTH = DosageSetting.HOME_AND_SESSION
+#: advice and education are part of every visit: no minutes, sets or frequency of their own
+EVERY_VISIT = Dosage(setting=DosageSetting.EVERY_VISIT)
 
 #: CPT (billing) codes for dry needling; which applies depends on how many muscles the
 #: needling clinician treats, so both are given. Displays are our own short wording.
@@ -39,7 +44,7 @@ MANUAL_THERAPY: tuple[Intervention, ...] = (
             "You may hear or feel a pop or click; this is gas in the joint and is harmless.",
             "Afterwards you do a simple range-of-motion exercise to keep the new movement.",
         ),
-        dosage=Dosage(minutes=5, per_week=2),
+        dosage=Dosage(minutes=5, per_week=2, setting=SESSION),
         safety_tips=(
             "Tell the therapist if you take blood thinners, have a bleeding disorder or have "
             "very flexible joints.",
@@ -61,7 +66,7 @@ MANUAL_THERAPY: tuple[Intervention, ...] = (
             "graded to your symptoms.",
             "The therapist rechecks your movement and pain afterwards.",
         ),
-        dosage=Dosage(minutes=10, per_week=2),
+        dosage=Dosage(minutes=10, per_week=2, setting=SESSION),
         safety_tips=(
             "Tell the therapist at once if the pressure causes sharp pain or leg symptoms.",
             "Mention osteoporosis or fragile bones so the force can be reduced.",
@@ -80,7 +85,7 @@ MANUAL_THERAPY: tuple[Intervention, ...] = (
             "The pressure is adjusted to you; it may feel firm but should stay tolerable.",
             "Afterwards the area usually feels warmer and looser.",
         ),
-        dosage=Dosage(minutes=15, per_week=2),
+        dosage=Dosage(minutes=15, per_week=2, setting=SESSION),
         safety_tips=(
             "Tell the therapist about blood thinners, easy bruising or fragile skin.",
             "Massage is not applied over broken, infected or inflamed skin.",
@@ -101,7 +106,7 @@ MANUAL_THERAPY: tuple[Intervention, ...] = (
             "You learn a home version, such as straightening the knee while pumping the ankle in "
             "sitting, to do between visits.",
         ),
-        dosage=Dosage(sets=2, reps=10, per_week=5),
+        dosage=Dosage(sets=2, reps=10, per_week=5, setting=BOTH),
         safety_tips=(
             "Keep the movements gentle; stop if tingling or numbness continues after you stop.",
             "Never hold the nerve at the end of its stretch.",
@@ -121,7 +126,7 @@ MANUAL_THERAPY: tuple[Intervention, ...] = (
             "The cups come off after a few minutes; round red or purple marks may appear and fade "
             "over several days.",
         ),
-        dosage=Dosage(minutes=10, per_week=1),
+        dosage=Dosage(minutes=10, per_week=1, setting=SESSION),
         safety_tips=(
             "Tell the therapist if you take blood thinners or have a bleeding disorder.",
             "Cups are not placed over broken, infected or fragile skin.",
@@ -144,7 +149,7 @@ PROCEDURES: tuple[Intervention, ...] = (
             "Mild soreness for a day or two afterwards is common; keep moving and carry on with "
             "your exercises.",
         ),
-        dosage=Dosage(per_week=1),
+        dosage=Dosage(per_week=1, setting=SESSION),
         safety_tips=(
             "Tell the clinician about blood thinners, bleeding disorders, pregnancy, diabetes, "
             "epilepsy, a weak immune system or a metal allergy.",
@@ -166,7 +171,7 @@ PROCEDURES: tuple[Intervention, ...] = (
             "The pull is released slowly; you rest for a minute before getting up, then do "
             "extension exercises if advised.",
         ),
-        dosage=Dosage(minutes=10, per_week=2),
+        dosage=Dosage(minutes=10, per_week=2, setting=SESSION),
         safety_tips=(
             "Tell the therapist at once if leg pain, tingling or numbness gets worse during the "
             "pull.",
@@ -189,7 +194,7 @@ EDUCATION_ITEMS: tuple[Intervention, ...] = (
             "down.",
             "Together you link this to your exercise plan and set a gradual activity goal.",
         ),
-        dosage=Dosage(minutes=30, per_week=1),
+        dosage=EVERY_VISIT,
         safety_tips=(
             "Ask questions: the aim is understanding, never being told the pain is imaginary.",
             "The education works best alongside active treatment such as exercise.",
@@ -210,7 +215,7 @@ EDUCATION_ITEMS: tuple[Intervention, ...] = (
             "Use simple measures such as heat if they help you keep moving, and learn when to "
             "seek help.",
         ),
-        dosage=Dosage(minutes=15, per_week=1),
+        dosage=EVERY_VISIT,
         safety_tips=(
             "Some pain with activity is normal and is not a sign of harm.",
             "Seek urgent help for numbness around the saddle area, bladder or bowel changes, or "
@@ -232,7 +237,7 @@ EDUCATION_ITEMS: tuple[Intervention, ...] = (
             "Progress, setbacks and coping strategies are reviewed at each visit, alongside your "
             "exercises.",
         ),
-        dosage=Dosage(minutes=30, per_week=1),
+        dosage=EVERY_VISIT,
         safety_tips=(
             "This care comes together with exercise, not instead of it.",
             "Tell your therapist if low mood or anxiety is severe; they can arrange more support.",
@@ -252,7 +257,7 @@ EDUCATION_ITEMS: tuple[Intervention, ...] = (
             "You practise lifting and carrying with a hip hinge, keeping loads close to your body.",
             "You plan regular changes of position and short movement breaks through the day.",
         ),
-        dosage=Dosage(minutes=20, per_week=1),
+        dosage=EVERY_VISIT,
         safety_tips=(
             "There is no single perfect posture; changing position often matters more.",
             "Use help or equipment for heavy or awkward loads.",
@@ -273,7 +278,7 @@ MODALITIES: tuple[Intervention, ...] = (
             "Leave it on for 15 to 20 minutes; the skin should feel pleasantly warm.",
             "Use it before exercise or activity to ease stiffness.",
         ),
-        dosage=Dosage(minutes=20, per_week=5),
+        dosage=Dosage(minutes=20, per_week=5, setting=HOME),
         safety_tips=(
             "Keep a towel between the heat and your skin and check the skin every few minutes.",
             "Do not use heat on numb skin or open wounds, or if you cannot feel temperature well.",
@@ -292,7 +297,7 @@ MODALITIES: tuple[Intervention, ...] = (
             "Leave it on for up to 15 minutes; you will feel cold, then aching, then numbness.",
             "Take it off and let the skin warm up by itself; repeat later in the day if it helps.",
         ),
-        dosage=Dosage(minutes=15, per_week=5),
+        dosage=Dosage(minutes=15, per_week=5, setting=HOME),
         safety_tips=(
             "Never put ice straight on the skin, and keep each use under 20 minutes.",
             "Do not use cold with Raynaud's phenomenon, cold hypersensitivity or poor circulation.",
@@ -311,7 +316,7 @@ MODALITIES: tuple[Intervention, ...] = (
             "It stays on for the session; you turn it up a little if the tingling fades.",
             "You may be shown how to use a home unit during painful activities.",
         ),
-        dosage=Dosage(minutes=30, per_week=3),
+        dosage=Dosage(minutes=30, per_week=3, setting=SESSION),
         safety_tips=(
             "Do not place pads over broken or numb skin, the front of the neck or the chest.",
             "Switch the unit off before removing or moving the pads.",
@@ -330,7 +335,7 @@ MODALITIES: tuple[Intervention, ...] = (
             "once.",
             "The gel is wiped off at the end of the treatment.",
         ),
-        dosage=Dosage(minutes=5, per_week=2),
+        dosage=Dosage(minutes=5, per_week=2, setting=SESSION),
         safety_tips=(
             "Tell the therapist about metal implants, joint replacements or recent surgery in the "
             "area.",

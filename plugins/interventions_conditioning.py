@@ -7,11 +7,12 @@ Contraindications, alternatives, exclusive groups and progression links live in
 
 from __future__ import annotations
 
-from careengine.model import Dosage, Intervention, InterventionKind
+from careengine.model import Dosage, DosageSetting, Intervention, InterventionKind
 
 from . import interventions_evidence as ev
 
 EXERCISE = InterventionKind.EXERCISE
+HOME = DosageSetting.HOME
 
 CONDITIONING: tuple[Intervention, ...] = (
     Intervention(
@@ -25,7 +26,7 @@ CONDITIONING: tuple[Intervention, ...] = (
             "When it becomes easy, add one challenge at a time: eyes closed, a cushion underfoot, "
             "or turning your head.",
         ),
-        dosage=Dosage(reps=3, hold_seconds=30, per_week=3),
+        dosage=Dosage(reps=3, hold_seconds=30, per_week=3, setting=HOME),
         safety_tips=(
             "Always keep a support within reach.",
             "Clear the floor around you of anything you could trip over.",
@@ -44,7 +45,7 @@ CONDITIONING: tuple[Intervention, ...] = (
             "week).",
             "Keep a simple log of the minutes walked and how your back felt the next day.",
         ),
-        dosage=Dosage(minutes=20, per_week=5),
+        dosage=Dosage(minutes=20, per_week=5, setting=HOME),
         safety_tips=(
             "Wear comfortable, supportive shoes and start on level ground.",
             "If leg symptoms build, slow down or stop, rest, and then carry on.",
@@ -63,7 +64,7 @@ CONDITIONING: tuple[Intervention, ...] = (
             "Ride at a moderate effort, where you can talk but not sing, for the prescribed time.",
             "Cool down with a few easy minutes at the end.",
         ),
-        dosage=Dosage(minutes=20, per_week=3),
+        dosage=Dosage(minutes=20, per_week=3, setting=HOME),
         safety_tips=(
             "Sit upright or lean slightly forward, whichever suits your back better.",
             "Set the handlebars so you do not have to reach.",
@@ -83,7 +84,7 @@ CONDITIONING: tuple[Intervention, ...] = (
             "your weight.",
             "Build the session up gradually toward the prescribed time.",
         ),
-        dosage=Dosage(minutes=30, per_week=2),
+        dosage=Dosage(minutes=30, per_week=2, setting=HOME),
         safety_tips=(
             "Exercise only where you can stand, and tell the instructor or lifeguard about your "
             "back.",
@@ -104,7 +105,7 @@ CONDITIONING: tuple[Intervention, ...] = (
             "Move slowly into each pose and keep your breathing steady.",
             "Finish with a few minutes of relaxation lying down.",
         ),
-        dosage=Dosage(minutes=45, per_week=2),
+        dosage=Dosage(minutes=45, per_week=2, setting=HOME),
         safety_tips=(
             "Skip or adapt any pose that brings on leg symptoms.",
             "Never force a stretch; comfortable effort is the aim.",
@@ -123,7 +124,7 @@ CONDITIONING: tuple[Intervention, ...] = (
             "Hold the position for five slow breaths, then relax.",
             "Repeat 10 times, and check your posture at regular breaks during the day.",
         ),
-        dosage=Dosage(sets=2, reps=10, per_week=5),
+        dosage=Dosage(sets=2, reps=10, per_week=5, setting=HOME),
         safety_tips=(
             "Aim for a relaxed upright posture, not a stiff military one.",
             "Change position regularly: no single posture is right all day.",

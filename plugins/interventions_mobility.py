@@ -9,11 +9,13 @@ our own.
 
 from __future__ import annotations
 
-from careengine.model import Dosage, Intervention, InterventionKind
+from careengine.model import Dosage, DosageSetting, Intervention, InterventionKind
 
 from . import interventions_evidence as ev
 
 EXERCISE = InterventionKind.EXERCISE
+HOME = DosageSetting.HOME
+BOTH = DosageSetting.HOME_AND_SESSION
 
 MOBILITY: tuple[Intervention, ...] = (
     Intervention(
@@ -29,7 +31,7 @@ MOBILITY: tuple[Intervention, ...] = (
             "Move slowly from one position to the other, one breath for each.",
             "Do 10 to 15 slow rounds.",
         ),
-        dosage=Dosage(sets=1, reps=12, per_week=3),
+        dosage=Dosage(sets=1, reps=12, per_week=3, setting=HOME),
         safety_tips=(
             "Move smoothly, without jerking or bouncing at either end.",
             "Go only as far as is comfortable; the range grows with practice.",
@@ -49,7 +51,7 @@ MOBILITY: tuple[Intervention, ...] = (
             "Stay for up to 30 seconds, breathing slowly and letting your back relax.",
             "Come back up onto your hands and knees slowly.",
         ),
-        dosage=Dosage(reps=3, hold_seconds=30, per_week=3),
+        dosage=Dosage(reps=3, hold_seconds=30, per_week=3, setting=HOME),
         safety_tips=(
             "A cushion under your knees, or between heels and buttocks, helps sore knees.",
             "Ease off if you feel pain rather than a gentle stretch.",
@@ -67,7 +69,7 @@ MOBILITY: tuple[Intervention, ...] = (
             "Breathing out, fold forward from the hips and slide your hands toward your toes.",
             "Stay at a gentle stretch for 20 to 30 seconds, then sit up slowly.",
         ),
-        dosage=Dosage(reps=2, hold_seconds=30, per_week=3),
+        dosage=Dosage(reps=2, hold_seconds=30, per_week=3, setting=HOME),
         safety_tips=(
             "Let your knees bend a little if the backs of your legs feel very tight.",
             "Let the stretch come gradually; never force yourself further.",
@@ -86,7 +88,7 @@ MOBILITY: tuple[Intervention, ...] = (
             "Keep your hips resting on the floor.",
             "Stay up for three to five slow breaths, then lower gently.",
         ),
-        dosage=Dosage(reps=5, hold_seconds=10, per_week=3),
+        dosage=Dosage(reps=5, hold_seconds=10, per_week=3, setting=HOME),
         safety_tips=(
             "Keep your hips down and lift only as high as feels comfortable.",
             "Look at the floor just ahead of you so your neck stays long.",
@@ -104,7 +106,7 @@ MOBILITY: tuple[Intervention, ...] = (
             "Turn your upper body gently to the left while keeping your back tall.",
             "Hold for a few slow breaths, come back to the middle and repeat to the other side.",
         ),
-        dosage=Dosage(reps=3, hold_seconds=15, per_week=3),
+        dosage=Dosage(reps=3, hold_seconds=15, per_week=3, setting=HOME),
         safety_tips=(
             "Turn only as far as is comfortable; do not pull yourself into the twist.",
             "Stay upright as you turn rather than slumping.",
@@ -122,7 +124,7 @@ MOBILITY: tuple[Intervention, ...] = (
             "Keep a small bend in your knees if the stretch is too strong.",
             "Hold for 20 to 30 seconds while breathing slowly, then come back up.",
         ),
-        dosage=Dosage(reps=2, hold_seconds=30, per_week=3),
+        dosage=Dosage(reps=2, hold_seconds=30, per_week=3, setting=HOME),
         safety_tips=(
             "Hold the stretch still; bouncing can strain the muscle.",
             "Stay within a comfortable pull, especially on days you feel tight.",
@@ -140,7 +142,7 @@ MOBILITY: tuple[Intervention, ...] = (
             "Hold a gentle stretch in the low back and buttock for 20 to 30 seconds.",
             "Lower the leg slowly and repeat with the other leg.",
         ),
-        dosage=Dosage(reps=2, hold_seconds=30, per_week=3),
+        dosage=Dosage(reps=2, hold_seconds=30, per_week=3, setting=HOME),
         safety_tips=(
             "Hold behind the thigh rather than over the kneecap.",
             "Keep your head and shoulders relaxed on the floor.",
@@ -158,7 +160,7 @@ MOBILITY: tuple[Intervention, ...] = (
             "Shift your body gently forward until you feel a stretch at the front of that hip.",
             "Hold for 20 to 30 seconds, then change sides.",
         ),
-        dosage=Dosage(reps=2, hold_seconds=30, per_week=3),
+        dosage=Dosage(reps=2, hold_seconds=30, per_week=3, setting=HOME),
         safety_tips=(
             "Keep your low back flat instead of arching to get a bigger stretch.",
             "Hold a chair or wall if your balance is unsteady.",
@@ -178,7 +180,7 @@ MOBILITY: tuple[Intervention, ...] = (
             "Come back to the start; repeat 10 times, shifting the contact point a little between "
             "rounds.",
         ),
-        dosage=Dosage(sets=1, reps=10, hold_seconds=3, per_week=3),
+        dosage=Dosage(sets=1, reps=10, hold_seconds=3, per_week=3, setting=HOME),
         safety_tips=(
             "Let the bend happen in your mid back, not in your low back or neck.",
             "Keep your hands supporting your head the whole time.",
@@ -200,7 +202,7 @@ MOBILITY: tuple[Intervention, ...] = (
             "breath.",
             "Bring the arm back to meet the other one; repeat, then change sides.",
         ),
-        dosage=Dosage(sets=1, reps=10, hold_seconds=3, per_week=3),
+        dosage=Dosage(sets=1, reps=10, hold_seconds=3, per_week=3, setting=HOME),
         safety_tips=(
             "Keep your knees stacked so the turn comes from the mid back, not the low back.",
             "Move slowly and stop where the stretch is comfortable.",
@@ -220,7 +222,7 @@ MOBILITY: tuple[Intervention, ...] = (
             "closer.",
             "Rock in and out 10 times, then change legs.",
         ),
-        dosage=Dosage(sets=2, reps=10, per_week=3),
+        dosage=Dosage(sets=2, reps=10, per_week=3, setting=HOME),
         safety_tips=(
             "Keep the heel flat on the floor throughout.",
             "Point the knee over the middle toes, not inward.",
@@ -239,7 +241,7 @@ MOBILITY: tuple[Intervention, ...] = (
             "range grow gradually.",
             "Do 10 to 15 swings, then turn round and swing the other leg.",
         ),
-        dosage=Dosage(sets=2, reps=12, per_week=3),
+        dosage=Dosage(sets=2, reps=12, per_week=3, setting=HOME),
         safety_tips=(
             "Keep your trunk upright so the movement comes from the hip, not the low back.",
             "Keep each swing controlled; do not kick or fling the leg.",
@@ -260,7 +262,7 @@ MOBILITY: tuple[Intervention, ...] = (
             "Notice whether leg or buttock symptoms move toward the spine (a good sign) or "
             "further down the leg (stop and report it).",
         ),
-        dosage=Dosage(sets=1, reps=10, per_week=7),
+        dosage=Dosage(sets=1, reps=10, per_week=7, times_per_day=6, setting=HOME),
         safety_tips=(
             "Stop and contact your therapist if symptoms spread further into the leg.",
             "Central back pain that rises briefly and then eases is usually acceptable; pain that "
@@ -282,7 +284,7 @@ MOBILITY: tuple[Intervention, ...] = (
             "Notice whether symptoms move toward the spine (a good sign) or further down the leg "
             "(stop and report it).",
         ),
-        dosage=Dosage(sets=1, reps=10, per_week=7),
+        dosage=Dosage(sets=1, reps=10, per_week=7, times_per_day=6, setting=HOME),
         safety_tips=(
             "Stop and contact your therapist if symptoms spread further into the leg.",
             "Keep your head resting on the floor.",
@@ -305,7 +307,7 @@ MOBILITY: tuple[Intervention, ...] = (
             "Finish by standing up straight, followed by gentle backward bends if your therapist "
             "advises them.",
         ),
-        dosage=Dosage(sets=1, reps=10, hold_seconds=2, per_week=7),
+        dosage=Dosage(sets=1, reps=10, hold_seconds=2, per_week=7, times_per_day=6, setting=BOTH),
         safety_tips=(
             "Stop and tell your therapist if leg symptoms get worse or spread.",
             "Keep your shoulders level and facing forward; only the hips move.",

@@ -65,6 +65,8 @@ class Exposure(enum.StrEnum):
     ULTRASOUND = "ultrasound"
     TRACTION = "traction"
     POOL_IMMERSION = "pool_immersion"
+    # static stretching
+    END_RANGE_STRETCH = "end_range_stretch"
     # added with the catalog-breadth exercises (docs/clinical-basis.md section 10)
     LOADED_ROTATION = "loaded_rotation"
     HEAD_DOWN = "head_down"
@@ -105,6 +107,8 @@ EXPOSURE_MEANING: Mapping[Exposure, str] = MappingProxyType(
         Exposure.ULTRASOUND: "therapeutic ultrasound",
         Exposure.TRACTION: "mechanical traction of the spine",
         Exposure.POOL_IMMERSION: "exercise in a shared pool",
+        Exposure.END_RANGE_STRETCH: "holds a muscle at the end of its length to make it longer "
+        "(static stretching)",
         Exposure.LOADED_ROTATION: "turns the trunk repeatedly against a band, cable or weight",
         Exposure.HEAD_DOWN: "holds the head below the hips with the body's weight on the hands",
     }
@@ -121,16 +125,17 @@ EXPOSURES: Mapping[str, frozenset[Exposure]] = MappingProxyType(
             # mobility and stretching
             "cat_cow": (E.END_RANGE_FLEXION, E.CYCLIC_EXTENSION),
             "childs_pose": (E.END_RANGE_FLEXION, E.FORCED_HIP_FLEXION),
-            "seated_forward_bend": (E.END_RANGE_FLEXION, E.DEEP_HIP_FLEXION),
+            "seated_forward_bend": (E.END_RANGE_FLEXION, E.DEEP_HIP_FLEXION, E.END_RANGE_STRETCH),
             "cobra": (E.END_RANGE_EXTENSION, E.PRONE, E.PRONE_EXTENSION),
             "seated_torso_twist": (E.FLEXION_ROTATION, E.ROTATION),
             "standing_hamstring_stretch": (
                 E.END_RANGE_FLEXION,
                 E.LOADED_FLEXION,
                 E.DEEP_HIP_FLEXION,
+                E.END_RANGE_STRETCH,
             ),
             "knee_to_chest": (E.END_RANGE_FLEXION, E.FORCED_HIP_FLEXION, E.SUPINE),
-            "hip_flexor_stretch": (E.LUNGE_HIP_EXTENSION,),
+            "hip_flexor_stretch": (E.LUNGE_HIP_EXTENSION, E.END_RANGE_STRETCH),
             "thoracic_extension_mobilization": (E.EXTENSION_OVER_FULCRUM,),
             "open_book_rotation": (E.ROTATION,),
             "ankle_dorsiflexion_mobilization": (),
@@ -191,8 +196,8 @@ EXPOSURES: Mapping[str, frozenset[Exposure]] = MappingProxyType(
             # catalog breadth (interventions_breadth)
             "swiss_ball_bridge": (E.SUPINE,),
             "swiss_ball_hamstring_curl": (E.SUPINE,),
-            "downward_dog": (E.FORCED_HIP_FLEXION, E.HEAD_DOWN),
-            "standing_calf_stretch": (),
+            "downward_dog": (E.FORCED_HIP_FLEXION, E.HEAD_DOWN, E.END_RANGE_STRETCH),
+            "standing_calf_stretch": (E.END_RANGE_STRETCH,),
             "lower_trunk_rotation": (E.ROTATION, E.SUPINE),
             "band_trunk_rotation": (E.ROTATION, E.LOADED_ROTATION),
         }.items()
@@ -234,6 +239,10 @@ ACOG = "ACOG Committee Opinion 804 (2020)"
 PREGNANCY_SMT = "Stuber 2012; Weis 2021 (adverse events of manipulation in pregnancy)"
 MASSAGE_LISTS = "massage and cupping contraindication lists (secondary sources)"
 LOCAL = "local choice"
+ENGELBERT = "Engelbert 2017 (Am J Med Genet C 175C:158-167): hypermobility physiotherapy"
+DISC_PRESSURE = "Wilke 1999 (Spine 24:755-762), in vivo disc pressure"
+DISC_INJURY = "Adams and Hutton 1982 (Spine 7:184-191), flexion with rotation prolapses discs"
+DISC_SMT = "Oliphant 2004 (J Manipulative Physiol Ther 27:197-210); WHO 2005 chiropractic safety"
 
 A = Level.ABSOLUTE
 R = Level.RELATIVE
@@ -460,6 +469,51 @@ CONCERNS: tuple[Concern, ...] = (
     *_rows("immunosuppression", (E.NEEDLING, R, "infection risk", (ISCP,))),
     *_rows("epilepsy", (E.NEEDLING, R, "seizure risk during needling", (ISCP,))),
     *_rows("metal_allergy", (E.NEEDLING, R, "nickel or chromium in needles", (ISCP,))),
+    *_rows(
+        "hypermobility_syndrome",
+        (
+            E.END_RANGE_STRETCH,
+            A,
+            "lax joints and tissues gain nothing from being lengthened further; stability and "
+            "control work instead",
+            (ENGELBERT, LOCAL),
+        ),
+        (
+            E.BALLISTIC_HIP,
+            R,
+            "keep swings small and controlled, well short of the end of the range",
+            (ENGELBERT, LOCAL),
+        ),
+    ),
+    *_rows(
+        "acute_disc_herniation",
+        (
+            E.LOADED_FLEXION,
+            A,
+            "bending forward under load raises the pressure in the injured disc",
+            (DISC_PRESSURE, LOCAL),
+        ),
+        (
+            E.FLEXION_ROTATION,
+            A,
+            "bending combined with twisting is the movement that pushes disc material out",
+            (DISC_INJURY, LOCAL),
+        ),
+        (
+            E.END_RANGE_FLEXION,
+            R,
+            "only if repeated-movement testing shows flexion does not spread leg symptoms; "
+            "stop if they spread down the leg",
+            (DISC_PRESSURE, LOCAL),
+        ),
+        (
+            E.THRUST,
+            R,
+            "recheck strength, sensation and reflexes first: a progressive neurological "
+            "deficit forbids a thrust",
+            DISC_SMT,
+        ),
+    ),
     # catalog breadth: twisting against resistance, and head-down positions
     *_rows(
         "osteoporosis",

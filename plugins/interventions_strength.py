@@ -8,11 +8,12 @@ strength work follows ACSM 2011 (2-3 days a week, 8-12 repetitions, 2-4 sets).
 
 from __future__ import annotations
 
-from careengine.model import Dosage, Intervention, InterventionKind
+from careengine.model import Dosage, DosageSetting, Intervention, InterventionKind
 
 from . import interventions_evidence as ev
 
 EXERCISE = InterventionKind.EXERCISE
+HOME = DosageSetting.HOME
 
 STRENGTH: tuple[Intervention, ...] = (
     Intervention(
@@ -26,7 +27,7 @@ STRENGTH: tuple[Intervention, ...] = (
             "Hold for about 5 seconds while breathing normally.",
             "Relax back to the start; do 10 to 15 repetitions.",
         ),
-        dosage=Dosage(sets=2, reps=12, hold_seconds=5, per_week=3),
+        dosage=Dosage(sets=2, reps=12, hold_seconds=5, per_week=3, setting=HOME),
         safety_tips=(
             "Keep your neck and shoulders relaxed on the floor.",
             "Breathe normally; do not hold your breath.",
@@ -45,7 +46,7 @@ STRENGTH: tuple[Intervention, ...] = (
             "Hold for about 3 seconds at the top, then lower slowly.",
             "Do 10 to 15 repetitions.",
         ),
-        dosage=Dosage(sets=2, reps=12, hold_seconds=3, per_week=3),
+        dosage=Dosage(sets=2, reps=12, hold_seconds=3, per_week=3, setting=HOME),
         safety_tips=(
             "Keep your shoulders on the floor.",
             "Stop lifting at the straight line; do not arch your low back at the top.",
@@ -64,7 +65,7 @@ STRENGTH: tuple[Intervention, ...] = (
             "Push through the heel of the bent leg to lift your hips, keeping the pelvis level.",
             "Hold for about 3 seconds and lower slowly; finish the set before changing legs.",
         ),
-        dosage=Dosage(sets=2, reps=10, hold_seconds=3, per_week=3),
+        dosage=Dosage(sets=2, reps=10, hold_seconds=3, per_week=3, setting=HOME),
         safety_tips=(
             "Do not let your pelvis drop or twist toward the lifted leg.",
             "Go back to two-leg bridges if you cannot keep your hips level.",
@@ -83,7 +84,7 @@ STRENGTH: tuple[Intervention, ...] = (
             "Keep breathing normally while you hold the tension for 10 seconds.",
             "Relax completely and repeat 10 times.",
         ),
-        dosage=Dosage(sets=2, reps=10, hold_seconds=10, per_week=5),
+        dosage=Dosage(sets=2, reps=10, hold_seconds=10, per_week=5, weeks=8, setting=HOME),
         safety_tips=(
             "Never hold your breath while bracing.",
             "Use light to moderate effort: you should still be able to talk.",
@@ -102,7 +103,7 @@ STRENGTH: tuple[Intervention, ...] = (
             "Slowly lower one arm overhead while straightening the opposite leg toward the floor.",
             "Return, then repeat with the other arm and leg; do 8 on each side.",
         ),
-        dosage=Dosage(sets=2, reps=8, per_week=3),
+        dosage=Dosage(sets=2, reps=8, per_week=3, setting=HOME),
         safety_tips=(
             "Lower only as far as you can keep your back still.",
             "Breathe out as the arm and leg go down.",
@@ -121,7 +122,7 @@ STRENGTH: tuple[Intervention, ...] = (
             "Hold for about 5 seconds, come back, and change to the other arm and leg.",
             "Do 10 on each side.",
         ),
-        dosage=Dosage(sets=2, reps=10, hold_seconds=5, per_week=3),
+        dosage=Dosage(sets=2, reps=10, hold_seconds=5, per_week=3, weeks=8, setting=HOME),
         safety_tips=(
             "Keep your back level; do not let it arch or sag as the leg goes back.",
             "Lift the leg no higher than your hip.",
@@ -140,7 +141,7 @@ STRENGTH: tuple[Intervention, ...] = (
             "Hold for 20 seconds while breathing steadily.",
             "Lower down, rest briefly, and repeat.",
         ),
-        dosage=Dosage(reps=3, hold_seconds=20, per_week=3),
+        dosage=Dosage(reps=3, hold_seconds=20, per_week=3, setting=HOME),
         safety_tips=(
             "Do not let your hips sag or pike upward.",
             "Breathe throughout the hold.",
@@ -159,7 +160,7 @@ STRENGTH: tuple[Intervention, ...] = (
             "Hold for 15 to 30 seconds, breathing steadily.",
             "Lower down, then repeat on the other side.",
         ),
-        dosage=Dosage(reps=3, hold_seconds=20, per_week=3),
+        dosage=Dosage(reps=3, hold_seconds=20, per_week=3, setting=HOME),
         safety_tips=(
             "Shift your elbow position if your shoulder complains.",
             "Keep your stomach working so the hips do not sag.",
@@ -178,7 +179,7 @@ STRENGTH: tuple[Intervention, ...] = (
             "Hold the squeeze for about 5 seconds without leaning or arching your back.",
             "Relax and repeat 10 times, then change sides.",
         ),
-        dosage=Dosage(sets=2, reps=10, hold_seconds=5, per_week=3),
+        dosage=Dosage(sets=2, reps=10, hold_seconds=5, per_week=3, setting=HOME),
         safety_tips=(
             "Keep your trunk upright and your low back from arching.",
             "Pad the kneeling knee well.",
@@ -198,7 +199,7 @@ STRENGTH: tuple[Intervention, ...] = (
             "can.",
             "Hold for about 3 seconds, lower slowly, and repeat.",
         ),
-        dosage=Dosage(sets=2, reps=10, hold_seconds=3, per_week=3),
+        dosage=Dosage(sets=2, reps=10, hold_seconds=3, per_week=3, setting=HOME),
         safety_tips=(
             "Do not over-arch: a small, controlled lift is enough.",
             "Keep your chin tucked and your eyes on the floor.",
@@ -217,7 +218,7 @@ STRENGTH: tuple[Intervention, ...] = (
             "Pause for a moment, then lower slowly.",
             "Do 10 to 15 repetitions.",
         ),
-        dosage=Dosage(sets=2, reps=12, per_week=3),
+        dosage=Dosage(sets=2, reps=12, per_week=3, setting=HOME),
         safety_tips=(
             "Lift only the shoulder blades; do not sit all the way up.",
             "Do not pull on your head or neck.",
@@ -238,7 +239,7 @@ STRENGTH: tuple[Intervention, ...] = (
             "the thighs.",
             "Drive your hips forward and squeeze your buttocks to stand tall; repeat 10 times.",
         ),
-        dosage=Dosage(sets=2, reps=10, per_week=3),
+        dosage=Dosage(sets=2, reps=10, per_week=3, setting=HOME),
         safety_tips=(
             "If the stick leaves your tailbone or upper back, your back is rounding: go less deep.",
             "The movement comes from the hips; the knees bend only slightly.",
@@ -258,7 +259,7 @@ STRENGTH: tuple[Intervention, ...] = (
             "Stop when you feel a stretch behind the thighs or your back starts to round.",
             "Squeeze your buttocks and push your hips forward to stand tall.",
         ),
-        dosage=Dosage(sets=3, reps=8, per_week=2),
+        dosage=Dosage(sets=3, reps=8, per_week=2, setting=HOME),
         safety_tips=(
             "Keep the weight close to your legs the whole time.",
             "Start light and add weight only while your back stays straight.",
@@ -278,7 +279,7 @@ STRENGTH: tuple[Intervention, ...] = (
             "Go as low as you can while your back stays straight and your heels stay down.",
             "Push through your whole foot to stand up.",
         ),
-        dosage=Dosage(sets=3, reps=10, per_week=2),
+        dosage=Dosage(sets=3, reps=10, per_week=2, setting=HOME),
         safety_tips=(
             "Start with a light weight, or none, and add load only while your form stays good.",
             "Keep your knees in line with your toes.",
@@ -297,7 +298,7 @@ STRENGTH: tuple[Intervention, ...] = (
             "Keep your trunk upright and the front heel down.",
             "Push through the front foot to rise; finish the set, then change legs.",
         ),
-        dosage=Dosage(sets=3, reps=8, per_week=2),
+        dosage=Dosage(sets=3, reps=8, per_week=2, setting=HOME),
         safety_tips=(
             "Keep the front knee tracking over the middle toes.",
             "Hold a wall or chair for balance at first.",
@@ -316,7 +317,7 @@ STRENGTH: tuple[Intervention, ...] = (
             "Pull your elbows back past your body and squeeze your shoulder blades together.",
             "Let the arms return slowly and under control.",
         ),
-        dosage=Dosage(sets=3, reps=10, per_week=2),
+        dosage=Dosage(sets=3, reps=10, per_week=2, setting=HOME),
         safety_tips=(
             "Keep your shoulders down, away from your ears.",
             "Do not lean back to help the pull.",
@@ -334,7 +335,7 @@ STRENGTH: tuple[Intervention, ...] = (
             "Bend your elbows to lower your chest toward your hands.",
             "Push back up while keeping your body straight.",
         ),
-        dosage=Dosage(sets=3, reps=10, per_week=2),
+        dosage=Dosage(sets=3, reps=10, per_week=2, setting=HOME),
         safety_tips=(
             "Use a higher surface, such as a wall or bench, to make it easier.",
             "Do not let your hips sag or your back arch.",
@@ -354,7 +355,7 @@ STRENGTH: tuple[Intervention, ...] = (
             "the band.",
             "Hold for about 2 seconds, bring the hands back, and repeat; then face the other way.",
         ),
-        dosage=Dosage(sets=2, reps=10, hold_seconds=2, per_week=3),
+        dosage=Dosage(sets=2, reps=10, hold_seconds=2, per_week=3, setting=HOME),
         safety_tips=(
             "Keep your hips and shoulders facing forward the whole time.",
             "Use a lighter band if your body twists.",

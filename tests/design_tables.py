@@ -92,12 +92,14 @@ PATTERNS: Mapping[str, frozenset[str]] = {
     for key, value in {
         "cat_cow": "end_range_flexion cyclic_extension",
         "childs_pose": "end_range_flexion forced_hip_flexion",
-        "seated_forward_bend": "end_range_flexion deep_hip_flexion",
+        "seated_forward_bend": "end_range_flexion deep_hip_flexion end_range_stretch",
         "cobra": "end_range_extension prone prone_extension",
         "seated_torso_twist": "flexion_rotation rotation",
-        "standing_hamstring_stretch": "end_range_flexion loaded_flexion deep_hip_flexion",
+        "standing_hamstring_stretch": (
+            "end_range_flexion loaded_flexion deep_hip_flexion end_range_stretch"
+        ),
         "knee_to_chest": "end_range_flexion forced_hip_flexion supine",
-        "hip_flexor_stretch": "lunge_hip_extension",
+        "hip_flexor_stretch": "lunge_hip_extension end_range_stretch",
         "thoracic_extension_mobilization": "extension_over_fulcrum",
         "open_book_rotation": "rotation",
         "leg_swings": "ballistic_hip",
@@ -129,7 +131,8 @@ PATTERNS: Mapping[str, frozenset[str]] = {
         # catalog breadth (issue 15)
         "swiss_ball_bridge": "supine",
         "swiss_ball_hamstring_curl": "supine",
-        "downward_dog": "forced_hip_flexion head_down",
+        "downward_dog": "forced_hip_flexion head_down end_range_stretch",
+        "standing_calf_stretch": "end_range_stretch",
         "lower_trunk_rotation": "rotation supine",
         "band_trunk_rotation": "rotation loaded_rotation",
     }.items()
@@ -205,7 +208,17 @@ CONCERNS: Mapping[str, Mapping[str, str]] = {
         "needling": "relative",
         "soft_tissue_pressure": "relative",
     },
-    "hypermobility_syndrome": {"thrust": "relative"},
+    "hypermobility_syndrome": {
+        "thrust": "relative",
+        "end_range_stretch": "absolute",
+        "ballistic_hip": "relative",
+    },
+    "acute_disc_herniation": {
+        "loaded_flexion": "absolute",
+        "flexion_rotation": "absolute",
+        "end_range_flexion": "relative",
+        "thrust": "relative",
+    },
     "local_skin_infection": {
         "needling": "absolute",
         "soft_tissue_pressure": "absolute",

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from careengine.model import Intervention, InterventionKind, TermKind
+from careengine.model import Dosage, DosageSetting, Intervention, InterventionKind, TermKind
 from careengine.plugins.host import get_plugin_manager
 from careengine.plugins.registry import Catalog
 from tests.design_tables import (
@@ -304,14 +304,17 @@ def test_intervention_content_is_complete(catalog: Catalog, intervention_id: str
     assert 2 <= len(item.safety_tips) <= 4
     assert item.evidence and item.evidence.strip()
     dosage = item.dosage
-    assert (
-        any(
-            value is not None
-            for value in (dosage.sets, dosage.reps, dosage.hold_seconds, dosage.minutes)
+    if item.kind is InterventionKind.EDUCATION:  # part of every visit, no dose of its own
+        assert dosage == Dosage(setting=DosageSetting.EVERY_VISIT)
+    else:
+        assert (
+            any(
+                value is not None
+                for value in (dosage.sets, dosage.reps, dosage.hold_seconds, dosage.minutes)
+            )
+            or item.kind is InterventionKind.REFERRAL
         )
-        or item.kind is InterventionKind.REFERRAL
-    )
-    assert dosage.per_week is not None and 1 <= dosage.per_week <= 7
+        assert dosage.per_week is not None and 1 <= dosage.per_week <= 7
     for text in (*item.steps, *item.safety_tips):
         assert text.strip() == text and text[0].isupper() and text.endswith((".", ")"))
         assert not re.match(r"\d+[.)]", text), "steps are numbered by position, not in the text"

@@ -128,8 +128,9 @@ def test_evaluate_into_an_existing_directory_and_with_a_plugin_format(tmp_path: 
     assert result.exit_code == 0, result.output
     assert (out / "good.plan.summary.txt").read_text(encoding="utf-8") == (
         "p-cli ready\n"
+        # the open book comes forward: joint mobilisation only alongside exercise
         "relieve: Joint mobilization\n"
-        "mobilize: Open book rotation\n"
+        "relieve: Open book rotation\n"
         "strengthen: Bridge\n"
         "return: Stay-active advice\n"
     )
@@ -254,6 +255,7 @@ def test_plugins_list_json() -> None:
             "distribution": "careengine",
             "hooks": ["careengine_renderers"],
             "builtin": True,
+            "options": [],
         },
         {
             "name": DEMO,
@@ -261,6 +263,7 @@ def test_plugins_list_json() -> None:
             "distribution": "careengine",
             "hooks": ["careengine_catalog", "careengine_rule_packs"],
             "builtin": True,
+            "options": [],
         },
         {
             "name": "renderer",
@@ -268,6 +271,7 @@ def test_plugins_list_json() -> None:
             "distribution": None,
             "hooks": ["careengine_renderers"],
             "builtin": False,
+            "options": [],
         },
     ]
     assert json.loads(run("plugins", "list", "--json").stdout) == []

@@ -175,7 +175,7 @@ def test_catalog_lists_the_codes_of_a_kind(kind: str, term_kind: TermKind) -> No
 
 def test_catalog_interventions_carry_steps_dosage_and_safety() -> None:
     lines = ok("catalog", "interventions").stdout.splitlines()
-    assert "bridge (exercise): Bridge" in lines
+    assert "bridge (exercise): Bridge [2 x 12, hold 3 s, 3x/week, home programme]" in lines
     entries = {e["id"]: e for e in json.loads(ok("catalog", "interventions", "--json").stdout)}
     assert list(entries) == list(ENGINE.catalog.interventions)
     bridge = ENGINE.catalog.interventions["bridge"]

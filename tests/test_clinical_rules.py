@@ -134,10 +134,11 @@ def test_every_row_of_the_contraindication_table(
     else:
         assert intervention not in excluded
         # proposed alone: among everything, an exclusive-group tie (heat and cold) places neither
+        # (with an exercise: a passive treatment is given only alongside one, NICE NG59 1.2.7)
         alone = Engine(
             entry_points=False,
             builtins=["careengine_plugins.vocabulary", "careengine_plugins.interventions"],
-            plugins=[Propose([intervention])],
+            plugins=[Propose([intervention, "walking_program"])],
         )
         placed = {
             item.intervention: item

@@ -49,10 +49,10 @@ def test_the_script_evaluates_explains_and_batches_the_examples(tmp_path: Path) 
     assert batch.stdout == ""
     lines = batch.stderr.splitlines()
     assert lines[0] == "error: zz-bad.json: pain.current: 11 is out of range (0 to 10)"
-    assert lines[1].startswith("batch: 10 plans, 1 failed, ")
+    assert lines[1].startswith("batch: 11 plans, 1 failed, ")
     assert "Traceback" not in batch.stderr
     report = json.loads((tmp_path / "out" / "batch-report.json").read_text())
-    assert report["ok"] == 10 and report["failed"][0]["input"] == "zz-bad.json"
+    assert report["ok"] == 11 and report["failed"][0]["input"] == "zz-bad.json"
 
     schema = run("schema", "assessment")
     assert schema.returncode == 0

@@ -77,8 +77,12 @@ def test_spinal_fracture_vetoes_flexion_and_rotation_and_cautions_loaded_work() 
     assert substitutes_for(plan, "leg_swings", "standing_hamstring_stretch")
     assert substitutes_for(plan, "thoracic_extension_mobilization", "seated_torso_twist")
     assert "spinal_fracture" in cautions(plan, "thoracic_extension_mobilization")
-    for loaded in ("goblet_squat", "romanian_deadlift", "split_squat"):
+    for loaded in ("goblet_squat", "romanian_deadlift"):
         assert "spinal_fracture" in cautions(plan, loaded), loaded
+    # the split squat is the goblet squat's next level: one level at a time (deferred)
+    assert [d.reason.split(",")[0] for d in plan.deferred if d.intervention == "split_squat"] == [
+        "same purpose as goblet_squat"
+    ]
 
 
 def test_osteoporosis_vetoes_every_end_range_flexion_and_flexion_rotation() -> None:
@@ -183,7 +187,8 @@ def test_cupping_and_massage_are_cautioned_with_a_bleeding_risk(condition: str) 
     plan = evaluate(
         {
             "patient": {"conditions": [condition]},
-            "findings": [{"code": "myofascial_trigger_points"}],
+            # with an exercise: manual therapy is given only alongside one (NICE NG59 1.2.7)
+            "findings": [{"code": "myofascial_trigger_points"}, {"code": "glute_weakness"}],
         }
     )
     assert condition in cautions(plan, "cupping")
@@ -195,14 +200,15 @@ def test_heat_is_cautioned_with_diabetes_also_when_it_substitutes() -> None:
         {
             "patient": {"conditions": ["diabetes"]},
             "pain": {"current": 8, "worst": 9, "best": 4},
-            "findings": [{"code": "muscle_guarding"}],
+            # with an exercise: a passive treatment is given only alongside one
+            "findings": [{"code": "muscle_guarding"}, {"code": "glute_weakness"}],
         }
     )
     assert "diabetes" in cautions(plan, "superficial_heat")
     # TENS vetoed by a pacemaker: the heat offered in its place keeps the diabetes caution
     tens = Engine(
         entry_points=False,
-        plugins=[Propose(["tens"])],
+        plugins=[Propose(["tens", "walking_program"])],
     )
     substituted = evaluate({"patient": {"conditions": ["pacemaker", "diabetes"]}}, tens)
     assert substitutes_for(substituted, "superficial_heat", "tens")
@@ -210,7 +216,9 @@ def test_heat_is_cautioned_with_diabetes_also_when_it_substitutes() -> None:
 
 
 def test_heat_in_place_of_electrotherapy_keeps_the_pregnancy_caution() -> None:
-    engine = Engine(entry_points=False, plugins=[Propose(["therapeutic_ultrasound"])])
+    engine = Engine(
+        entry_points=False, plugins=[Propose(["therapeutic_ultrasound", "walking_program"])]
+    )
     plan = evaluate({"patient": {"conditions": ["pregnancy"]}}, engine)
     assert substitutes_for(plan, "superficial_heat", "therapeutic_ultrasound")
     assert "pregnancy" in cautions(plan, "superficial_heat")

@@ -72,7 +72,7 @@ def service(out: list[str]) -> None:
 
 
 def threads(out: list[str]) -> None:
-    assert out == ["10 plans, the same in threads"]
+    assert out == ["11 plans, the same in threads"]
 
 
 def followup(out: list[str]) -> None:

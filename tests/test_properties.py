@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from careengine import Engine, RuleExecutionError
-from careengine.model import Assessment, Plan, PlanStatus
+from careengine.model import Assessment, InterventionKind, Plan, PlanStatus
 from careengine.pipeline.facts import assessment_facts, derived_facts
 from careengine.pipeline.merge import DECLINED, WITHHELD
 from careengine.render.serialize import dumps
@@ -133,11 +133,13 @@ PLUGINS = (catalog, variety, scores)
 ENGINE = make_engine(*PLUGINS)
 REVERSED = make_engine(*PLUGINS[::-1])
 CAPPED = make_engine(*PLUGINS, max_items_per_stage=1)
+FEW_EXERCISES = make_engine(*PLUGINS, max_exercises_per_stage=2)
+PASSIVE = frozenset({InterventionKind.MANUAL_THERAPY, InterventionKind.MODALITY})
 
 
 def proposals(engine: Engine, assessment: Assessment) -> set[tuple[str, str]]:
     """Every distinct (intervention, stage) the rules proposed, before the merge."""
-    _, extra = engine._derive(assessment)
+    _, extra, _ = engine._derive(assessment)
     result = engine._runner.run(assessment_facts(assessment) + derived_facts(extra))
     return {
         (c.intervention, c.stage)
@@ -162,10 +164,12 @@ def test_finding_order_and_plugin_order_do_not_change_the_json(
 
 @SETTINGS
 @given(data=assessments())
-def test_nothing_is_lost(data: dict[str, Any]) -> None:
-    assessment = CAPPED.load_assessment(data)
-    plan = CAPPED.evaluate(assessment)
-    placed = {(item.intervention, stage) for stage, item in plan.items()}
+@pytest.mark.parametrize("engine", [CAPPED, FEW_EXERCISES], ids=["one item", "two exercises"])
+def test_nothing_is_lost(engine: Engine, data: dict[str, Any]) -> None:
+    assessment = engine.load_assessment(data)
+    plan = engine.evaluate(assessment)
+    # an item moved to another stage (active first) is at home under the stage it was proposed for
+    placed = {(item.intervention, item.proposed_stage or stage) for stage, item in plan.items()}
     deferred = {(d.intervention, d.stage) for d in plan.deferred}
     losers = {
         i
@@ -190,14 +194,41 @@ def test_nothing_is_lost(data: dict[str, Any]) -> None:
             for o, s in proposed
             if s == stage
             and o in vetoed
-            and intervention in CAPPED.catalog.interventions[o].alternatives
+            and intervention in engine.catalog.interventions[o].alternatives
         }
         assert (intervention, stage) in proposed or substitutes_for
     addressed = {a for _, item in plan.items() for a in item.addresses}
     for f in assessment.present_findings():
-        if f.code in CAPPED.catalog.impairments():
+        if f.code in engine.catalog.impairments():
             assert (f.code in addressed) != (f.code in plan.unaddressed), f.code
-    assert all(len(stage.items) <= 1 for stage in plan.stages)
+    if engine is CAPPED:
+        assert all(len(stage.items) <= 1 for stage in plan.stages)
+
+
+@SETTINGS
+@given(data=assessments())
+@pytest.mark.parametrize("engine", [ENGINE, CAPPED, FEW_EXERCISES], ids=["default", "one", "two"])
+def test_what_a_stage_holds(engine: Engine, data: dict[str, Any]) -> None:
+    """Active first, a current stage that holds items, the exercise cap, one level at a time."""
+    plan = engine.evaluate(engine.load_assessment(data))
+    current = plan.stage(plan.current_stage)
+    exercises = {
+        s.id: [i for i in s.items if i.kind is InterventionKind.EXERCISE] for s in plan.stages
+    }
+    if plan.items():
+        assert current.items, plan.current_stage
+    if any(exercises.values()):
+        assert exercises[current.id], plan.current_stage
+    for stage in plan.stages:
+        if any(i.kind in PASSIVE for i in stage.items):
+            assert exercises[stage.id], stage.id
+        assert len(exercises[stage.id]) <= engine.options.max_exercises_per_stage
+        ids = {i.intervention for i in exercises[stage.id]}
+        for a, b in engine.programme.steps:
+            assert not {a, b} <= ids, (stage.id, a, b)
+        for item in stage.items:
+            assert item.proposed_stage != stage.id
+    assert plan.current_stage_reason
 
 
 @SETTINGS

@@ -296,11 +296,12 @@ def test_a_missing_plan_file_exits_2(tmp_path: Path) -> None:
         ("desk-worker", "desk-worker-2wk-advance", Decision.ADVANCE, "strengthen"),
         ("older-adult-stenosis", "older-adult-stenosis-3wk-hold", Decision.HOLD, "mobilize"),
         ("acute-strain-cpr-positive", "acute-strain-1wk-regress", Decision.REGRESS, "relieve"),
+        # the first plan starts in strengthen (mobilize holds nothing), so advance leads to return
         (
             "stabilization-candidate",
             "stabilization-candidate-4wk-advance",
             Decision.ADVANCE,
-            "strengthen",
+            "return",
         ),
         ("osteoporosis", "osteoporosis-fall-red-flag", Decision.HOLD, "mobilize"),
     ],
@@ -317,7 +318,8 @@ def test_example_follow_ups(
 
 
 def test_every_example_follow_up_is_used_by_a_golden_case() -> None:
-    cases = (ROOT / "examples" / "cases" / "reassessment.case.toml").read_text(encoding="utf-8")
+    files = sorted((ROOT / "examples" / "cases").glob("*.case.toml"))
+    cases = "".join(path.read_text(encoding="utf-8") for path in files)
     for path in sorted(FOLLOWUPS.glob("*.json")):
         assert f"../followups/{path.name}" in cases, path.name
 
@@ -339,3 +341,15 @@ def test_both_rule_backends_give_the_same_reassessment() -> None:
             for e in (python, durable)
         ]
         assert without_backend(plans[0]) == without_backend(plans[1])
+
+
+def test_the_text_report_names_the_evidence_and_keeps_walking_walking(tmp_path: Path) -> None:
+    """Issue 15: on main the acute strain's walking programme became aquatic exercise at the
+    regress, and the reasons named neither the pain change nor adherence."""
+    plan = first_plan(tmp_path, ASSESSMENTS / "acute-strain-cpr-positive.json")
+    result = run("reassess", plan, FOLLOWUPS / "acute-strain-1wk-regress.json", "--format", "text")
+    assert result.exit_code == 0, result.output
+    assert "relieve: walking_program dosage lowered: minutes 20 -> 15." in result.output
+    assert "aquatic" not in result.output.lower()
+    assert "Current pain is unchanged at 7/10." in result.output
+    assert "Adherence was 75 %." in result.output

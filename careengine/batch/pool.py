@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import functools
 import multiprocessing
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from multiprocessing.connection import Connection, wait
 from typing import Any, cast
 
@@ -22,6 +22,11 @@ def _strings(value: Iterable[str]) -> tuple[str, ...]:
     return tuple(value)  # a typed `tuple` (mypy's attrs plugin cannot type the generic one)
 
 
+def _pairs(value: Mapping[str, str] | Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    items = value.items() if isinstance(value, Mapping) else value
+    return tuple(sorted((str(k), str(v)) for k, v in items))
+
+
 @attrs.frozen(kw_only=True)
 class EngineSpec:
     """How to build the engine (picklable, so that worker processes can build their own)."""
@@ -33,6 +38,10 @@ class EngineSpec:
     block: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     builtins: bool | tuple[str, ...] = True
     entry_points: bool = True
+    max_exercises_per_stage: int = 5
+    allow_same_purpose: bool = False
+    #: clinic options, ``(name, value)`` pairs (:mod:`careengine.plugins.options`)
+    options: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_pairs)
 
     def build(self) -> Engine:
         return Engine(
@@ -43,6 +52,9 @@ class EngineSpec:
             block=self.block,
             builtins=self.builtins,
             entry_points=self.entry_points,
+            max_exercises_per_stage=self.max_exercises_per_stage,
+            allow_same_purpose=self.allow_same_purpose,
+            options=dict(self.options),
         )
 
 

@@ -27,6 +27,7 @@ from careengine.cli.app import (
     json_option,
     main,
     plugin_filters,
+    programme_options,
     renderer_for,
 )
 from careengine.cli.batch_command import batch, engine_spec
@@ -55,6 +56,7 @@ __all__ = [
     "plugin_filters",
     "plugins",
     "plugins_list",
+    "programme_options",
     "reassess",
     "renderer_for",
     "rules",

@@ -17,13 +17,15 @@ from typing import Any, TypeVar
 
 import click
 
+from careengine import settings
 from careengine.engine import Engine
 from careengine.errors import CareEngineError, ConfigurationError
 from careengine.plugins.host import get_plugin_manager
+from careengine.plugins.options import parse_options
 from careengine.plugins.registry import Renderer
 from careengine.render.safe_text import one_line
 from careengine.rules.backend import BACKENDS
-from careengine.settings import debug, engine_settings
+from careengine.settings import debug
 from careengine.version import __version__
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -32,7 +34,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 def plugin_filters() -> dict[str, Any]:
     """``allow`` and ``block`` of the plugin host, from CAREENGINE_PLUGINS and
     CAREENGINE_DISABLE_PLUGINS (comma-separated names; :mod:`careengine.settings`)."""
-    return engine_settings()
+    return settings.plugin_filters()
 
 
 def fail(exc: CareEngineError) -> None:
@@ -87,6 +89,37 @@ def engine_options(fn: F) -> F:
     return fn
 
 
+def programme_options(fn: F) -> F:
+    """--max-exercises-per-stage and --allow-same-purpose: what a stage holds
+    (docs/design.md section 5); every command that makes a plan takes them."""
+    fn = click.option(
+        "--allow-same-purpose",
+        is_flag=True,
+        help="Keep two levels of one exercise (one progresses to the other) in one stage.",
+    )(fn)
+    fn = click.option(
+        "--max-exercises-per-stage",
+        type=click.IntRange(min=1),
+        default=5,
+        show_default=True,
+        help="Exercises a stage holds at a time; the rest are deferred.",
+    )(fn)
+    return fn
+
+
+def clinic_options(fn: F) -> F:
+    """``--option NAME=VALUE`` (repeatable) for the commands that make plans: the value of a
+    clinic option a plugin declares (:mod:`careengine.plugins.options`)."""
+    return click.option(
+        "--option",
+        "option_pairs",
+        multiple=True,
+        metavar="NAME=VALUE",
+        help="Set a clinic option a plugin declares (`careengine plugins list` shows them), "
+        "e.g. startback_pathway=full. Repeatable; adds to CAREENGINE_OPTIONS.",
+    )(fn)
+
+
 allow_unknown_option = click.option(
     "--allow-unknown", is_flag=True, help="List unknown finding codes instead of failing."
 )
@@ -119,11 +152,19 @@ format_option = click.option(
 
 
 def build_engine(
-    rules: Sequence[Path] = (), plugins: Sequence[str] = (), backend: str = "auto", **extra: Any
+    rules: Sequence[Path] = (),
+    plugins: Sequence[str] = (),
+    backend: str = "auto",
+    option_pairs: Sequence[str] = (),
+    **extra: Any,
 ) -> Engine:
     """The command's engine: :meth:`Engine.from_env` (the CAREENGINE_* settings) with the
-    command's options, exactly as a service calling ``Engine.from_env`` builds it."""
-    return Engine.from_env(rules=list(rules), plugins=list(plugins), backend=backend, **extra)
+    command's options (``option_pairs``: the ``--option NAME=VALUE`` texts), exactly as a
+    service calling ``Engine.from_env`` builds it."""
+    options = parse_options(option_pairs)
+    return Engine.from_env(
+        rules=list(rules), plugins=list(plugins), backend=backend, options=options, **extra
+    )
 
 
 def renderer_for(engine: Engine, fmt: str) -> Renderer:

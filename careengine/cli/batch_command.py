@@ -7,6 +7,7 @@ import contextlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -14,20 +15,34 @@ from careengine.batch import EngineSpec, collect_tasks, run_batch
 from careengine.cli.app import (
     allow_unknown_option,
     cli,
+    clinic_options,
     engine_options,
     guarded,
     plugin_filters,
+    programme_options,
 )
+from careengine.plugins.options import parse_options
 from careengine.render.safe_text import one_line
+from careengine.settings import engine_settings
 
 
-def engine_spec(rules: Sequence[Path], plugins: Sequence[str], backend: str) -> EngineSpec:
-    """What :func:`build_engine` builds, as a picklable spec for batch worker processes."""
+def engine_spec(
+    rules: Sequence[Path],
+    plugins: Sequence[str],
+    backend: str,
+    option_pairs: Sequence[str] = (),
+    **programme: Any,
+) -> EngineSpec:
+    """What :func:`build_engine` builds, as a picklable spec for batch worker processes
+    (``programme``: the options of :func:`careengine.cli.app.programme_options`)."""
+    options = {**engine_settings()["options"], **parse_options(option_pairs)}
     return EngineSpec(
         rules=tuple(str(r) for r in rules),
         plugins=tuple(plugins),
         backend=backend,
+        options=options,
         **plugin_filters(),
+        **programme,
     )
 
 
@@ -55,6 +70,8 @@ def _stderr_is_tty() -> bool:
     help="Worker processes.",
 )
 @allow_unknown_option
+@programme_options
+@clinic_options
 @engine_options
 @guarded
 def batch(
@@ -62,9 +79,12 @@ def batch(
     outdir: Path,
     jobs: int,
     allow_unknown: bool,
+    option_pairs: tuple[str, ...],
     rules: tuple[Path, ...],
     plugins: tuple[str, ...],
     backend: str,
+    max_exercises_per_stage: int,
+    allow_same_purpose: bool,
 ) -> None:
     """Evaluate every assessment in INPUT (a directory of .json files or a .jsonl file).
 
@@ -81,7 +101,14 @@ def batch(
         report = run_batch(
             source,
             outdir,
-            spec=engine_spec(rules, plugins, backend),
+            spec=engine_spec(
+                rules,
+                plugins,
+                backend,
+                option_pairs,
+                max_exercises_per_stage=max_exercises_per_stage,
+                allow_same_purpose=allow_same_purpose,
+            ),
             jobs=jobs,
             allow_unknown=allow_unknown,
             tasks=tasks,

@@ -1,4 +1,4 @@
-"""``careengine plugins list``: the loaded plugins, their versions and hooks."""
+"""``careengine plugins list``: the loaded plugins, their versions, hooks and clinic options."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from careengine.cli.app import (
     guarded,
     json_option,
 )
+from careengine.engine import Engine
 from careengine.plugins.host import PluginInfo
 
 
@@ -23,13 +24,29 @@ def plugins() -> None:
     """Inspect plugins."""
 
 
-def _info_dict(info: PluginInfo) -> dict[str, Any]:
+def _options(engine: Engine, info: PluginInfo) -> list[dict[str, Any]]:
+    """The clinic options a plugin declares, with the engine's value of each."""
+    return [
+        {
+            "name": o.name,
+            "values": list(o.values),
+            "default": o.default,
+            "value": engine.plugin_options[o.name],
+            "description": o.description,
+        }
+        for o in engine.catalog.options.values()
+        if o.plugin == info.name
+    ]
+
+
+def _info_dict(engine: Engine, info: PluginInfo) -> dict[str, Any]:
     return {
         "name": info.name,
         "version": info.version,
         "distribution": info.distribution,
         "hooks": list(info.hooks),
         "builtin": info.builtin,
+        "options": _options(engine, info),
     }
 
 
@@ -45,14 +62,20 @@ def plugins_list(
     plugins: tuple[str, ...],
     backend: str,
 ) -> None:
-    """List loaded plugins with their versions and hooks."""
+    """List loaded plugins with their versions, hooks and clinic options (each option with its
+    allowed values, its default and the value CAREENGINE_OPTIONS gives it)."""
     engine = build_engine(rules, plugins, backend)
     infos = [i for i in engine.plugins.values() if show_all or not i.builtin]
     if as_json:
-        click.echo(json.dumps([_info_dict(i) for i in infos], indent=2))
+        click.echo(json.dumps([_info_dict(engine, i) for i in infos], indent=2))
         return
     if not infos:
         click.echo("no plugins installed (use --all to include the built-in ones)")
     for info in infos:
         dist = f" [{info.distribution}]" if info.distribution else ""
         click.echo(f"{info.name} {info.version}{dist}: {', '.join(info.hooks)}")
+        for o in _options(engine, info):
+            click.echo(
+                f"  option {o['name']} = {o['value']} ({'|'.join(o['values'])}; default "
+                f"{o['default']}): {o['description']}"
+            )

@@ -6,7 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from careengine.io.schema_fragments import DIALECT, _codes, _object, _strings
-from careengine.model import AlertLevel, Decision, InterventionKind, PlanStatus, Urgency
+from careengine.model import (
+    DOSAGE_COUNTS,
+    AlertLevel,
+    Decision,
+    DosageSetting,
+    InterventionKind,
+    PlanStatus,
+    Urgency,
+    UsageKind,
+)
 from careengine.plugins.registry import Catalog
 from careengine.render.serialize import PLAN_SCHEMA
 
@@ -30,7 +39,16 @@ def _plan_defs(catalog: Catalog) -> dict[str, Any]:
         "stage_id": {"title": "stage code", "type": "string", "enum": list(catalog.stage_ids())},
         "because": because,
         "dosage": _object(
-            {k: count for k in ("sets", "reps", "hold_seconds", "minutes", "per_week")},
+            {
+                **{k: count for k in DOSAGE_COUNTS},
+                "setting": {
+                    "enum": [*(s.value for s in DosageSetting), None],
+                    "description": "home: the home programme; session: with the therapist in a "
+                    "visit; home_and_session: both; every_visit: part of every visit (no count of "
+                    "its own)",
+                },
+            },
+            # times_per_day, weeks and setting came later: a plan written before them is valid
             required=("sets", "reps", "hold_seconds", "minutes", "per_week"),
         ),
         "item": _object(
@@ -53,6 +71,11 @@ def _plan_defs(catalog: Catalog) -> dict[str, Any]:
                     "$ref": "#/$defs/intervention_id",
                     "description": "reassessment: the exercise this one progressed or "
                     "regressed from",
+                },
+                "proposed_stage": {
+                    "$ref": "#/$defs/stage_id",
+                    "description": "the stage the rules proposed the item for, when the merge "
+                    "moved it to this one (active first, docs/design.md section 5)",
                 },
             },
             required=(*item_keys, "precautions", "because"),
@@ -83,6 +106,10 @@ def plan_schema(catalog: Catalog) -> dict[str, Any]:
         "assessed_on": {"type": ["string", "null"], "format": "date"},
         "status": {"enum": [s.value for s in PlanStatus]},
         "current_stage": {"$ref": "#/$defs/stage_id"},
+        "current_stage_reason": {
+            "type": "string",
+            "description": "why current_stage is the current stage, in plain words",
+        },
         "pain": {
             **_object(
                 {
@@ -177,6 +204,20 @@ def plan_schema(catalog: Catalog) -> dict[str, Any]:
         },
         "unaddressed": _strings(),
         "unrecognized": _strings(),
+        "not_used": {
+            "type": "array",
+            "description": "recorded findings, conditions, measures and questionnaire results "
+            "that changed nothing in the plan, each with the reason (absent in plans written "
+            "before careengine recorded it)",
+            "items": _object(
+                {
+                    "code": {"type": "string"},
+                    "kind": {"enum": [k.value for k in UsageKind]},
+                    "reason": {"type": "string"},
+                },
+                required=("code", "kind", "reason"),
+            ),
+        },
         "progression": {"$ref": "#/$defs/progression"},
         "history": {"type": "array", "items": {"$ref": "#/$defs/progression"}},
         "provenance": _object(
@@ -192,6 +233,12 @@ def plan_schema(catalog: Catalog) -> dict[str, Any]:
                     ),
                 },
                 "fingerprint": {"type": "string", "pattern": "^sha256:[0-9a-f]{64}$"},
+                "options": {
+                    "type": "object",
+                    "additionalProperties": {"type": "string"},
+                    "description": "the clinic options the plan was made under "
+                    "(docs/design.md section 6.3)",
+                },
                 "content_sha256": {
                     "type": "string",
                     "pattern": "^sha256:[0-9a-f]{64}$",
@@ -210,7 +257,7 @@ def plan_schema(catalog: Catalog) -> dict[str, Any]:
             ),
         ),
     }
-    optional = {"pain", "progression", "history"}
+    optional = {"pain", "not_used", "progression", "history", "current_stage_reason"}
     return {
         "$schema": DIALECT,
         "$id": "urn:careengine:plan:1",

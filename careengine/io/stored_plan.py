@@ -17,13 +17,16 @@ from typing import Any
 from careengine.errors import AssessmentError, Problem, suggest
 from careengine.io.json_text import Source, input_data, source_file
 from careengine.model import (
+    DOSAGE_COUNTS,
     DOSAGE_FIELDS,
     AlertLevel,
     Decision,
+    DosageSetting,
     InterventionKind,
     Plan,
     PlanStatus,
     Urgency,
+    UsageKind,
 )
 from careengine.pipeline.safety import stored_plan_problems
 from careengine.plugins.registry import Catalog
@@ -96,6 +99,7 @@ def _check_item(w: _Walker, item: Any, path: str) -> None:
     w.choice(node, "kind", f"{path}.", InterventionKind)
     w.text(node, "name", f"{path}.")
     w.text(node, "progressed_from", f"{path}.", required=False)
+    w.text(node, "proposed_stage", f"{path}.", required=False)
     dosage = w.obj(node.get("dosage"), f"{path}.dosage")
     if dosage is not None:
         for key in dosage:
@@ -103,8 +107,10 @@ def _check_item(w: _Walker, item: Any, path: str) -> None:
                 w.problem(
                     f"{path}.dosage.{key}", f"unknown key {key!r}", suggest(key, DOSAGE_FIELDS)
                 )
-        for key in DOSAGE_FIELDS:
+        for key in DOSAGE_COUNTS:
             w.whole(dosage, key, f"{path}.dosage.", 0, 100_000)
+        if dosage.get("setting") is not None:
+            w.choice(dosage, "setting", f"{path}.dosage.", DosageSetting)
     if "priority" in node:
         w.whole(node, "priority", f"{path}.", -1_000_000, 1_000_000)
     w.strings(node, "addresses", f"{path}.")
@@ -159,6 +165,7 @@ def check_plan_data(data: Any, file: str | None = None) -> list[Problem]:
             w.problem("assessed_on", "must be a date (YYYY-MM-DD)")
     w.choice(root, "status", "", PlanStatus)
     w.text(root, "current_stage", "")
+    w.text(root, "current_stage_reason", "", required=False)
     pain = w.obj(root.get("pain"), "pain", required=False)
     if pain is not None:
         for key in pain:
@@ -214,6 +221,12 @@ def check_plan_data(data: Any, file: str | None = None) -> list[Problem]:
             w.strings(c, "details", f"conflicts[{i}].")
     w.strings(root, "unaddressed", "")
     w.strings(root, "unrecognized", "")
+    for i, entry in enumerate(w.items(root.get("not_used"), "not_used")):
+        n = w.obj(entry, f"not_used[{i}]")
+        if n is not None:
+            w.text(n, "code", f"not_used[{i}].")
+            w.choice(n, "kind", f"not_used[{i}].", UsageKind)
+            w.text(n, "reason", f"not_used[{i}].")
     if root.get("progression") is not None:
         _check_progression(w, root["progression"], "progression")
     for i, entry in enumerate(w.items(root.get("history"), "history")):
@@ -222,6 +235,9 @@ def check_plan_data(data: Any, file: str | None = None) -> list[Problem]:
     if prov is not None:
         w.text(prov, "engine_version", "provenance.")
         w.text(prov, "fingerprint", "provenance.")
+        options = w.obj(prov.get("options"), "provenance.options", required=False)
+        for name in options or ():
+            w.text(options or {}, name, "provenance.options.")
     return w.problems
 
 
@@ -261,6 +277,8 @@ def _check_catalog(data: Mapping[str, Any], catalog: Catalog, file: str | None) 
             intervention(item["intervention"], f"stages[{i}].items[{j}].intervention")
             if item.get("progressed_from") is not None:
                 intervention(item["progressed_from"], f"stages[{i}].items[{j}].progressed_from")
+            if item.get("proposed_stage") is not None:
+                stage(item["proposed_stage"], f"stages[{i}].items[{j}].proposed_stage")
     return problems
 
 

@@ -35,6 +35,7 @@ from careengine.model.assessment import (
 from careengine.model.frozen import _tuple, freeze
 from careengine.model.knowledge import (
     DOSAGE_BOUNDS,
+    DOSAGE_COUNTS,
     DOSAGE_FIELDS,
     Coding,
     Dosage,
@@ -47,6 +48,7 @@ from careengine.model.vocabulary import (
     AlertLevel,
     Decision,
     Direction,
+    DosageSetting,
     InterventionKind,
     LegSymptoms,
     PlanStatus,
@@ -54,10 +56,12 @@ from careengine.model.vocabulary import (
     Side,
     TermKind,
     Urgency,
+    UsageKind,
 )
 
 __all__ = [
     "DOSAGE_BOUNDS",
+    "DOSAGE_COUNTS",
     "DOSAGE_FIELDS",
     "Alert",
     "AlertLevel",
@@ -72,12 +76,14 @@ __all__ = [
     "DerivedFact",
     "Direction",
     "Dosage",
+    "DosageSetting",
     "Episode",
     "Exclusion",
     "Finding",
     "Intervention",
     "InterventionKind",
     "LegSymptoms",
+    "NotUsed",
     "PackInfo",
     "Pain",
     "Patient",
@@ -97,6 +103,7 @@ __all__ = [
     "Term",
     "TermKind",
     "Urgency",
+    "UsageKind",
     "dosage_problems",
     "freeze",
 ]
@@ -185,6 +192,9 @@ class PlanItem:
     precautions: tuple[Precaution, ...] = attrs.field(default=(), converter=_tuple)
     because: tuple[Because, ...] = attrs.field(default=(), converter=_tuple)
     progressed_from: str | None = None
+    #: the stage the rules proposed the item for, when the merge placed it in another one
+    #: (active first, docs/design.md section 5); ``None`` when it sits where it was proposed
+    proposed_stage: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -237,6 +247,16 @@ class Deferred:
 
 
 @attrs.frozen(kw_only=True)
+class NotUsed:
+    """A recorded finding, condition, measure or classification that changed nothing in the plan,
+    and why (docs/design.md section 6.3, ``not_used``)."""
+
+    code: str
+    kind: UsageKind
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
 class PackInfo:
     version: str
     sha256: str
@@ -249,6 +269,8 @@ class Provenance:
     plugins: Mapping[str, str] = attrs.field(converter=freeze)
     packs: Mapping[str, PackInfo] = attrs.field(converter=freeze)
     fingerprint: str
+    #: the clinic options the plan was made under (every declared one, sorted by name)
+    options: Mapping[str, str] = attrs.field(factory=dict, converter=freeze)
 
 
 @attrs.frozen(kw_only=True)
@@ -279,11 +301,17 @@ class Plan:
     conflicts: tuple[Conflict, ...] = attrs.field(default=(), converter=_tuple)
     unaddressed: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
     unrecognized: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    #: Every recorded finding, condition, measure and classification that changed nothing in the
+    #: plan, with the reason (sorted by kind, then code; :mod:`careengine.pipeline.usage`).
+    not_used: tuple[NotUsed, ...] = attrs.field(default=(), converter=_tuple)
     progression: Progression | None = None
     history: tuple[Progression, ...] = attrs.field(default=(), converter=_tuple)
     #: The pain ratings of the assessment the plan was made from (the next reassessment's
     #: baseline); ``None`` when the assessment gave none.
     pain: Pain | None = None
+    #: why ``current_stage`` is the current stage, in plain words (the start rule, or the
+    #: fallback to the first stage that holds items); ``None`` in plans written before it existed
+    current_stage_reason: str | None = None
 
     def stage(self, stage_id: str) -> StagePlan:
         for stage in self.stages:

@@ -53,6 +53,19 @@ class InterventionKind(enum.StrEnum):
     MODALITY = "modality"
 
 
+class DosageSetting(enum.StrEnum):
+    """Where (and so how often) a dosed item is done."""
+
+    #: the patient's home programme, at the dosage's own frequency
+    HOME = "home"
+    #: done with the therapist during a visit
+    SESSION = "session"
+    #: practised with the therapist in visits and continued at home
+    HOME_AND_SESSION = "home_and_session"
+    #: part of every visit (advice, education): no sets, repetitions or frequency of its own
+    EVERY_VISIT = "every_visit"
+
+
 class AlertLevel(enum.StrEnum):
     """Ordered from most to least severe."""
 
@@ -98,3 +111,13 @@ class Decision(enum.StrEnum):
     ADVANCE = "advance"
     HOLD = "hold"
     REGRESS = "regress"
+
+
+class UsageKind(enum.StrEnum):
+    """What a ``not_used`` entry of a plan names: a recorded finding, a condition, a measure
+    given in the ``measures`` block, or a classification (a score or prediction rule)."""
+
+    FINDING = "finding"
+    CONDITION = "condition"
+    MEASURE = "measure"
+    CLASSIFICATION = "classification"

@@ -24,9 +24,10 @@ plan's current stage, then change:
 
 On a regress no item the patient already did ends with a higher dosage than before. Dosage steps
 are in :mod:`careengine.pipeline.dosing`. A step never lands on an intervention that is vetoed for
-this
-patient, in a clinician-decision conflict, clashing with an exclusive-group member in the plan, or
-already in the stage: the exercise stays and ``changes`` says why.
+this patient, in a clinician-decision conflict, clashing with an exclusive-group member in the
+plan, or already in the plan (in any stage: the same exercise is never given twice): the
+exercise stays, its dosage changes instead, and ``changes`` says why. An advance steps later
+stages first, so a chain spread over several stages moves up together.
 """
 
 from __future__ import annotations
@@ -115,6 +116,7 @@ class ItemProgression:
             if i != c.winner
         }
         self.placed: Counter[str] = Counter()
+        self._slots_by_stage: dict[str, list[_Slot]] = {}
 
     # --- the whole plan ----------------------------------------------------------------------
 
@@ -130,8 +132,11 @@ class ItemProgression:
         previous = {s.id: s.items for s in self.previous.stages}
         slots = {s.id: self._slots(s, previous.get(s.id, ())) for s in self.fresh.stages}
         self.placed = Counter(slot.level for group in slots.values() for slot in group)
+        self._slots_by_stage = slots
         kept = False
-        for stage in self.fresh.stages:
+        # an advance steps later stages first: a harder exercise vacates its level first
+        advance = self.decision.decision is Decision.ADVANCE
+        for stage in reversed(self.fresh.stages) if advance else self.fresh.stages:
             kept |= self._apply(stage.id, slots[stage.id])
             if self.decision.decision is Decision.REGRESS:
                 self._cap(stage.id, slots[stage.id], previous.get(stage.id, ()))
@@ -266,6 +271,16 @@ class ItemProgression:
             return "is already in this stage"
         return None
 
+    def _elsewhere(self, target: str, stage_id: str) -> str | None:
+        """Why ``target`` may not be stepped onto: another stage holds or defers it."""
+        for other, group in self._slots_by_stage.items():
+            if other != stage_id and any(slot.level == target for slot in group):
+                return f"is already in the plan (stage {other}) and is not given twice"
+        for deferred in self.fresh.deferred:
+            if deferred.intervention == target and deferred.stage != stage_id:
+                return f"is already in the plan (deferred in stage {deferred.stage})"
+        return None
+
     def _apply(self, stage_id: str, slots: list[_Slot]) -> bool:
         """Step or dose the stage's exercises; True when a dosage was kept by the decision."""
         movers = [
@@ -293,6 +308,7 @@ class ItemProgression:
             if target is not None:
                 placed = [p for p, n in self.placed.items() if n > 0 and p != slot.level]
                 why = self._blocked(target, occupied - {slot.level}, placed)
+                why = why or self._elsewhere(target, stage_id)
                 if why is None:
                     self._step(stage_id, slot, target, occupied)
                     continue

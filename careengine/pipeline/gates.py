@@ -36,6 +36,14 @@ import attrs
 from careengine.errors import ConfigurationError, Problem, suggest
 from careengine.io.regular_files import NotRegularFile, read_regular_file
 from careengine.model import Decision, Response
+from careengine.pipeline.evidence import (
+    FINDINGS_KEEP,
+    adherence_line,
+    function_line,
+    pain_line,
+    pts,
+    worsening_signs,
+)
 
 _T = TypeVar("_T", bound=attrs.AttrsInstance)
 
@@ -69,6 +77,7 @@ class DosageSteps:
     reps: int = attrs.field(default=2, validator=_between(0, 50))
     hold_seconds: int = attrs.field(default=5, validator=_between(0, 300))
     minutes: int = attrs.field(default=5, validator=_between(0, 120))
+    times_per_day: int = attrs.field(default=1, validator=_between(0, 12))
 
 
 @attrs.frozen(kw_only=True)
@@ -160,10 +169,6 @@ class StageDecision:
     dosage_note: str | None = None
 
 
-def _pts(n: int) -> str:
-    return f"{n} point" + ("" if abs(n) == 1 else "s")
-
-
 def decide(
     *,
     gates: Gates,
@@ -174,15 +179,21 @@ def decide(
     current_pain: int,
     findings_stage: str | None = None,
     findings_reason: str | None = None,
+    adherence_counts: bool = True,
+    function: tuple[float, float] | None = None,
 ) -> StageDecision:
     """Apply the gates to one follow-up. ``stages`` are the catalog's stage ids in order;
     ``findings_stage`` is where the follow-up's staging rules would start a new plan (``None``
-    when no staging rule fired) and ``findings_reason`` their rationale."""
+    when no staging rule fired) and ``findings_reason`` their rationale. ``adherence_counts`` is
+    false when the stages up to ``from_stage`` held no exercise to do at home: there was
+    nothing to adhere to, so the adherence gate does not count. ``function`` is the disability
+    score (ODI %) at the previous visit and today, when both are known."""
     g = gates
     pain_max = response.exercise_pain_max
-    adherence = response.adherence_percent
     change = current_pain - previous_pain
     from_pain = f"from {previous_pain}/10 to {current_pain}/10"
+    adherence = adherence_line(response.adherence_percent, g, adherence_counts, from_stage)
+    evidence = tuple(e for e in (function_line(function),) if e)
 
     regress: list[str] = []
     if pain_max > g.regress_exercise_pain_above:
@@ -194,22 +205,25 @@ def decide(
         regress.append("Pain after exercise did not settle within 24 hours.")
     if change >= g.regress_pain_rise:
         regress.append(
-            f"Current pain rose {from_pain} ({_pts(change)}; a rise of "
+            f"Current pain rose {from_pain} ({pts(change)}; a rise of "
             f"{g.regress_pain_rise} or more means the load was too much)."
         )
     index = stages.index(from_stage)
     if regress:
         to = stages[max(index - 1, 0)]
+        if change < g.regress_pain_rise:
+            regress.append(pain_line(previous_pain, current_pain))
+        edge: tuple[str, ...] = ()
         if to == from_stage:
-            regress.append(
+            edge = (
                 f"Already in the first stage ({from_stage}): the stage stays and the "
-                "exercises are made easier."
+                "exercises are made easier.",
             )
         return StageDecision(
             decision=Decision.REGRESS,
             from_stage=from_stage,
             to_stage=to,
-            reasons=tuple(regress),
+            reasons=(*regress, *evidence, adherence.fact, *edge),
             dosage="down",
         )
 
@@ -229,48 +243,52 @@ def decide(
         met.append("Pain after exercise settled within 24 hours.")
     elif g.advance_requires_settled:
         unmet.append("Pain after exercise did not settle within 24 hours; advancing needs it to.")
-    if adherence >= g.advance_adherence_at_least:
-        met.append(
-            f"Adherence {adherence:g} % reached the {g.advance_adherence_at_least:g} % needed."
-        )
-    else:
-        unmet.append(
-            f"Adherence {adherence:g} % is below the {g.advance_adherence_at_least:g} % needed "
-            "to advance."
-        )
+    (met if adherence.passed else unmet).append(adherence.text)
+    # a hold names the pain change and adherence even when those gates passed
+    also = [adherence.text] if adherence.passed else []
     if -change >= g.advance_pain_drop:
-        met.append(f"Current pain fell {from_pain} ({_pts(-change)}).")
+        met.append(f"Current pain fell {from_pain} ({pts(-change)}).")
+        also.insert(0, met[-1])
     elif current_pain <= g.advance_pain_at_most:
-        met.append(f"Current pain is {current_pain}/10, at or below {g.advance_pain_at_most}/10.")
+        was = "" if change == 0 else f" ({from_pain})"
+        met.append(
+            f"Current pain is {current_pain}/10{was}, at or below {g.advance_pain_at_most}/10."
+        )
+        also.insert(0, met[-1])
     else:
         moved = (
-            f"fell by only {_pts(-change)}" if change < 0 else "did not fall"
+            f"fell by only {pts(-change)}" if change < 0 else "did not fall"
         ) + f" ({from_pain})"
         unmet.append(
             f"Current pain {moved}; advancing needs a fall of {g.advance_pain_drop} points or "
             f"pain of {g.advance_pain_at_most}/10 or less."
         )
 
-    tolerated = (
-        f"No sign of overload: pain during exercise stayed at or below "
-        f"{g.regress_exercise_pain_above}/10"
-        + (", settled within 24 hours" if g.regress_when_not_settled else "")
-        + f" and did not rise by {g.regress_pain_rise} points."
-    )
     if unmet:
-        low_adherence = adherence < g.advance_adherence_at_least
+        worse = worsening_signs(g, response, previous_pain, current_pain, function)
+        note: str | None
+        if worse:
+            note = (
+                "Dosages kept, not raised: "
+                + "; ".join(w[0].lower() + w[1:].rstrip(".") for w in worse)
+                + ". A hold raises the dosage only when nothing got worse."
+            )
+            status = "Worse since the last visit, though not enough to regress: the stage is held."
+        else:
+            note = adherence.keep_note
+            status = (
+                f"No sign of overload: pain during exercise stayed at or below "
+                f"{g.regress_exercise_pain_above}/10"
+                + (", settled within 24 hours" if g.regress_when_not_settled else "")
+                + f" and did not rise by {g.regress_pain_rise} points."
+            )
         return StageDecision(
             decision=Decision.HOLD,
             from_stage=from_stage,
             to_stage=from_stage,
-            reasons=(*unmet, tolerated),
-            dosage="keep" if low_adherence else "up",
-            dosage_note=(
-                f"Dosages kept: with adherence below {g.advance_adherence_at_least:g} % the "
-                "current dosage has not yet been tried enough to raise it."
-                if low_adherence
-                else None
-            ),
+            reasons=(*unmet, status, *also, *evidence, *((note,) if note else ())),
+            dosage="keep" if note else "up",
+            dosage_note=note,
         )
 
     order = {stage: i for i, stage in enumerate(stages)}
@@ -286,21 +304,24 @@ def decide(
             to_stage=from_stage,
             reasons=(
                 *met,
+                *evidence,
                 f"But today's findings would start a new plan in {findings_stage}{why}, below "
                 f"the current stage {from_stage}: the stage is held, not advanced.",
             ),
             dosage="keep",
-            dosage_note="Dosages kept: today's findings show an irritable back.",
+            dosage_note=FINDINGS_KEEP,
         )
     to = stages[min(index + 1, len(stages) - 1)]
+    edge = ()
     if to == from_stage:
-        met.append(
-            f"Already in the last stage ({from_stage}): the stage stays and the exercises progress."
+        edge = (
+            f"Already in the last stage ({from_stage}): the stage stays and the exercises "
+            "progress.",
         )
     return StageDecision(
         decision=Decision.ADVANCE,
         from_stage=from_stage,
         to_stage=to,
-        reasons=tuple(met),
+        reasons=(*met, *evidence, *edge),
         dosage="up",
     )

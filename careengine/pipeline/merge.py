@@ -8,7 +8,9 @@
 4. duplicates (same intervention, same stage) merge; the highest-priority dosage wins, on a tie
    the lower weekly volume, and a disagreement is recorded in ``conflicts``;
 5. exclusive groups: the higher priority wins, a tie places neither;
-6. caps per stage, overflow deferred;
+6. what each stage holds (:mod:`careengine.pipeline.programme`): passive treatments only with
+   exercise, the current stage (never empty), active first, one exercise per purpose, the
+   exercise and item caps, overflow deferred;
 7. explicit ordering everywhere (priority descending, then id);
 8. nothing lost: every proposal ends in a stage, ``excluded``, ``deferred`` or ``conflicts``, and
    every present impairment is addressed or listed in ``unaddressed``.
@@ -22,14 +24,13 @@ from typing import Any
 
 import attrs
 
+from careengine.errors import ConfigurationError
 from careengine.model import (
-    DOSAGE_FIELDS,
     Alert,
     Assessment,
     Because,
     Conflict,
     Contribution,
-    Deferred,
     Dosage,
     Exclusion,
     Pain,
@@ -42,7 +43,9 @@ from careengine.model import (
     StagePlan,
 )
 from careengine.pipeline.exclusive_groups import _exclusive
+from careengine.pipeline.programme import ProgrammeIndex, arrange
 from careengine.plugins.registry import Catalog
+from careengine.render.dosage_words import clinician_dosage
 
 WITHHELD = "withheld: pending medical review"
 DECLINED = "declined by patient"
@@ -51,6 +54,15 @@ DECLINED = "declined by patient"
 @attrs.frozen(kw_only=True)
 class MergeOptions:
     max_items_per_stage: int = 8
+    #: exercises a stage holds at a time (a home programme of about 3-6); overflow is deferred
+    max_exercises_per_stage: int = 5
+    #: keep several exercises of one progression chain in one stage (normally the best only)
+    allow_same_purpose: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("max_items_per_stage", "max_exercises_per_stage"):
+            if getattr(self, name) < 1:
+                raise ConfigurationError(f"{name} must be at least 1")
 
 
 def merge_because(entries: Iterable[Because]) -> tuple[Because, ...]:
@@ -68,9 +80,8 @@ def merge_because(entries: Iterable[Because]) -> tuple[Because, ...]:
 
 
 def dosage_text(dosage: Dosage) -> str:
-    values = [(name, getattr(dosage, name)) for name in DOSAGE_FIELDS]
-    parts = [f"{name}={value}" for name, value in values if value is not None]
-    return ", ".join(parts) or "no dosage"
+    """The dosage in the clinician's words (:mod:`careengine.render.dosage_words`)."""
+    return clinician_dosage(dosage)
 
 
 class Merger:
@@ -242,7 +253,10 @@ def merge(
     classifications: Mapping[str, Any],
     provenance: Provenance,
     options: MergeOptions = MergeOptions(),
+    index: ProgrammeIndex | None = None,
 ) -> Plan:
+    """The plan. ``index`` is the catalog's :class:`ProgrammeIndex`, built once per engine
+    (built here when ``None``)."""
     m = Merger(contributions=contributions, assessment=assessment, catalog=catalog)
     alerts = m.alerts()
     withhold = any(a.level.withholds_treatment for a in alerts)
@@ -279,31 +293,31 @@ def merge(
     items, group_conflicts = _exclusive(items, catalog)
     conflicts.extend(group_conflicts)
 
-    stages, deferred = [], []
-    for stage in catalog.stages:
-        in_stage = sorted(
-            (item for (_, s), item in items.items() if s == stage.id),
-            key=lambda item: (-item.priority, item.intervention),
+    by_stage: dict[str, list[PlanItem]] = defaultdict(list)
+    for (_, stage_id), item in sorted(items.items()):
+        by_stage[stage_id].append(item)
+    arranged = arrange(
+        stage_ids=[stage.id for stage in catalog.stages],
+        items=by_stage,
+        start=start_stage_contribution(m.by_action["start_stage"], catalog),
+        index=index if index is not None else ProgrammeIndex.of(catalog),
+        max_items_per_stage=options.max_items_per_stage,
+        max_exercises_per_stage=options.max_exercises_per_stage,
+        allow_same_purpose=options.allow_same_purpose,
+    )
+    stages = [
+        StagePlan(
+            id=stage.id,
+            title=stage.title,
+            goals=stage.goals,
+            progress_when=stage.progress_when,
+            items=arranged.items[stage.id],
         )
-        cap = options.max_items_per_stage
-        for item in in_stage[cap:]:
-            deferred.append(
-                Deferred(
-                    intervention=item.intervention,
-                    stage=stage.id,
-                    reason=f"stage {stage.id} holds at most {cap} items; "
-                    f"priority {item.priority} is below the items kept",
-                )
-            )
-        stages.append(
-            StagePlan(
-                id=stage.id,
-                title=stage.title,
-                goals=stage.goals,
-                progress_when=stage.progress_when,
-                items=tuple(in_stage[:cap]),
-            )
-        )
+        for stage in catalog.stages
+    ]
+    reason = arranged.current_stage_reason
+    if withhold:
+        reason = f"treatment is withheld pending medical review; {reason}"
 
     addressed = {a for s in stages for item in s.items for a in item.addresses}
     impairments = catalog.impairments()
@@ -314,7 +328,8 @@ def merge(
         patient_id=assessment.patient.id,
         assessed_on=assessment.assessed_on,
         status=PlanStatus.REFERRAL if withhold else PlanStatus.READY,
-        current_stage=_current_stage(m, catalog, stages),
+        current_stage=arranged.current_stage,
+        current_stage_reason=reason,
         alerts=alerts,
         referrals=m.referrals(),
         classifications=dict(sorted(classifications.items())),
@@ -322,7 +337,7 @@ def merge(
         excluded=tuple(
             Exclusion(intervention=i, reasons=tuple(sorted(r))) for i, r in sorted(excluded.items())
         ),
-        deferred=tuple(sorted(deferred, key=lambda d: (d.stage, d.intervention))),
+        deferred=arranged.deferred,
         conflicts=tuple(sorted(conflicts, key=lambda c: (c.kind, c.interventions, c.stage or ""))),
         unaddressed=tuple(unaddressed),
         unrecognized=tuple(sorted(set(assessment.unrecognized))),
@@ -343,14 +358,3 @@ def start_stage_contribution(
     return sorted(starts, key=lambda c: (-c.priority, order.get(c.stage or "", 0), c.because.rule))[
         0
     ]
-
-
-def _current_stage(m: Merger, catalog: Catalog, stages: Sequence[StagePlan]) -> str:
-    best = start_stage_contribution(m.by_action["start_stage"], catalog)
-    if best is not None:
-        assert best.stage is not None
-        return best.stage
-    for stage in stages:
-        if stage.items:
-            return stage.id
-    return stages[0].id if stages else ""

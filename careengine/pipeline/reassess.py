@@ -23,7 +23,17 @@ from collections.abc import Sequence
 import attrs
 
 from careengine.errors import AssessmentError, Problem
-from careengine.model import Assessment, Contribution, Decision, Plan, PlanStatus, Progression
+from careengine.model import (
+    Assessment,
+    Contribution,
+    Decision,
+    InterventionKind,
+    Plan,
+    PlanStatus,
+    Progression,
+    StagePlan,
+)
+from careengine.pipeline.evidence import odi_percent
 from careengine.pipeline.exercise_progression import ItemProgression
 from careengine.pipeline.gates import Gates, decide
 from careengine.pipeline.merge import Merger, start_stage_contribution
@@ -98,6 +108,46 @@ def check_inputs(
         raise AssessmentError("cannot reassess", problems=problems)
 
 
+def has_home_exercise(previous: Plan, catalog: Catalog) -> bool:
+    """Whether the previous plan gave the patient an exercise to do, in its current stage or
+    an earlier one: only then does adherence count at the follow-up."""
+    order = {stage.id: stage.order for stage in catalog.stages}
+    current = order[previous.current_stage]
+    return any(
+        order.get(stage_id, current + 1) <= current
+        and catalog.interventions[item.intervention].kind is InterventionKind.EXERCISE
+        for stage_id, item in previous.items()
+    )
+
+
+def landing_stage(
+    stages: Sequence[StagePlan], target: str, decision: Decision
+) -> tuple[str, str | None]:
+    """The stage the next plan works in: ``target`` when it holds items; otherwise the nearest
+    stage that does, looked for first in the direction of the decision (onwards for an advance
+    or a hold, back for a regress), with the reason in plain words."""
+    ids = [stage.id for stage in stages]
+    filled = [stage.id for stage in stages if stage.items]
+    if target not in ids or target in filled or not filled:
+        return target, None
+    at = ids.index(target)
+    later = [s for s in ids[at + 1 :] if s in filled]
+    earlier = [s for s in reversed(ids[:at]) if s in filled]
+    first, second = (earlier, later) if decision is Decision.REGRESS else (later, earlier)
+    if first:
+        how = "on to" if first is later else "back to"
+        where = "the next stage" if first is later else "the nearest earlier stage"
+        return first[0], (
+            f"{target} holds nothing in today's plan, so the plan moves {how} {first[0]}, "
+            f"{where} with something to do."
+        )
+    where = "no later stage" if first is later else "no earlier stage"
+    return second[0], (
+        f"{target} holds nothing in today's plan and {where} holds anything, so the plan "
+        f"works in {second[0]}."
+    )
+
+
 def carried_history(previous: Plan, limit: int) -> tuple[Progression, ...]:
     """The previous plan's decisions, oldest first, without their item changes, at most
     ``limit`` of them."""
@@ -136,6 +186,7 @@ def reassess_plan(
             fresh, current_stage=previous.current_stage, progression=progression, history=history
         )
     start = start_stage_contribution(contributions, catalog)
+    before, today = odi_percent(previous.classifications), odi_percent(fresh.classifications)
     decision = decide(
         gates=gates,
         stages=catalog.stage_ids(),
@@ -145,6 +196,8 @@ def reassess_plan(
         current_pain=followup.pain.current,
         findings_stage=start.stage if start else None,
         findings_reason=start.because.rationale if start else None,
+        adherence_counts=has_home_exercise(previous, catalog),
+        function=(before, today) if before is not None and today is not None else None,
     )
     items = ItemProgression(
         catalog=catalog,
@@ -155,15 +208,16 @@ def reassess_plan(
         steps=gates.steps,
     )
     stages = items.run()
+    to_stage, moved = landing_stage(stages, decision.to_stage, decision.decision)
     return attrs.evolve(
         fresh,
         stages=stages,
-        current_stage=decision.to_stage,
+        current_stage=to_stage,
         progression=Progression(
             from_stage=decision.from_stage,
-            to_stage=decision.to_stage,
+            to_stage=to_stage,
             decision=decision.decision,
-            reasons=decision.reasons,
+            reasons=(*decision.reasons, *((moved,) if moved else ())),
             assessed_on=followup.assessed_on,
             changes=tuple(items.changes),
         ),

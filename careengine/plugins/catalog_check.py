@@ -10,8 +10,11 @@ same problems:
   ``contraindications_absolute`` / ``contraindications_relative`` (condition codes; one code is
   not both), ``progresses_to`` / ``regresses_to`` and ``alternatives`` (other interventions),
   ``exclusive_group`` (a group needs at least two members: a group of one is a misspelling),
-  ``dosage`` and ``dosage_max`` (within :data:`~careengine.model.DOSAGE_BOUNDS`, the default
-  not above its own ceiling);
+  ``dosage`` and ``dosage_max`` (within :data:`~careengine.model.DOSAGE_BOUNDS`, a ``setting``
+  its fields agree with, the default not above its own ceiling); a progression link joins two
+  interventions of the same kind, and the harder one's default dosage takes at most
+  :data:`STEP_TIME_FACTOR` times the easier one's time (:func:`chain_link_problems`: cat-cow may
+  not "progress" to a 45-minute yoga class);
 * stages: an id, a title, and an ``order`` no other stage has;
 * derived-fact declarations: a code, and values that are finite strings, numbers or booleans.
 
@@ -105,6 +108,7 @@ def _intervention_problems(
             out.append(_problem(where, field, "names the intervention itself"))
         else:
             out += _code(target, interventions, where, field, "intervention")
+    out += _chain_link_problems(item, catalog, where)
 
     group = item.exclusive_group
     if group is not None:
@@ -200,3 +204,65 @@ def raise_catalog_problems(catalog: Catalog) -> None:
         hook="careengine_catalog",
         problems=problems,
     )
+
+
+#: A progression step takes at most this many times the easier exercise's time at the two
+#: default dosages (local choice: the next step is one notch harder, not another programme).
+STEP_TIME_FACTOR = 3
+#: Seconds one repetition without a hold takes, for :func:`exercise_seconds`.
+REP_SECONDS = 3
+
+
+def exercise_seconds(dosage: Dosage) -> int | None:
+    """Roughly how long one session of an exercise takes at ``dosage``: its minutes, or sets x
+    repetitions x (hold or :data:`REP_SECONDS`); ``None`` when the dosage says neither."""
+    if dosage.minutes is not None:
+        return dosage.minutes * 60
+    if dosage.reps is None and dosage.hold_seconds is None:
+        return None
+    return (dosage.sets or 1) * (dosage.reps or 1) * (dosage.hold_seconds or REP_SECONDS)
+
+
+def _chain_link_problems(item: Intervention, catalog: Catalog, where: str) -> list[Problem]:
+    """A progression link stays within one kind, and its harder end is not a much bigger dose."""
+    out: list[Problem] = []
+    for field in ("progresses_to", "regresses_to"):
+        other = catalog.interventions.get(getattr(item, field) or "")
+        if other is None or other.id == item.id:
+            continue
+        if field == "regresses_to" and other.progresses_to == item.id:
+            continue  # the same link, reported from its easier end
+        if _kind(other) != _kind(item):
+            out.append(
+                _problem(
+                    where,
+                    field,
+                    f"{other.id} is {_kind(other)}, not {_kind(item)}: a progression step "
+                    "stays within one kind of intervention",
+                )
+            )
+            continue
+        easier, harder = (item, other) if field == "progresses_to" else (other, item)
+        if not isinstance(easier.dosage, Dosage) or not isinstance(harder.dosage, Dosage):
+            continue
+        low, high = exercise_seconds(easier.dosage), exercise_seconds(harder.dosage)
+        if low is not None and high is not None and high > STEP_TIME_FACTOR * low:
+            out.append(
+                _problem(
+                    where,
+                    field,
+                    f"{harder.id} takes about {_duration(high)} a session against "
+                    f"{_duration(low)} for {easier.id}: more than {STEP_TIME_FACTOR} times as "
+                    "long is another programme, not the next step (progress the dosage "
+                    "instead)",
+                )
+            )
+    return out
+
+
+def _kind(item: Intervention) -> str:
+    return str(getattr(item.kind, "value", item.kind)).replace("_", " ")
+
+
+def _duration(seconds: int) -> str:
+    return f"{seconds // 60} min" if seconds >= 120 else f"{seconds} s"

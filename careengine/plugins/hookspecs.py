@@ -13,7 +13,7 @@ purpose passes through unchanged).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 import pluggy
@@ -22,7 +22,12 @@ if TYPE_CHECKING:
     import click
 
     from careengine.model import Assessment, Classification, DerivedFact, Plan
-    from careengine.plugins.registry import CatalogRegistry, RendererRegistry, RulePackRegistry
+    from careengine.plugins.registry import (
+        Catalog,
+        CatalogRegistry,
+        RendererRegistry,
+        RulePackRegistry,
+    )
 
 PROJECT = "careengine"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -47,7 +52,9 @@ def careengine_catalog(registry: CatalogRegistry) -> None:
     dosage, steps, safety tips, contraindications, progressions, alternatives, evidence) with
     ``registry.add_intervention(...)``, plan stages with ``registry.add_stage(...)`` and the
     derived facts this plugin's ``careengine_derive_facts`` produces, with the values they can
-    take, with ``registry.add_derived(code, values=...)``. The merged catalog is validated
+    take, with ``registry.add_derived(code, values=...)``, and the clinic options its
+    ``careengine_review_plan`` reads with ``registry.add_option(name, values=..., default=...,
+    description=...)`` (:mod:`careengine.plugins.options`). The merged catalog is validated
     before anything runs (unknown condition or intervention codes in an entry, a lone
     exclusive group, empty steps, implausible dosages, ...): one
     :class:`~careengine.errors.PluginError` lists every problem.
@@ -93,11 +100,18 @@ def careengine_derive_facts(
 
 
 @hookspec
-def careengine_review_plan(plan: Plan, assessment: Assessment) -> Plan | None:
+def careengine_review_plan(
+    plan: Plan,
+    assessment: Assessment,
+    options: Mapping[str, str],
+    previous: Plan | None,
+    catalog: Catalog,
+) -> Plan | None:
     """Take a last look at the merged plan and apply clinic policy.
 
     A reassessment calls it too, on the next plan after the stage decision and the exercise
-    progression (``plan.progression`` is set and ``assessment`` is the follow-up).
+    progression (``plan.progression`` is set, ``assessment`` is the follow-up and ``previous``
+    the stored plan it started from).
 
     Reviewers run one after the other (see the module docstring for the order); each receives
     the plan the previous one returned. The engine re-checks its safety invariants after every
@@ -110,6 +124,13 @@ def careengine_review_plan(plan: Plan, assessment: Assessment) -> Plan | None:
 
     :param plan: The plan so far (frozen; return a changed copy made with ``attrs.evolve``).
     :param assessment: The assessment the plan was made from.
+    :param options: The engine's clinic options (read-only, sorted by name): every option a
+        plugin declared with ``registry.add_option``, with the caller's choice or its default.
+        An implementation that does not name this argument is called as before.
+    :param previous: At a reassessment, the previous plan (read-only); ``None`` on a first
+        evaluation.
+    :param catalog: The merged catalog (read-only), e.g. to tell impairment findings
+        (``catalog.impairments()``) from the others.
     :return: A changed plan, or ``None`` to leave it as it is.
     """
 

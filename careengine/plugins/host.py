@@ -19,7 +19,7 @@ import importlib
 import importlib.metadata
 import importlib.util
 import sys
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -236,13 +236,24 @@ class PluginHost:
         return out
 
     def review_plan(
-        self, plan: Plan, assessment: Assessment, check: Callable[[Plan, Plan, str], None]
+        self,
+        plan: Plan,
+        assessment: Assessment,
+        check: Callable[[Plan, Plan, str], None],
+        *,
+        options: Mapping[str, str],
+        catalog: Catalog,
+        previous: Plan | None = None,
     ) -> Plan:
         """Run every reviewer in turn; ``check(before, after, plugin)`` raises when a reviewer's
         plan breaks a safety invariant of the plan it was given
-        (:mod:`careengine.pipeline.safety`)."""
+        (:mod:`careengine.pipeline.safety`). ``options``, ``catalog`` and ``previous`` (the
+        plan a reassessment started from) reach the reviewers that name them."""
+        context: dict[str, Any] = {"options": options, "catalog": catalog, "previous": previous}
         for impl in self._impls("careengine_review_plan"):
-            result = self._call("careengine_review_plan", impl, plan=plan, assessment=assessment)
+            result = self._call(
+                "careengine_review_plan", impl, plan=plan, assessment=assessment, **context
+            )
             if result is None:
                 continue
             if not isinstance(result, Plan):

@@ -17,6 +17,7 @@ import attrs
 
 from careengine.errors import PluginError, Problem, RulePackError
 from careengine.model import Intervention, InterventionKind, Plan, Stage, Term, TermKind
+from careengine.plugins.options import OptionSpec
 from careengine.rules.model import Call, Rule, RulePack
 
 
@@ -77,6 +78,8 @@ class Catalog:
     owners: Mapping[tuple[str, str], str]
     #: derived-fact codes the plugins declared (``registry.add_derived``), by code
     derived: Mapping[str, DerivedCode] = attrs.field(factory=dict)
+    #: clinic options the plugins declared (``registry.add_option``), by name
+    options: Mapping[str, OptionSpec] = attrs.field(factory=dict)
     #: codes per kind, computed once (loading and validation ask for them constantly)
     _codes: Mapping[TermKind, tuple[str, ...]] = attrs.field(init=False, repr=False, eq=False)
     _code_sets: Mapping[TermKind, frozenset[str]] = attrs.field(init=False, repr=False, eq=False)
@@ -128,6 +131,7 @@ class CatalogRegistry(_Registry):
         self._interventions: dict[str, Intervention] = {}
         self._stages: dict[str, Stage] = {}
         self._derived: dict[str, DerivedCode] = {}
+        self._options: dict[str, OptionSpec] = {}
 
     def add_term(
         self,
@@ -163,6 +167,24 @@ class CatalogRegistry(_Registry):
         derived = DerivedCode(code=code, values=values, label=label)
         self.add(derived)
         return derived
+
+    def add_option(
+        self, name: str, *, values: Iterable[str], default: str, description: str
+    ) -> OptionSpec:
+        """Declare a clinic option (:mod:`careengine.plugins.options`): the ``values`` a caller
+        may choose, the ``default`` and a one-line ``description``; the chosen value reaches
+        ``careengine_review_plan`` as ``options[name]``."""
+        option = OptionSpec(
+            name=name, values=tuple(values), default=default, description=description
+        )
+        problems = option.problems()
+        if problems:
+            raise PluginError(
+                "; ".join(problems), plugin=self.current_plugin, hook="careengine_catalog"
+            )
+        self._claim("option", name, "careengine_catalog")
+        self._options[name] = attrs.evolve(option, plugin=self.current_plugin)
+        return self._options[name]
 
     def add(self, item: Term | Intervention | Stage | DerivedCode) -> None:
         """Register a term, an intervention, a stage or a derived-fact code."""
@@ -204,6 +226,7 @@ class CatalogRegistry(_Registry):
             stages=tuple(sorted(self._stages.values(), key=lambda s: (s.order, s.id))),
             owners=dict(self._owners),
             derived=dict(sorted(self._derived.items())),
+            options=dict(sorted(self._options.items())),
         )
         if check:
             from careengine.plugins.catalog_check import raise_catalog_problems

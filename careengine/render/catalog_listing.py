@@ -14,7 +14,8 @@ from typing import Any
 from careengine.engine import Engine
 from careengine.errors import ConfigurationError, suggest
 from careengine.model import Intervention, TermKind
-from careengine.render.serialize import dosage_dict
+from careengine.render.dosage_words import clinician_dosage
+from careengine.render.serialize import dosage_dict, dosage_from_dict
 from careengine.rules.model import RaiseAlert
 
 TERM_KINDS: dict[str, TermKind] = {
@@ -132,7 +133,8 @@ def entry_line(kind: str, entry: dict[str, Any]) -> str:
     if kind == "stages":
         return f"{entry['id']}: {entry['title']}"
     if kind == "interventions":
-        return f"{entry['id']} ({entry['kind']}): {entry['name']}"
+        dosage = clinician_dosage(dosage_from_dict(entry["dosage"]))
+        return f"{entry['id']} ({entry['kind']}): {entry['name']} [{dosage}]"
     if kind == "alerts":
         return f"{entry['code']} ({entry['level']}): rule {entry['rule']}"
     unit = f" [{entry['unit']}]" if entry.get("unit") else ""

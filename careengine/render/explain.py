@@ -9,7 +9,6 @@ JSON form (``--json``), :func:`render_explanation` the text form.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -24,6 +23,7 @@ from careengine.render.serialize import (
     plan_to_dict,
     thaw,
 )
+from careengine.render.shown_numbers import shown_json
 from careengine.render.text import dosage_line
 
 
@@ -58,6 +58,8 @@ def _item_dict(stage: str, item: PlanItem) -> dict[str, Any]:
     }
     if item.progressed_from is not None:
         out["progressed_from"] = item.progressed_from
+    if item.proposed_stage is not None:
+        out["proposed_stage"] = item.proposed_stage
     return out
 
 
@@ -68,6 +70,7 @@ def explanation_to_dict(explanation: Explanation) -> dict[str, Any]:
         "patient_id": plan.patient_id,
         "status": plan.status.value,
         "current_stage": plan.current_stage,
+        "current_stage_reason": plan.current_stage_reason,
         "alerts": [
             {
                 "code": a.code,
@@ -85,11 +88,13 @@ def explanation_to_dict(explanation: Explanation) -> dict[str, Any]:
         "classifications": {c.name: classification_dict(c) for c in explanation.classifications},
         "unaddressed": list(plan.unaddressed),
         "unrecognized": list(plan.unrecognized),
+        "not_used": contract.get("not_used", []),
     }
 
 
 def _value(value: Any) -> str:
-    return json.dumps(thaw(value), ensure_ascii=False)
+    """A value in JSON notation, numbers rounded for reading (:mod:`.shown_numbers`)."""
+    return shown_json(thaw(value))
 
 
 def _because_lines(because: Because, verb: str) -> list[str]:
@@ -111,6 +116,8 @@ def render_explanation(explanation: Explanation) -> str:
         f"Why the plan for {plan.patient_id} is what it is",
         f"Status: {plan.status.value.upper()}   Current stage: {plan.current_stage}",
     ]
+    if plan.current_stage_reason:
+        out.append(f"  current because: {plan.current_stage_reason}")
     if plan.alerts:
         out += ["", "ALERTS"]
         for alert in plan.alerts:
@@ -127,6 +134,8 @@ def render_explanation(explanation: Explanation) -> str:
         out.append(f"  {stage}: {item.name} [{item.intervention}] {dosage_line(item.dosage)}")
         if item.progressed_from:
             out.append(f"      progressed from {item.progressed_from}")
+        if item.proposed_stage:
+            out.append(f"      proposed for stage {item.proposed_stage}, placed here (see because)")
         if item.addresses:
             out.append(f"      addresses: {', '.join(item.addresses)}")
         for b in item.because:
@@ -163,4 +172,7 @@ def render_explanation(explanation: Explanation) -> str:
         out += ["", "UNADDRESSED FINDINGS", "  " + ", ".join(plan.unaddressed)]
     if plan.unrecognized:
         out += ["", "UNRECOGNIZED CODES", "  " + ", ".join(plan.unrecognized)]
+    if plan.not_used:
+        out += ["", "NOT USED (recorded, but changed nothing in this plan)"]
+        out += [f"  {n.code} ({n.kind.value}): {n.reason}" for n in plan.not_used]
     return "\n".join(out) + "\n"

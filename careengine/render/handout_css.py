@@ -2,8 +2,9 @@
 
 On screen the page is one column of at most 46em that reflows down to a 320 px phone (long
 words break instead of running off the side). In print (A4 or Letter, whichever the printer
-uses) the text is 10 pt, every exercise card, stage tile and warning stays whole on one page,
-and a heading never ends a page; nothing forces a page break, so no page is left half empty.
+uses) the text is 10 pt, every exercise card, stage tile and warning stays whole on one page (a
+treatment or advice card of the visits may go on over the page), and a heading never ends a
+page; nothing forces a page break, so no page is left half empty.
 tests/render/test_handout_browser.py checks both in a real browser.
 """
 
@@ -45,7 +46,9 @@ p { margin: 0.3em 0; }
            font: 9px/1.2 Arial, Helvetica, sans-serif; vertical-align: top; overflow: hidden; }
 .visits { display: grid; grid-template-columns: repeat(auto-fill, minmax(18em, 1fr));
           gap: 0 0.6em; }
-.visits .card { margin: 0.3em 0; font-size: 0.92em; }
+.visits .card { margin: 0.3em 0; font-size: 0.92em; break-inside: auto; page-break-inside: auto; }
+.visits .card h3, .visits .card .dosage { break-after: avoid; page-break-after: avoid; }
+.visits .card li, .tips, .care { break-inside: avoid; page-break-inside: avoid; }
 .stage { break-inside: avoid; page-break-inside: avoid; }
 .tiles { display: flex; flex-wrap: wrap; gap: 0.4em; margin: 0.4em 0; }
 .tile { flex: 1 1 15em; min-width: 0; display: flex; align-items: center; gap: 0.5em;

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from careengine.model import (
     Dosage,
+    InterventionKind,
     Plan,
     PlanItem,
     PlanStatus,
@@ -25,16 +26,17 @@ from careengine.model import (
     Urgency,
 )
 from careengine.plugins.registry import RenderContext
+from careengine.render.dosage_words import patient_dosage
 from careengine.render.handout_css import STYLE
 from careengine.render.illustrations import exercise_svg
 from careengine.render.patient_words import (
     WHEN,
-    WHO,
     alert_words,
     is_home_exercise,
     recipient,
     referral_reason,
     stage_numbers,
+    who,
 )
 from careengine.render.safe_text import html_text as escape
 
@@ -43,28 +45,10 @@ __all__ = ["plain_dosage", "render_html"]
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
-
-
 def plain_dosage(d: Dosage) -> str:
-    """The dosage in words: "2 sets of 12 repetitions, hold each for 5 seconds, 3 times a week"."""
-    parts = []
-    if d.sets and d.reps:
-        parts.append(
-            f"{_count(d.sets, 'set', 'sets')} of {_count(d.reps, 'repetition', 'repetitions')}"
-        )
-    elif d.sets:
-        parts.append(_count(d.sets, "set", "sets"))
-    elif d.reps:
-        parts.append(_count(d.reps, "repetition", "repetitions"))
-    if d.hold_seconds:
-        parts.append(f"hold each for {_count(d.hold_seconds, 'second', 'seconds')}")
-    if d.minutes:
-        parts.append(_count(d.minutes, "minute", "minutes"))
-    if d.per_week:
-        parts.append("once a week" if d.per_week == 1 else f"{d.per_week} times a week")
-    return ", ".join(parts) or "as your therapist shows you"
+    """The dosage in words: "2 sets of 12 repetitions, hold each for 5 seconds, 3 times a week,
+    at home" (:func:`careengine.render.dosage_words.patient_dosage`)."""
+    return patient_dosage(d)
 
 
 def _caution(precaution: Precaution, context: RenderContext) -> str:
@@ -101,6 +85,13 @@ def _first_step(item: PlanItem, context: RenderContext) -> str:
     return intervention.steps[0] if intervention and intervention.steps else ""
 
 
+def _figure(item: PlanItem, context: RenderContext) -> str:
+    """The drawing of an exercise (every exercise has one); other items have none."""
+    if item.kind is not InterventionKind.EXERCISE:
+        return ""
+    return exercise_svg(item.intervention, item.name, _first_step(item, context))
+
+
 def _card(item: PlanItem, context: RenderContext) -> str:
     """A current-stage item: who, name, how much, steps, safety tips, cautions; a home exercise
     also gets its drawing and a week of tick boxes."""
@@ -109,17 +100,17 @@ def _card(item: PlanItem, context: RenderContext) -> str:
     tips = intervention.safety_tips if intervention else ()
     home = is_home_exercise(item)
     parts = [f'<section class="card" id="item-{escape(item.intervention)}">']
-    if home:
-        cells = "".join(f"<td>{day}</td>" for day in DAYS)
-        parts += [
-            '<div class="side">',
-            exercise_svg(item.intervention, item.name, _first_step(item, context)),
-            f'<table class="week" aria-label="Tick the days you did it"><tr>{cells}</tr></table>',
-            "</div>",
-        ]
+    figure = _figure(item, context)
+    if home or figure:
+        parts += ['<div class="side">', figure]
+        if home:
+            cells = "".join(f"<td>{day}</td>" for day in DAYS)
+            label = "Tick the days you did it"
+            parts.append(f'<table class="week" aria-label="{label}"><tr>{cells}</tr></table>')
+        parts.append("</div>")
     parts.append('<div class="body">')
-    if not home:
-        parts.append(f'<p class="who">{escape(WHO.get(item.kind, "Part of your plan"))}</p>')
+    if not (home and item.kind is InterventionKind.EXERCISE):
+        parts.append(f'<p class="who">{escape(who(item))}</p>')
     parts += [
         f"<h3>{escape(item.name)}</h3>",
         f'<p class="dosage">How much: {escape(plain_dosage(item.dosage))}</p>',
@@ -139,17 +130,12 @@ def _card(item: PlanItem, context: RenderContext) -> str:
 
 def _tile(item: PlanItem, context: RenderContext) -> str:
     """A later stage's item: its drawing (for an exercise), name, who and how much."""
-    figure = (
-        exercise_svg(item.intervention, item.name, _first_step(item, context))
-        if is_home_exercise(item)
-        else ""
-    )
-    who = WHO.get(item.kind, "Part of your plan")
+    figure = _figure(item, context)
     care = " Your therapist will adapt it for you." if item.precautions else ""
     return (
         f'<div class="tile" id="later-{escape(item.intervention)}">{figure}<div>'
         f'<span class="name">{escape(item.name)}</span><br>'
-        f'<span class="how">{escape(who)}: {escape(plain_dosage(item.dosage))}.{care}</span>'
+        f'<span class="how">{escape(who(item))}: {escape(plain_dosage(item.dosage))}.{care}</span>'
         "</div></div>"
     )
 

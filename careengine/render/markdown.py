@@ -72,6 +72,10 @@ def render_markdown(plan: Plan, context: RenderContext) -> str:
         ),
         ("Unaddressed findings", [code(c) for c in plan.unaddressed]),
         ("Unrecognized codes", [code(c) for c in plan.unrecognized]),
+        (
+            "Not used (recorded, but changed nothing in this plan)",
+            [f"{code(n.code)} ({md(n.kind.value)}): {md(n.reason)}" for n in plan.not_used],
+        ),
     ]
     for title, lines in sections:
         if lines:

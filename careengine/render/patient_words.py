@@ -22,7 +22,16 @@ import re
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from careengine.model import Alert, AlertLevel, InterventionKind, Plan, PlanItem, Referral, Urgency
+from careengine.model import (
+    Alert,
+    AlertLevel,
+    DosageSetting,
+    InterventionKind,
+    Plan,
+    PlanItem,
+    Referral,
+    Urgency,
+)
 
 __all__ = [
     "ALERT_WORDS",
@@ -34,6 +43,7 @@ __all__ = [
     "recipient",
     "referral_reason",
     "stage_numbers",
+    "who",
 ]
 
 #: who does each kind of item, as the patient reads it above the item's name
@@ -136,10 +146,23 @@ _CITATION = re.compile(
 def is_home_exercise(item: PlanItem) -> bool:
     """Whether the patient does this item at home: the handout's "what to do now" list.
 
-    The one place that decides it; today every exercise-kind item (a dosage that says where it
-    is done would be read here).
+    The one place that decides it: the dosage's setting when it has one (the home programme,
+    or practised with the therapist and continued at home), otherwise every exercise item.
     """
-    return item.kind is InterventionKind.EXERCISE
+    setting = item.dosage.setting
+    if setting is None:
+        return item.kind is InterventionKind.EXERCISE
+    return setting in (DosageSetting.HOME, DosageSetting.HOME_AND_SESSION)
+
+
+def who(item: PlanItem) -> str:
+    """Who does the item and where, above its name: at home, with the therapist, ..."""
+    exercise = item.kind is InterventionKind.EXERCISE
+    if is_home_exercise(item):
+        return "Exercise to do at home" if exercise else "To do at home"
+    if exercise:
+        return "Exercise with your therapist"
+    return WHO.get(item.kind, "Part of your plan")
 
 
 def stage_numbers(plan: Plan) -> dict[str, tuple[int, int]]:
@@ -154,7 +177,7 @@ def stage_numbers(plan: Plan) -> dict[str, tuple[int, int]]:
 
 def alert_words(alert: Alert) -> str | None:
     """What the patient reads for an alert, or ``None`` when it is for the clinic only."""
-    if alert.code.startswith("screen_incomplete."):
+    if alert.level is AlertLevel.INFO or alert.code.startswith("screen_incomplete."):
         return None
     if alert.code in ALERT_WORDS:
         return ALERT_WORDS[alert.code]

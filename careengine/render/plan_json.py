@@ -73,7 +73,10 @@ def _dosage(d: Dosage, nl: str) -> str:
         f'{{{inner}"sets": {_value(d.sets, inner)},{inner}"reps": {_value(d.reps, inner)},'
         f'{inner}"hold_seconds": {_value(d.hold_seconds, inner)},'
         f'{inner}"minutes": {_value(d.minutes, inner)},'
-        f'{inner}"per_week": {_value(d.per_week, inner)}{nl}}}'
+        f'{inner}"per_week": {_value(d.per_week, inner)},'
+        f'{inner}"times_per_day": {_value(d.times_per_day, inner)},'
+        f'{inner}"weeks": {_value(d.weeks, inner)},'
+        f'{inner}"setting": {_value(None if d.setting is None else d.setting.value, inner)}{nl}}}'
     )
 
 
@@ -107,6 +110,8 @@ def _item(item: PlanItem, nl: str) -> str:
     ]
     if item.progressed_from is not None:
         pairs.append(("progressed_from", _value(item.progressed_from, inner)))
+    if item.proposed_stage is not None:
+        pairs.append(("proposed_stage", _value(item.proposed_stage, inner)))
     return _object(pairs, nl)
 
 
@@ -158,16 +163,16 @@ def _progression(p: Progression, nl: str) -> str:
 def _provenance(p: Provenance, nl: str) -> str:
     inner = nl + _STEP
     packs = {k: {"version": v.version, "sha256": v.sha256} for k, v in p.packs.items()}
-    return _object(
-        (
-            ("engine_version", _value(p.engine_version, inner)),
-            ("backend", _value(p.backend, inner)),
-            ("plugins", _value(dict(p.plugins), inner)),
-            ("packs", _value(packs, inner)),
-            ("fingerprint", _value(p.fingerprint, inner)),
-        ),
-        nl,
-    )
+    pairs = [
+        ("engine_version", _value(p.engine_version, inner)),
+        ("backend", _value(p.backend, inner)),
+        ("plugins", _value(dict(p.plugins), inner)),
+        ("packs", _value(packs, inner)),
+        ("fingerprint", _value(p.fingerprint, inner)),
+    ]
+    if p.options:  # the clinic options, when a plugin declares any
+        pairs.append(("options", _value(dict(p.options), inner)))
+    return _object(pairs, nl)
 
 
 def plan_json(plan: Plan, *, schema: str, classifications: Mapping[str, Any]) -> str:
@@ -183,6 +188,11 @@ def plan_json(plan: Plan, *, schema: str, classifications: Mapping[str, Any]) ->
         ("assessed_on", _value(plan.assessed_on, inner)),
         ("status", _value(plan.status.value, inner)),
         ("current_stage", _value(plan.current_stage, inner)),
+        *(
+            [("current_stage_reason", _value(plan.current_stage_reason, inner))]
+            if plan.current_stage_reason is not None
+            else []
+        ),
         *([("pain", _value(attrs.asdict(plan.pain), inner))] if plan.pain is not None else []),
         (
             "alerts",
@@ -257,6 +267,23 @@ def plan_json(plan: Plan, *, schema: str, classifications: Mapping[str, Any]) ->
         ("conflicts", _array([_conflict(c, deeper) for c in plan.conflicts], inner)),
         ("unaddressed", _strings(plan.unaddressed, inner)),
         ("unrecognized", _strings(plan.unrecognized, inner)),
+        (
+            "not_used",
+            _array(
+                [
+                    _object(
+                        (
+                            ("code", _value(n.code, inside)),
+                            ("kind", _value(n.kind.value, inside)),
+                            ("reason", _value(n.reason, inside)),
+                        ),
+                        deeper,
+                    )
+                    for n in plan.not_used
+                ],
+                inner,
+            ),
+        ),
     ]
     if plan.progression is not None:
         pairs.append(("progression", _progression(plan.progression, inner)))

@@ -15,6 +15,7 @@ from typing import Any
 
 from careengine.errors import AssessmentError, Problem
 from careengine.model import (
+    DOSAGE_COUNTS,
     Alert,
     AlertLevel,
     Because,
@@ -23,8 +24,10 @@ from careengine.model import (
     Decision,
     Deferred,
     Dosage,
+    DosageSetting,
     Exclusion,
     InterventionKind,
+    NotUsed,
     PackInfo,
     Pain,
     Plan,
@@ -36,6 +39,7 @@ from careengine.model import (
     Referral,
     StagePlan,
     Urgency,
+    UsageKind,
 )
 from careengine.render.plan_json import plan_json
 
@@ -56,14 +60,27 @@ def thaw(value: Any) -> Any:
     return value
 
 
-def dosage_dict(d: Dosage) -> dict[str, int | None]:
+def dosage_dict(d: Dosage) -> dict[str, int | str | None]:
     return {
         "sets": d.sets,
         "reps": d.reps,
         "hold_seconds": d.hold_seconds,
         "minutes": d.minutes,
         "per_week": d.per_week,
+        "times_per_day": d.times_per_day,
+        "weeks": d.weeks,
+        "setting": None if d.setting is None else d.setting.value,
     }
+
+
+def dosage_from_dict(d: Mapping[str, Any]) -> Dosage:
+    """A dosage read back; a plan written before ``times_per_day``, ``weeks`` and ``setting``
+    existed lacks them, and they stay unset."""
+    setting = d.get("setting")
+    return Dosage(
+        **{k: d.get(k) for k in DOSAGE_COUNTS},
+        setting=None if setting is None else DosageSetting(setting),
+    )
 
 
 def because_dict(b: Because) -> dict[str, Any]:
@@ -151,6 +168,7 @@ def plan_from_dict(data: Mapping[str, Any], *, file: str | None = None) -> Plan:
             assessed_on=data.get("assessed_on"),
             status=PlanStatus(data["status"]),
             current_stage=data["current_stage"],
+            current_stage_reason=data.get("current_stage_reason"),
             alerts=[
                 Alert(
                     code=a["code"],
@@ -176,12 +194,13 @@ def plan_from_dict(data: Mapping[str, Any], *, file: str | None = None) -> Plan:
                             intervention=i["intervention"],
                             kind=InterventionKind(i["kind"]),
                             name=i["name"],
-                            dosage=Dosage(**i["dosage"]),
+                            dosage=dosage_from_dict(i["dosage"]),
                             priority=i.get("priority", 50),
                             addresses=i.get("addresses", ()),
                             precautions=[Precaution(**p) for p in i.get("precautions", ())],
                             because=[_because(b) for b in i.get("because", ())],
                             progressed_from=i.get("progressed_from"),
+                            proposed_stage=i.get("proposed_stage"),
                         )
                         for i in s.get("items", ())
                     ],
@@ -193,6 +212,10 @@ def plan_from_dict(data: Mapping[str, Any], *, file: str | None = None) -> Plan:
             conflicts=[Conflict(**c) for c in data.get("conflicts", ())],
             unaddressed=data.get("unaddressed", ()),
             unrecognized=data.get("unrecognized", ()),
+            not_used=[
+                NotUsed(code=n["code"], kind=UsageKind(n["kind"]), reason=n["reason"])
+                for n in data.get("not_used", ())
+            ],
             progression=_progression(data["progression"]) if data.get("progression") else None,
             history=[_progression(p) for p in data.get("history", ())],
             pain=Pain(**data["pain"]) if data.get("pain") is not None else None,
@@ -202,6 +225,7 @@ def plan_from_dict(data: Mapping[str, Any], *, file: str | None = None) -> Plan:
                 plugins=prov.get("plugins", {}),
                 packs={k: PackInfo(**v) for k, v in prov.get("packs", {}).items()},
                 fingerprint=prov["fingerprint"],
+                options=prov.get("options", {}),
             ),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:

@@ -13,35 +13,24 @@ removed whatever the output is (a terminal, a file or a pipe).
 
 from __future__ import annotations
 
-import json
 import textwrap
 from collections.abc import Mapping
 from typing import Any
 
 from careengine.model import Dosage, Plan, PlanItem, PlanStatus
 from careengine.plugins.registry import RenderContext
+from careengine.render.dosage_words import clinician_dosage
 from careengine.render.safe_text import clean_output, one_line
 from careengine.render.serialize import thaw
+from careengine.render.shown_numbers import rounded, shown_json
 
 WIDTH = 78
 RULE = "!" * WIDTH
 
 
 def dosage_line(d: Dosage) -> str:
-    parts = []
-    if d.sets and d.reps:
-        parts.append(f"{d.sets} x {d.reps}")
-    elif d.sets:
-        parts.append(f"{d.sets} sets")
-    elif d.reps:
-        parts.append(f"{d.reps} reps")
-    if d.hold_seconds:
-        parts.append(f"hold {d.hold_seconds} s")
-    if d.minutes:
-        parts.append(f"{d.minutes} min")
-    if d.per_week:
-        parts.append(f"{d.per_week}x/week")
-    return ", ".join(parts) or "as directed"
+    """The dosage in the clinician's shorthand (:mod:`careengine.render.dosage_words`)."""
+    return clinician_dosage(d)
 
 
 def _boxed(text: str, indent: str = "") -> list[str]:
@@ -90,9 +79,10 @@ def why_line(item: PlanItem) -> str | None:
 
 
 def _value(value: Any) -> str:
+    """A classification value for reading: numbers rounded (:mod:`.shown_numbers`)."""
     if isinstance(value, Mapping | list | tuple):
-        return one_line(json.dumps(thaw(value), ensure_ascii=False))
-    return "?" if value is None else one_line(str(value))
+        return one_line(shown_json(thaw(value)))
+    return "?" if value is None else one_line(str(rounded(value)))
 
 
 def render_text(plan: Plan, context: RenderContext) -> str:
@@ -150,6 +140,10 @@ def render_text(plan: Plan, context: RenderContext) -> str:
         out += ["", "UNADDRESSED FINDINGS", "  " + one_line(", ".join(plan.unaddressed))]
     if plan.unrecognized:
         out += ["", "UNRECOGNIZED CODES", "  " + one_line(", ".join(plan.unrecognized))]
+    if plan.not_used:
+        out += ["", "NOT USED (recorded, but changed nothing in this plan)"]
+        for n in plan.not_used:
+            out.append(f"  - {one_line(n.code)} ({n.kind.value}): {one_line(n.reason)}")
     if plan.classifications:
         out += ["", "CLASSIFICATIONS"]
         for name, values in plan.classifications.items():

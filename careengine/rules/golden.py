@@ -16,6 +16,8 @@ A case file is TOML (``*.case.toml``) holding one or more ``[[cases]]``::
     referrals = [{ to = "emergency department", urgency = "emergency" }]
     classifications = { "startback.risk" = "low" }
     unaddressed = []
+    not_used = ["odi"]                 # exactly these codes changed nothing (sorted)
+    used = ["acute_disc_herniation"]   # these codes are not in not_used
 
 Instead of ``assessment`` a case may hold the assessment inline as ``[cases.assessment_data]``.
 The same runner serves ``careengine rules test`` and pytest (:func:`run_case_files`).
@@ -60,6 +62,8 @@ EXPECT_KEYS = frozenset(
         "referrals",
         "classifications",
         "unaddressed",
+        "not_used",
+        "used",
     }
 )
 CASE_KEYS = EXPECT_KEYS | {
@@ -311,6 +315,13 @@ def check_plan(plan: Plan, expect: Mapping[str, Any]) -> list[str]:
         failures.append(
             f"unaddressed: expected {sorted(expect['unaddressed'])}, got {list(plan.unaddressed)}"
         )
+    not_used = sorted({n.code for n in plan.not_used})
+    if "not_used" in expect and sorted(expect["not_used"]) != not_used:
+        failures.append(f"not_used: expected {sorted(expect['not_used'])}, got {not_used}")
+    for code in expect.get("used", ()):
+        if code in not_used:
+            why = "; ".join(n.reason for n in plan.not_used if n.code == code)
+            failures.append(f"used: {code} changed nothing in the plan ({why})")
     return failures
 
 

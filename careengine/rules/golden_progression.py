@@ -12,7 +12,10 @@
     reasons = ["Adherence 85 %"]                             # each appears in some reason
     changes = ["cat_cow dropped"]                            # each appears in some change
     progressed = [{ intervention = "yoga", from = "cat_cow", stage = "mobilize" }]
-    dosage = [{ intervention = "walking_program", stage = "relieve", minutes = 25 }]
+    dosage = [                                               # fields as in the plan JSON
+      { intervention = "walking_program", stage = "relieve", minutes = 25 },
+      { intervention = "activity_advice", setting = "every_visit", unset = ["minutes"] },
+    ]
 
 ``dosage`` also works for a plain evaluation case; the other keys need a follow-up.
 """
@@ -84,11 +87,26 @@ def check_progression(plan: Plan, decisions: Sequence[str], expect: Mapping[str,
         if not found:
             failures.append(f"dosage: {want['intervention']} is not placed")
             continue
+        unknown = sorted(
+            {*want, *want.get("unset", ())} - {*DOSAGE_FIELDS, "intervention", "stage", "unset"}
+        )
+        if unknown:  # a misspelt field would otherwise never be compared
+            failures.append(
+                f"dosage: {want['intervention']}: unknown dosage field(s) {', '.join(unknown)}; "
+                f"fields: {', '.join(DOSAGE_FIELDS)}"
+            )
+            continue
         for stage, item in found:
             for field in DOSAGE_FIELDS:
                 if field in want and getattr(item.dosage, field) != want[field]:
                     failures.append(
                         f"dosage: {want['intervention']} in {stage}: expected {field} "
                         f"{want[field]}, got {getattr(item.dosage, field)}"
+                    )
+            for field in want.get("unset", ()):
+                if getattr(item.dosage, field) is not None:
+                    failures.append(
+                        f"dosage: {want['intervention']} in {stage}: expected {field} unset, "
+                        f"got {getattr(item.dosage, field)}"
                     )
     return failures

@@ -59,6 +59,9 @@ class RunResult:
     contributions: tuple[Contribution, ...]
     derived: tuple[Fact, ...]
     fired: tuple[str, ...]  # rule ids that fired, sorted
+    #: labels (``type:code``) of the facts that kept a rule from firing through its ``none``
+    #: although its positive patterns matched, sorted (what ``not_used`` counts as used)
+    blocked: tuple[str, ...] = ()
 
 
 def _key(fact: Mapping[str, Any]) -> FactKey:
@@ -170,16 +173,18 @@ class RuleRunner:
         contributions: list[Contribution] = []
         derived: list[Fact] = []
         fired: set[str] = set()
+        blocked: set[str] = set()
         for stratum, routes, max_rounds in zip(
             self.program.strata, self._routes, self._max_rounds, strict=True
         ):
             self._run_stratum(
-                stratum, routes, max_rounds, known, by_key, contributions, derived, fired
+                stratum, routes, max_rounds, known, by_key, contributions, derived, fired, blocked
             )
         return RunResult(
             contributions=tuple(contributions),
             derived=tuple(sorted(derived, key=lambda f: str(f["id"]))),
             fired=tuple(sorted(fired)),
+            blocked=tuple(sorted(blocked)),
         )
 
     def _run_stratum(
@@ -192,6 +197,7 @@ class RuleRunner:
         contributions: list[Contribution],
         derived: list[Fact],
         fired: set[str],
+        blocked: set[str],
     ) -> None:
         shards = stratum.shards
         rules = self.program.rules
@@ -222,8 +228,11 @@ class RuleRunner:
                     raw.sort(key=_match_order)
                 for rule_key, bound in raw:
                     rule = rules[rule_key]
-                    if rule.negations and self._blocked(rule, bound, by_key):
-                        continue
+                    if rule.negations:
+                        blockers = self._blockers(rule, bound, by_key)
+                        if blockers:
+                            blocked.update(blockers)
+                            continue
                     fired.add(rule.rule.id)
                     for fact in self._fire(rule, bound, stratum.level, contributions):
                         if fact["id"] not in known:
@@ -241,15 +250,17 @@ class RuleRunner:
                                 )
 
     @staticmethod
-    def _blocked(
+    def _blockers(
         rule: CompiledRule, bound: Mapping[str, BoundFact], by_key: Mapping[FactKey, list[Fact]]
-    ) -> bool:
+    ) -> set[str]:
+        """The labels of the facts matching one of the rule's negations (empty: not blocked)."""
         first = bound.get("p0")
-        return any(
-            matches(negation, fact, first)
+        return {
+            f"{fact['type']}:{fact['code']}"
             for negation in rule.negations
             for fact in by_key.get(negation.key, ())
-        )
+            if matches(negation, fact, first)
+        }
 
     def _fire(
         self,

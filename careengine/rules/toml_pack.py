@@ -18,7 +18,14 @@ from typing import Any
 
 from careengine.errors import Problem, RulePackError, suggest
 from careengine.io.regular_files import NotRegularFile, read_regular_file
-from careengine.model import AlertLevel, Dosage, Urgency
+from careengine.model import (
+    DOSAGE_COUNTS,
+    DOSAGE_FIELDS,
+    AlertLevel,
+    Dosage,
+    DosageSetting,
+    Urgency,
+)
 from careengine.rules.model import (
     DEFAULT_PRIORITY,
     Action,
@@ -45,7 +52,7 @@ __all__ = [
 
 PACK_KEYS = {"id", "version", "title", "population", "sources", "notes"}
 RULE_KEYS = {"id", "because", "priority", "when", "then"}
-DOSAGE_KEYS = {"sets", "reps", "hold_seconds", "minutes", "per_week"}
+DOSAGE_KEYS = set(DOSAGE_FIELDS)
 #: action verb -> (allowed keys, required keys)
 ACTIONS: Mapping[str, tuple[set[str], set[str]]] = {
     "add": ({"add", "stage", "dosage", "priority", "addresses"}, {"stage"}),
@@ -171,13 +178,14 @@ class _PackParser(_ConditionParser):
             return None
         self.keys(raw, DOSAGE_KEYS, path)
         values = {}
-        for key in sorted(DOSAGE_KEYS & set(raw)):
+        for key in sorted(set(DOSAGE_COUNTS) & set(raw)):
             value = self.integer(raw[key], f"{path}.{key}")
             if value is not None and value < 0:
                 self.problem(f"{path}.{key}", "must not be negative")
                 value = None
             values[key] = value
-        return Dosage(**values)
+        setting = self._enum(raw, "setting", DosageSetting, path) if "setting" in raw else None
+        return Dosage(**values, setting=setting)
 
     # --- rules and packs ----------------------------------------------------------------------
 

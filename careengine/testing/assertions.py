@@ -29,7 +29,8 @@ from careengine.testing.engines import remember, vocabulary_of
 def assert_plan(plan: Plan, **expect: Any) -> None:
     """Check every expectation at once, with the keys and shapes of a golden case:
     ``status``, ``current_stage``, ``in_stage``, ``not_in_stage``, ``excluded``, ``deferred``,
-    ``alerts``, ``no_alerts``, ``referrals``, ``classifications``, ``unaddressed``."""
+    ``alerts``, ``no_alerts``, ``referrals``, ``classifications``, ``unaddressed``,
+    ``not_used``, ``used``."""
     __tracebackhide__ = True
     unknown = sorted(set(expect) - EXPECT_KEYS)
     if unknown:

@@ -18,6 +18,7 @@ from careengine.rules import (
     RaiseAlert,
     Refer,
     Rule,
+    StartStage,
     When,
     condition,
     finding,
@@ -206,9 +207,14 @@ def test_a_veto_lists_every_reason_and_applies_without_a_proposal() -> None:
 
 
 def test_vetoed_item_is_replaced_by_its_first_allowed_alternative(demo: Engine) -> None:
-    plan = evaluate(demo, findings=["lumbar_hypomobility"], conditions=["osteoporosis"])
-    assert placed(plan)["relieve"] == ["joint_mobilization"]
-    (item,) = plan.stage("relieve").items
+    plan = evaluate(
+        demo,
+        findings=["lumbar_hypomobility", "thoracic_mobility_limited"],
+        conditions=["osteoporosis"],
+    )
+    # the open book comes forward: manual therapy only with exercise (NICE NG59 1.2.7)
+    assert placed(plan)["relieve"] == ["joint_mobilization", "open_book_rotation"]
+    item = plan.stage("relieve").items[0]
     assert item.priority == 60
     assert item.dosage == Dosage(minutes=10, per_week=2)  # the alternative's own dosage
     assert item.addresses == ("lumbar_hypomobility",)
@@ -252,8 +258,12 @@ def test_nothing_is_substituted_when_the_alternative_is_vetoed_too(
 
 
 def test_relative_contraindication_keeps_the_item_with_a_precaution(demo: Engine) -> None:
-    plan = evaluate(demo, findings=["lumbar_hypomobility"], conditions=["anticoagulant_therapy"])
-    (item,) = plan.stage("relieve").items
+    plan = evaluate(
+        demo,
+        findings=["lumbar_hypomobility", "thoracic_mobility_limited"],
+        conditions=["anticoagulant_therapy"],
+    )
+    item = plan.stage("relieve").items[0]
     assert item.intervention == "spinal_thrust_manipulation"
     assert item.precautions == (
         Precaution(
@@ -318,8 +328,8 @@ def test_duplicates_merge_and_the_highest_priority_dosage_wins() -> None:
     assert conflict.winner == "hip_flexor_stretch"
     assert f"rule {PACK}.a" in conflict.resolution
     assert conflict.details == (
-        f"{PACK}.a: sets=3, reps=5, per_week=7 (priority 70)",
-        f"{PACK}.b: sets=1, reps=5, per_week=2 (priority 40)",
+        f"{PACK}.a: 3 x 5, daily (priority 70)",
+        f"{PACK}.b: 1 x 5, 2x/week (priority 40)",
     )
 
 
@@ -519,5 +529,44 @@ def test_unaddressed_lists_present_impairments_no_item_addresses(demo: Engine) -
 def test_current_stage_follows_start_stage_else_the_first_stage_with_items(demo: Engine) -> None:
     plan = evaluate(demo, findings=["thoracic_mobility_limited"])
     assert plan.current_stage == "mobilize"
-    plan = evaluate(demo, findings=["thoracic_mobility_limited"], pain=8)
+    assert plan.current_stage_reason == (
+        "no rule set a start stage: mobilize is the first stage with items"
+    )
+    plan = evaluate(demo, findings=["thoracic_mobility_limited", "lumbar_hypomobility"], pain=8)
     assert plan.current_stage == "relieve"
+    assert plan.current_stage_reason == (
+        "rule demo.high-pain starts the plan at stage relieve (Severe pain: start by calming it)"
+    )
+
+
+def test_current_stage_is_the_first_stage_with_items_after_an_empty_start_stage(
+    demo: Engine,
+) -> None:
+    # the start rule points to relieve, which holds nothing: the plan starts where items are
+    plan = evaluate(demo, findings=["thoracic_mobility_limited"], pain=8)
+    assert placed(plan)["relieve"] == []
+    assert plan.current_stage == "mobilize"
+    assert plan.current_stage_reason == (
+        "rule demo.high-pain starts the plan at stage relieve (Severe pain: start by calming "
+        "it), which holds no items: mobilize is the first stage after it that holds items"
+    )
+    # nothing after the start stage holds items: the first stage that holds any
+    engine = engine_with(
+        rule("late", StartStage(stage="return")),
+        rule("stretch", Add(intervention="hip_flexor_stretch", stage="mobilize")),
+    )
+    plan = evaluate(engine, findings=["hip_flexor_tightness"])
+    assert plan.current_stage == "mobilize"
+    assert plan.current_stage_reason == (
+        "rule merge.late starts the plan at stage return (test rule late), which holds no items "
+        "and no later stage holds any: mobilize is the first stage that holds items"
+    )
+    # no items at all (treatment withheld): the start rule's stage, as before
+    plan = evaluate(
+        demo, findings=["thoracic_mobility_limited"], pain=8, red_flags=["saddle_anesthesia"]
+    )
+    assert plan.current_stage == "relieve"
+    assert plan.current_stage_reason == (
+        "treatment is withheld pending medical review; rule demo.high-pain starts the plan at "
+        "stage relieve (Severe pain: start by calming it); no stage holds items"
+    )

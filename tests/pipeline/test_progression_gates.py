@@ -48,7 +48,11 @@ def test_exercise_pain_5_advances_and_6_regresses(pain_max: int, expected: Decis
     result = judge(pain_max=pain_max)
     assert result.decision is expected
     if expected is REGRESS:
-        assert result.reasons == ("Pain during exercise reached 6/10, above the 5/10 ceiling.",)
+        assert result.reasons == (
+            "Pain during exercise reached 6/10, above the 5/10 ceiling.",
+            "Current pain fell from 6/10 to 3/10 (3 points).",
+            "Adherence was 80 %.",
+        )
 
 
 @pytest.mark.parametrize(("adherence", "expected"), [(69, HOLD), (69.9, HOLD), (70, ADVANCE)])
@@ -94,14 +98,19 @@ def test_a_pain_rise_of_1_holds_and_of_2_regresses(current: int, expected: Decis
 def test_pain_that_did_not_settle_regresses_even_when_everything_else_is_fine() -> None:
     result = judge(settled=False, pain_max=1, adherence=100, current=0)
     assert result.decision is REGRESS
-    assert result.reasons == ("Pain after exercise did not settle within 24 hours.",)
+    assert result.reasons == (
+        "Pain after exercise did not settle within 24 hours.",
+        "Current pain fell from 6/10 to 0/10 (6 points).",
+        "Adherence was 100 %.",
+    )
     assert result.dosage == "down"
 
 
 def test_every_regress_trigger_is_named() -> None:
     result = judge(pain_max=8, settled=False, previous=2, current=6)
     assert result.decision is REGRESS
-    assert len(result.reasons) == 3
+    assert len(result.reasons) == 4
+    assert result.reasons[-1] == "Adherence was 80 %."
 
 
 def test_an_advance_names_every_gate_it_passed() -> None:

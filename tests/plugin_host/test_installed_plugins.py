@@ -102,6 +102,7 @@ def test_plugins_list_shows_name_version_distribution_and_hooks(install: Install
             "distribution": "fake-clinic",
             "hooks": ["careengine_renderers", "careengine_review_plan"],
             "builtin": False,
+            "options": [],
         }
     ]
     listed = run("plugins", "list", "--all").stdout.splitlines()

@@ -20,6 +20,7 @@ from careengine.model import (
     Alert,
     AlertLevel,
     Dosage,
+    InterventionKind,
     Plan,
     PlanStatus,
     Referral,
@@ -142,7 +143,8 @@ def test_the_current_stage_shows_every_item_in_full(path: Path) -> None:
                 else:
                     assert condition.label.lower() in text.lower()
             assert ("Mon Tue Wed Thu Fri Sat Sun" in text) == home
-            assert ("Drawing of " + item.name in text) == home
+            exercise = item.kind is InterventionKind.EXERCISE
+            assert ("Drawing of " + item.name in text) == exercise
 
 
 @pytest.mark.parametrize("path", READY, ids=[p.stem for p in READY])
@@ -260,9 +262,7 @@ def test_plain_dosage_reads_as_words() -> None:
     assert plain_dosage(Dosage(sets=2, reps=12, hold_seconds=5, per_week=3)) == (
         "2 sets of 12 repetitions, hold each for 5 seconds, 3 times a week"
     )
-    assert plain_dosage(Dosage(sets=1, reps=1, per_week=1)) == (
-        "1 set of 1 repetition, once a week"
-    )
+    assert plain_dosage(Dosage(sets=1, reps=1, per_week=1)) == "1 repetition, once a week"
     assert plain_dosage(Dosage(minutes=20, per_week=5)) == "20 minutes, 5 times a week"
     assert plain_dosage(Dosage()) == "as your therapist shows you"
 

@@ -106,10 +106,13 @@ def test_no_clinician_wording_reaches_the_patient(path: Path) -> None:
 def test_every_built_in_alert_and_referral_has_patient_words() -> None:
     """So none falls back to the level's general words or to the clinician's text."""
     actions = rule_actions()
-    codes = {a["alert"] for a in actions if "alert" in a}
-    for code in sorted(codes):
-        if code.startswith("screen_incomplete."):
-            continue  # asks the clinic to record something: not for the patient
+    alerts = {(a["alert"], a["level"]) for a in actions if "alert" in a}
+    assert alerts
+    for code, level in sorted(alerts):
+        if code.startswith("screen_incomplete.") or level == "info":
+            # asks the clinic to record something, or a note for the clinician: not shown
+            assert alert_words(Alert(code=code, level=AlertLevel(level), message="")) is None
+            continue
         assert code in ALERT_WORDS, code
     for action in (a for a in actions if "refer" in a):
         referral = Referral(to=action["refer"], urgency=Urgency(action["urgency"]), reason="")
@@ -189,9 +192,20 @@ def test_an_exercise_without_a_drawing_gets_its_postures(first_step: str, postur
     assert POSTURES[posture].words in svg and "New &lt;exercise&gt;" in svg
 
 
-def test_home_exercises_are_the_exercise_items() -> None:
-    from careengine.render.patient_words import is_home_exercise
+def test_home_items_follow_the_dosage_setting_then_the_kind() -> None:
+    from careengine.model import Dosage, DosageSetting, PlanItem
+    from careengine.render.patient_words import is_home_exercise, who
 
-    plan = plan_of(ROOT / "examples/assessments/desk-worker.json")
-    for _, item in plan.items():
-        assert is_home_exercise(item) == (item.kind is InterventionKind.EXERCISE)
+    def item(kind: InterventionKind, setting: DosageSetting | None) -> PlanItem:
+        dosage = Dosage(reps=10, setting=setting)
+        return PlanItem(intervention="x", kind=kind, name="x", dosage=dosage)
+
+    exercise, heat = InterventionKind.EXERCISE, InterventionKind.MODALITY
+    assert is_home_exercise(item(exercise, None))
+    assert not is_home_exercise(item(heat, None))
+    assert is_home_exercise(item(heat, DosageSetting.HOME))
+    assert is_home_exercise(item(exercise, DosageSetting.HOME_AND_SESSION))
+    assert not is_home_exercise(item(exercise, DosageSetting.SESSION))
+    assert who(item(heat, DosageSetting.HOME)) == "To do at home"
+    assert who(item(exercise, DosageSetting.SESSION)) == "Exercise with your therapist"
+    assert who(item(heat, DosageSetting.SESSION)) == "Treatment with your therapist"

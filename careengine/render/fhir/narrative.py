@@ -13,6 +13,7 @@ from typing import Any
 
 from careengine.model import Plan, PlanItem, PlanStatus, StagePlan
 from careengine.plugins.registry import Catalog
+from careengine.render.dosage_words import patient_dosage
 from careengine.render.safe_text import xml_text as escape
 from careengine.render.text import dosage_line
 
@@ -72,7 +73,7 @@ def stage_narrative(number: int, stage: StagePlan) -> dict[str, Any]:
 def patient_instruction(item: PlanItem, catalog: Catalog) -> str:
     """The item for the patient: how much, how to do it, how to stay safe (plain text)."""
     intervention = catalog.interventions.get(item.intervention)
-    lines = [f"{item.name}. How much: {dosage_line(item.dosage)}."]
+    lines = [f"{item.name}. How much: {patient_dosage(item.dosage)}."]
     steps = intervention.steps if intervention else ()
     if steps:
         lines.append("How to do it:")

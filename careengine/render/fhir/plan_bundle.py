@@ -25,6 +25,7 @@ from careengine.model import Alert, Plan, PlanStatus, StagePlan
 from careengine.plugins.registry import Catalog, RenderContext
 from careengine.render.fhir.narrative import plan_narrative, stage_narrative
 from careengine.render.fhir.service_requests import RequestBuilder, _because_extension
+from careengine.render.shown_numbers import shown_json
 
 #: "at or below 5/10" or "3/10 or less": an upper bound on the 0-10 pain scale.
 _PAIN_BOUND = re.compile(r"\bat or below (\d+)/10\b|\b(\d+)/10 or less\b")
@@ -126,6 +127,9 @@ class _Builder(RequestBuilder):
             notes.append("Findings no item addresses: " + ", ".join(plan.unaddressed))
         if plan.unrecognized:
             notes.append("Unrecognized input: " + "; ".join(plan.unrecognized))
+        notes += [
+            f"Recorded but not used ({n.kind.value} {n.code}): {n.reason}" for n in plan.not_used
+        ]
         for name in sorted(plan.classifications):
             block = plan.classifications[name]
             values = ", ".join(f"{k} {_plain(v)}" for k, v in block.items() if k != "missing")
@@ -279,7 +283,8 @@ class _Builder(RequestBuilder):
 
 
 def _plain(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
+    """A classification value in the narrative note, numbers rounded for reading."""
+    return shown_json(value) if not isinstance(value, str) else value
 
 
 def pain_bound(text: str) -> int | None:

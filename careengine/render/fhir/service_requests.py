@@ -63,7 +63,8 @@ class RequestBuilder:
     def item(self, stage_plan: str, stage: StagePlan, item: PlanItem) -> dict[str, Any]:
         rid = self.id("ServiceRequest", "item", stage.id, item.intervention)
         resource = self.request(rid, item.kind, stage_plan)
-        extensions = [_dosage_extension(item.dosage)] if _dosage_fields(item.dosage) else []
+        dosed = _dosage_fields(item.dosage) or item.dosage.setting is not None
+        extensions = [_dosage_extension(item.dosage)] if dosed else []
         extensions += [_because_extension(b) for b in item.because]
         if item.progressed_from:
             extensions.append({"url": c.EXT_PROGRESSED_FROM, "valueCode": item.progressed_from})
@@ -111,13 +112,15 @@ class RequestBuilder:
         return _ordered(resource)
 
 
-#: Dosage field -> sub-extension url of the dosage extension.
+#: Whole-number dosage field -> sub-extension url of the dosage extension (``setting`` is a code).
 _DOSAGE_FIELDS = {
     "sets": "sets",
     "reps": "reps",
     "hold_seconds": "holdSeconds",
     "minutes": "minutes",
     "per_week": "perWeek",
+    "times_per_day": "timesPerDay",
+    "weeks": "weeks",
 }
 _RESOURCE_ORDER = (
     "resourceType",
@@ -151,20 +154,35 @@ def _dosage_fields(dosage: Dosage) -> list[tuple[str, int]]:
 
 
 def _dosage_extension(dosage: Dosage) -> dict[str, Any]:
-    return {
-        "url": c.EXT_DOSAGE,
-        "extension": [
-            {"url": _DOSAGE_FIELDS[name], "valueInteger": value}
-            for name, value in _dosage_fields(dosage)
-        ],
-    }
+    parts: list[dict[str, Any]] = [
+        {"url": _DOSAGE_FIELDS[name], "valueInteger": value}
+        for name, value in _dosage_fields(dosage)
+    ]
+    if dosage.setting is not None:
+        parts.append({"url": "setting", "valueCode": dosage.setting.value})
+    return {"url": c.EXT_DOSAGE, "extension": parts}
 
 
 def _timing(dosage: Dosage) -> dict[str, Any] | None:
+    """``Timing.repeat``: bouts a day as a frequency per ``d`` (on every day, or the week's total
+    per ``wk`` when the days a week are fewer than seven; the dosage extension keeps the split),
+    else sessions per ``wk``; minutes as the duration; weeks as ``boundsDuration``."""
     repeat: dict[str, Any] = {}
+    if dosage.weeks:
+        repeat["boundsDuration"] = {
+            "value": dosage.weeks,
+            "unit": "wk",
+            "system": c.UCUM,
+            "code": "wk",
+        }
     if dosage.minutes:
         repeat |= {"duration": dosage.minutes, "durationUnit": "min"}
-    if dosage.per_week:
+    if dosage.times_per_day and dosage.per_week not in (None, 7):
+        repeat |= {"frequency": dosage.times_per_day * dosage.per_week, "period": 1}
+        repeat["periodUnit"] = "wk"
+    elif dosage.times_per_day:
+        repeat |= {"frequency": dosage.times_per_day, "period": 1, "periodUnit": "d"}
+    elif dosage.per_week:
         repeat |= {"frequency": dosage.per_week, "period": 1, "periodUnit": "wk"}
     return {"repeat": repeat} if repeat else None
 

@@ -183,7 +183,9 @@ def test_an_exercise_is_a_patient_performed_request_with_its_dosage(engine: Engi
     assert bridge["occurrenceTiming"] == {
         "repeat": {"frequency": 3, "period": 1, "periodUnit": "wk"}
     }
-    assert bridge["patientInstruction"].startswith("Bridge. How much: 2 x 12, hold 3 s, 3x/week.")
+    assert bridge["patientInstruction"].startswith(
+        "Bridge. How much: 2 sets of 12 repetitions, hold each for 3 seconds, 3 times a week"
+    )
     assert "How to do it:\n1. " in bridge["patientInstruction"]
     assert bridge["extension"][0] == {
         "url": c.EXT_DOSAGE,
@@ -192,6 +194,7 @@ def test_an_exercise_is_a_patient_performed_request_with_its_dosage(engine: Engi
             {"url": "reps", "valueInteger": 12},
             {"url": "holdSeconds", "valueInteger": 3},
             {"url": "perWeek", "valueInteger": 3},
+            {"url": "setting", "valueCode": "home"},
         ],
     }
     because = bridge["extension"][1]["extension"]
