@@ -26,7 +26,8 @@ On a regress no item the patient already did ends with a higher dosage than befo
 are in :mod:`careengine.pipeline.dosing`. A step never lands on an intervention that is vetoed for
 this patient, in a clinician-decision conflict, clashing with an exclusive-group member in the
 plan, or already in the plan (in any stage: the same exercise is never given twice): the
-exercise stays, its dosage changes instead, and ``changes`` says why. An advance steps later
+exercise stays, its dosage changes instead, and ``changes`` says why; a level deferred only for
+room may be stepped onto (:mod:`careengine.pipeline.deferred_levels`). An advance steps later
 stages first, so a chain spread over several stages moves up together.
 """
 
@@ -39,36 +40,19 @@ import attrs
 
 from careengine.model import (
     Decision,
+    Deferred,
     Dosage,
     InterventionKind,
     Plan,
     PlanItem,
     StagePlan,
 )
+from careengine.pipeline.chains import chain_of
+from careengine.pipeline.deferred_levels import DeferredLevels
 from careengine.pipeline.dosing import cap_dosage, lower_dosage, raise_dosage, regressed_dosage
 from careengine.pipeline.gates import DosageSteps, StageDecision
 from careengine.pipeline.merge import WITHHELD, Merger, merge_because
 from careengine.plugins.registry import Catalog
-
-
-def chain_of(catalog: Catalog, intervention_id: str) -> tuple[str, ...]:
-    """The progression chain an intervention belongs to, easiest first (itself if none)."""
-    items = catalog.interventions
-    root, seen = intervention_id, {intervention_id}
-    while (
-        (easier := items[root].regresses_to) is not None and easier in items and easier not in seen
-    ):
-        seen.add(easier)
-        root = easier
-    chain, seen = [root], {root}
-    while (
-        (harder := items[chain[-1]].progresses_to) is not None
-        and harder in items
-        and harder not in seen
-    ):
-        seen.add(harder)
-        chain.append(harder)
-    return tuple(chain)
 
 
 @attrs.define(kw_only=True)
@@ -115,8 +99,10 @@ class ItemProgression:
             for i in c.interventions
             if i != c.winner
         }
+        self.levels = DeferredLevels(fresh.deferred)
         self.placed: Counter[str] = Counter()
         self._slots_by_stage: dict[str, list[_Slot]] = {}
+        self._dropped: list[tuple[str, PlanItem]] = []
 
     # --- the whole plan ----------------------------------------------------------------------
 
@@ -124,6 +110,11 @@ class ItemProgression:
     def changes(self) -> list[str]:
         """What happened to the items, stage by stage, in plain words."""
         return [text for _, text in sorted(self._notes, key=lambda n: n[0])]
+
+    @property
+    def deferred(self) -> tuple[Deferred, ...]:
+        """The next plan's ``deferred``: today's, less the levels the progression took back."""
+        return self.levels.remaining
 
     def _note(self, stage_id: str | None, text: str) -> None:
         self._notes.append((self._order.get(stage_id, 0) if stage_id else 0, text))
@@ -140,6 +131,11 @@ class ItemProgression:
             kept |= self._apply(stage.id, slots[stage.id])
             if self.decision.decision is Decision.REGRESS:
                 self._cap(stage.id, slots[stage.id], previous.get(stage.id, ()))
+        for stage_id, item in sorted(self._dropped, key=lambda d: d[1].intervention):
+            if not self.placed[item.intervention]:
+                self._note(
+                    stage_id, f"{stage_id}: {item.intervention} dropped: {self._gone(item)}."
+                )
         if kept and self.decision.dosage_note:
             self._note(None, self.decision.dosage_note)
         return tuple(
@@ -191,7 +187,7 @@ class ItemProgression:
 
     def _slots(self, stage: StagePlan, previous: Sequence[PlanItem]) -> list[_Slot]:
         pairs, dropped = self._match(stage.items, previous)
-        deferred = {d.intervention for d in self.fresh.deferred if d.stage == stage.id}
+        deferred = {d.intervention for d in self.levels.blocking(stage.id)}
         slots = []
         for item, before in pairs:
             if before is None:
@@ -219,6 +215,10 @@ class ItemProgression:
                         _Slot(fresh=[item], level=item.intervention, dosage=item.dosage, done=False)
                     )
                     continue
+                if self.levels.open_to_step(before.intervention):
+                    taken = self.levels.take(before.intervention, stage.id, item.intervention)
+                    reached = f"{before.intervention} continues (the level reached)"
+                    self._note(stage.id, f"{stage.id}: {reached}; {taken}.")
             slots.append(
                 _Slot(fresh=[item], level=before.intervention, dosage=before.dosage, done=True)
             )
@@ -229,11 +229,8 @@ class ItemProgression:
                 by_level[slot.level] = slot
             else:
                 kept.fresh.extend(slot.fresh)
-        for item in sorted(dropped, key=lambda i: i.intervention):
-            if item.intervention not in by_level:
-                self._note(
-                    stage.id, f"{stage.id}: {item.intervention} dropped: {self._gone(item)}."
-                )
+        # noted after the steps: a step may take a dropped level back out of ``deferred``
+        self._dropped += [(stage.id, i) for i in dropped if i.intervention not in by_level]
         return list(by_level.values())
 
     def _gone(self, item: PlanItem) -> str:
@@ -241,8 +238,8 @@ class ItemProgression:
         reasons = self.excluded.get(item.intervention)
         if reasons:
             return f"now excluded ({'; '.join(sorted(reasons))})"
-        if any(d.intervention == item.intervention for d in self.fresh.deferred):
-            return "deferred today (its stage is full)"
+        if (deferred := self.levels.reason(item.intervention)) is not None:
+            return f"deferred today ({deferred})"
         if item.intervention in self.conflicted:
             return "in a conflict that needs a clinician's decision"
         return "today's findings no longer call for it"
@@ -276,7 +273,7 @@ class ItemProgression:
         for other, group in self._slots_by_stage.items():
             if other != stage_id and any(slot.level == target for slot in group):
                 return f"is already in the plan (stage {other}) and is not given twice"
-        for deferred in self.fresh.deferred:
+        for deferred in self.levels.blocking():
             if deferred.intervention == target and deferred.stage != stage_id:
                 return f"is already in the plan (deferred in stage {deferred.stage})"
         return None
@@ -295,7 +292,7 @@ class ItemProgression:
         sign = -1 if decision is Decision.ADVANCE else 1
         movers.sort(key=lambda s: (sign * position[s.level], s.level))
         occupied = {s.level for s in slots} | {
-            d.intervention for d in self.fresh.deferred if d.stage == stage_id
+            d.intervention for d in self.levels.blocking(stage_id)
         }
         kept = False
         for slot in movers:
@@ -364,7 +361,10 @@ class ItemProgression:
             dosage = regressed_dosage(new.dosage, slot.dosage)
             how = "regressed to"
             tail = "dosage no higher than before"
-        self._note(stage_id, f"{stage_id}: {slot.level} {how} {target} ({tail}).")
+        taken = ""
+        if self.levels.open_to_step(target):
+            taken = f"; {self.levels.take(target, stage_id, slot.level)}"
+        self._note(stage_id, f"{stage_id}: {slot.level} {how} {target} ({tail}){taken}.")
         occupied.discard(slot.level)
         occupied.add(target)
         self.placed[slot.level] -= 1

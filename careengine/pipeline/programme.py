@@ -47,6 +47,9 @@ NICE_PACKAGE = (
     "including exercise (NICE NG59 1.2.7)"
 )
 _GRADE = re.compile(r"\(([ABC])\)")
+#: how a "one exercise per purpose" deferral starts (its level comes by progression)
+SAME_PURPOSE = "same purpose as "
+_STAGE_CAP = re.compile(r"stage \S+ holds at most \d+ (?:exercises|items)")
 _GRADE_RANK = {"A": 3, "B": 2, "C": 1}
 
 
@@ -86,6 +89,16 @@ class ProgrammeIndex:
         if (other, kept) in self.steps:
             return f"{other} is the easier level of {kept}"
         return None
+
+
+def deferred_for_room(reason: str) -> str | None:
+    """The short form of a deferral made only for room: one level of an exercise at a time
+    (rule 4) or a stage cap (rule 5); ``None`` for any other deferral. A progression at
+    reassessment may step onto such a level, taking it out of ``deferred``."""
+    if reason.startswith(SAME_PURPOSE):
+        return reason.split(",", 1)[0]
+    cap = _STAGE_CAP.match(reason)
+    return cap.group(0) if cap else None
 
 
 def rank(item: PlanItem, index: ProgrammeIndex) -> tuple[int, int, int, str]:
@@ -258,7 +271,7 @@ class _Arranger:
             self.defer(
                 stage_id,
                 item,
-                f"same purpose as {twin[0].intervention}, kept in this stage ({twin[1]} in the "
+                f"{SAME_PURPOSE}{twin[0].intervention}, kept in this stage ({twin[1]} in the "
                 "catalog's progression): one level at a time, the next by progression at "
                 "reassessment",
             )

@@ -212,6 +212,7 @@ def reassess_plan(
     return attrs.evolve(
         fresh,
         stages=stages,
+        deferred=items.deferred,
         current_stage=to_stage,
         progression=Progression(
             from_stage=decision.from_stage,
