@@ -30,7 +30,6 @@ from careengine.io.json_text import format_path, parse_path
 from careengine.io.schema import assessment_schema
 from careengine.io.schema_fast import fast_validity
 from careengine.plugins.registry import Catalog
-from careengine.speedups import pure_python
 
 #: At most this many schema errors are translated per file (a huge file stays cheap).
 MAX_SCHEMA_ERRORS = 200
@@ -146,6 +145,10 @@ class SchemaChecker:
         """``fast``: whether valid data is recognised by ``jsonschema-rs`` (when installed;
         :mod:`careengine.io.schema_fast`); ``None``: unless ``CAREENGINE_PURE_PYTHON`` is set.
         The problems reported are the same either way."""
+        from careengine.speedups import (
+            pure_python,
+        )  # not at import: `python -m careengine.speedups`
+
         self.catalog = catalog
         self.fast = not pure_python() if fast is None else fast
         self._variants: dict[tuple[bool, bool], _Variant] = {}

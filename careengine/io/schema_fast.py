@@ -18,12 +18,9 @@ mended here (``tests/io/test_schema_fast.py`` holds both libraries against each 
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
-
-from careengine.speedups import optional
 
 #: the keywords whose meaning was compared (draft 2020-12); annotations are ignored by both
 KEYWORDS = frozenset(
@@ -59,8 +56,11 @@ KEYWORDS = frozenset(
         "uniqueItems",
     }
 )
-#: Python's whitespace, as ``re``'s ``\s`` (and :meth:`str.isspace`) has it
-PY_SPACE = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
+#: Python's whitespace, as ``re``'s ``\s`` (and :meth:`str.isspace`) has it (a test recomputes it)
+PY_SPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+    "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 #: the patterns whose meaning is known, as they are handed to ``jsonschema-rs``
 PATTERNS = {r"\S": "[^" + "".join(f"\\u{{{ord(c):04X}}}" for c in PY_SPACE) + "]"}
 FORMATS = frozenset({"date"})
@@ -113,6 +113,8 @@ def fast_validity(inlined: Mapping[str, Any]) -> Callable[[Any], bool] | None:
     ``$ref``, :func:`careengine.io.schema_check.inline_refs`), or ``None``: ``jsonschema-rs``
     is not installed, or the schema uses something whose meaning was not compared. (The caller
     decides whether ``CAREENGINE_PURE_PYTHON`` applies.)"""
+    from careengine.speedups import optional  # not at import: `python -m careengine.speedups`
+
     rs = optional("jsonschema_rs", {})
     if rs is None:
         return None

@@ -30,7 +30,6 @@ from careengine.model import (
 )
 from careengine.render.indented_json import encode as _value
 from careengine.render.plan_fast import fast_plan_json
-from careengine.speedups import optional
 
 _STEP = "  "
 
@@ -184,6 +183,8 @@ def plan_json(
     plan's, as plain dicts and lists. ``fast``: whether ``orjson`` writes it where it can
     (:mod:`careengine.render.plan_fast`; ``None``: when installed, unless
     ``CAREENGINE_PURE_PYTHON`` is set); the text is the same either way."""
+    from careengine.speedups import optional  # not at import: `python -m careengine.speedups`
+
     orjson = None if fast is False else optional("orjson", {} if fast else None)
     if orjson is not None:
         text = fast_plan_json(plan, schema=schema, classifications=classifications, orjson=orjson)

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from careengine.io.schema_check import SchemaChecker, inline_refs
-from careengine.io.schema_fast import FORMATS, KEYWORDS, PATTERNS, fast_validity, is_date
+from careengine.io.schema_fast import FORMATS, KEYWORDS, PATTERNS, PY_SPACE, fast_validity, is_date
 from careengine.speedups import PURE_PYTHON, active, optional
 from tests.io.test_schema import ENGINE, EXAMPLES, FULL, PATHS, VALUES, put
 
@@ -61,6 +61,10 @@ def test_an_unknown_keyword_pattern_or_format_has_no_fast_path() -> None:
     assert fast_validity({"type": "string", "pattern": "^a"}) is None
     assert fast_validity({"type": "string", "format": "email"}) is None
     assert fast_validity({"dependentRequired": {"a": ["b"]}}) is None
+
+
+def test_pythons_whitespace_is_every_space_character() -> None:
+    assert "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()) == PY_SPACE
 
 
 def test_the_non_space_pattern_means_pythons_whitespace_at_every_code_point() -> None:
