@@ -113,6 +113,30 @@ def test_evaluate_with_the_python_backend_loads_no_durable_rules() -> None:
     )
 
 
+def test_evaluate_of_a_valid_file_loads_no_jsonschema_when_jsonschema_rs_checks_it() -> None:
+    """jsonschema (its import and validator build are the largest import cost) is needed only to
+    word the problems of invalid input; the fast path recognises valid input without it."""
+    pytest.importorskip("jsonschema_rs")
+    loaded = _loaded_after(_evaluate())
+    assert "jsonschema_rs" in loaded  # the fast path ran: the check is not vacuous
+    assert _under(loaded, ("jsonschema",)) == []
+
+
+def test_an_invalid_file_still_gets_jsonschema_s_located_problems() -> None:
+    loaded = _loaded_after(
+        "from careengine import Engine\n"
+        "from careengine.errors import AssessmentError\n"
+        "engine = Engine(entry_points=False)\n"
+        "try:\n"
+        "    engine.load_assessment({'patient': {'id': 'p'}, 'findings': [{'code': 7}]})\n"
+        "except AssessmentError as error:\n"
+        "    assert 'findings[0].code' in str(error), str(error)\n"
+        "else:\n"
+        "    raise AssertionError('accepted')\n"
+    )
+    assert "jsonschema" in loaded
+
+
 def test_no_core_or_built_in_plugin_adds_commands() -> None:
     """The CLI looks for ``careengine_commands`` among the installed entry points only (no
     second host of the built-in knowledge base); that is right while no core or built-in plugin

@@ -20,16 +20,18 @@ string``, ``11 is out of range (0 to 10)``, ``unknown key 'sevrity' (did you mea
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
-import jsonschema
 
 from careengine.errors import Problem, kind_of, suggest
 from careengine.io.json_text import format_path, parse_path
 from careengine.io.schema import assessment_schema
 from careengine.io.schema_fast import fast_validity
 from careengine.plugins.registry import Catalog
+
+if TYPE_CHECKING:  # jsonschema is imported when a problem is looked for (cold start)
+    import jsonschema
 
 #: At most this many schema errors are translated per file (a huge file stays cheap).
 MAX_SCHEMA_ERRORS = 200
@@ -118,6 +120,8 @@ def translate(error: jsonschema.ValidationError) -> list[tuple[list[str | int], 
             seen.append(item)
         return out
     if keyword == "minContains":
+        import jsonschema
+
         contains = jsonschema.Draft202012Validator(schema.get("contains", {}))
         count = sum(1 for item in instance if contains.is_valid(item))
         return [(path, f"only {count} entries are answered; at least {value} are needed", None)]
@@ -133,7 +137,7 @@ def translate(error: jsonschema.ValidationError) -> list[tuple[list[str | int], 
 @attrs.frozen(kw_only=True)
 class _Variant:
     schema: Mapping[str, Any]
-    validator: jsonschema.Draft202012Validator
+    inlined: Mapping[str, Any]
     #: ``jsonschema-rs``'s validity check (:mod:`careengine.io.schema_fast`), when available
     is_valid: Callable[[Any], bool] | None
 
@@ -152,6 +156,9 @@ class SchemaChecker:
         self.catalog = catalog
         self.fast = not pure_python() if fast is None else fast
         self._variants: dict[tuple[bool, bool], _Variant] = {}
+        # jsonschema's validators, built when a variant first needs its problems (with the fast
+        # check, only for invalid data): building one is the larger part of importing jsonschema
+        self._validators: dict[tuple[bool, bool], jsonschema.Draft202012Validator] = {}
 
     def schema(self, *, followup: bool = False, allow_unknown: bool = False) -> Mapping[str, Any]:
         return self._variant(followup, allow_unknown).schema
@@ -161,12 +168,20 @@ class SchemaChecker:
         if key not in self._variants:
             schema = assessment_schema(self.catalog, followup=followup, allow_unknown=allow_unknown)
             inlined = inline_refs(schema)
-            validator = jsonschema.Draft202012Validator(
-                inlined, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
-            )
             fast = fast_validity(inlined) if self.fast else None
-            self._variants[key] = _Variant(schema=schema, validator=validator, is_valid=fast)
+            self._variants[key] = _Variant(schema=schema, inlined=inlined, is_valid=fast)
         return self._variants[key]
+
+    def _validator(self, followup: bool, allow_unknown: bool) -> jsonschema.Draft202012Validator:
+        key = (followup, allow_unknown)
+        if key not in self._validators:
+            import jsonschema
+
+            self._validators[key] = jsonschema.Draft202012Validator(
+                self._variant(followup, allow_unknown).inlined,
+                format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+            )
+        return self._validators[key]
 
     def problems(
         self,
@@ -180,7 +195,7 @@ class SchemaChecker:
         variant = self._variant(followup, allow_unknown)
         if variant.is_valid is not None and _valid(variant.is_valid, data):
             return []
-        validator = variant.validator
+        validator = self._validator(followup, allow_unknown)
         found: dict[str, list[Problem]] = {}
         typed: set[str] = set()
         for count, error in enumerate(validator.iter_errors(data)):
