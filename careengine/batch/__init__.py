@@ -34,8 +34,9 @@ report; their names are importable from ``careengine.batch``.
 from __future__ import annotations
 
 from careengine.batch.inputs import PLAN_SUFFIX, REPORT_NAME, Task, collect_tasks, jsonl_lines
-from careengine.batch.pool import EngineSpec, Outcome, WorkerError, evaluate_task
+from careengine.batch.pool import EngineSpec, Outcome, Status, complete_task
 from careengine.batch.run import BatchReport, Failure, run_batch
+from careengine.batch.workers import WorkerError, start_method
 
 __all__ = [
     "PLAN_SUFFIX",
@@ -44,10 +45,12 @@ __all__ = [
     "EngineSpec",
     "Failure",
     "Outcome",
+    "Status",
     "Task",
     "WorkerError",
     "collect_tasks",
-    "evaluate_task",
+    "complete_task",
     "jsonl_lines",
     "run_batch",
+    "start_method",
 ]
