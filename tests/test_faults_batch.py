@@ -127,6 +127,8 @@ def test_a_worker_dying_mid_chunk_loses_nothing(tmp_path: Path, method: str) -> 
     names = _many_inputs(tmp_path / "in", 48, crash_at=13)  # chunks of 6: the 2nd of one
     spec = EngineSpec(entry_points=False, plugins=(CRASH_PLUGIN,))
     out = tmp_path / "out"
+    out.mkdir()
+    (out / "in013.plan.json").write_text("an earlier run's plan", encoding="utf-8")
 
     report = run_batch(tmp_path / "in", out, spec=spec, jobs=2, start_method=method)
 
@@ -138,7 +140,7 @@ def test_a_worker_dying_mid_chunk_loses_nothing(tmp_path: Path, method: str) -> 
     for name in names:
         plan = out / name.replace(".json", ".plan.json")
         if name == "in013.json":
-            assert not plan.exists()
+            assert not plan.exists()  # nor the plan of the earlier run
         else:
             expected = dumps(engine.evaluate(engine.load_assessment(tmp_path / "in" / name)))
             assert plan.read_text(encoding="utf-8") == expected

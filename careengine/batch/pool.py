@@ -137,10 +137,16 @@ def complete_task(
     problems, never an exception. An input that fails has no plan in ``out`` afterwards: the plan
     an earlier run wrote for it is removed (one more problem if it cannot be). ``engine`` may be
     None only for an input whose error is already known (``task.error``)."""
-    status = _evaluated(engine, task, out, allow_unknown)
-    if status.errors and task.output is not None:
-        reason = remove_stale(out / task.output)
-        if reason is not None:
-            problem = f"the plan {task.output} of an earlier run could not be removed: {reason}"
-            status = status._replace(errors=(*status.errors, problem))
-    return status
+    return without_stale_plan(task, _evaluated(engine, task, out, allow_unknown), out)
+
+
+def without_stale_plan(task: Task, status: Status, out: Path) -> Status:
+    """For an input that failed, remove the plan an earlier run wrote for it, so that no plan
+    file looks like this run's result; a plan that cannot be removed is one more problem."""
+    if not status.errors or task.output is None:
+        return status
+    reason = remove_stale(out / task.output)
+    if reason is None:
+        return status
+    problem = f"the plan {task.output} of an earlier run could not be removed: {reason}"
+    return status._replace(errors=(*status.errors, problem))

@@ -40,7 +40,7 @@ from typing import Any
 import attrs
 
 from careengine.batch.inputs import Task
-from careengine.batch.pool import EngineSpec, Outcome, Status, complete_task
+from careengine.batch.pool import EngineSpec, Outcome, Status, complete_task, without_stale_plan
 from careengine.errors import CareEngineError
 
 #: the most inputs sent to a worker at once (about 30 ms of work on the built-in knowledge base)
@@ -100,17 +100,11 @@ class _Worker:
     chunk: deque[Task] = attrs.Factory(deque)  # sent, not yet reported, in order
 
 
-def _crashed(task: Task, exit_code: int | None) -> Outcome:
-    return Outcome(
-        index=task.index,
-        label=task.label,
-        output=task.output,
-        errors=(
-            "the worker process evaluating this input crashed"
-            + (f" (exit code {exit_code})" if exit_code is not None else ""),
-        ),
-        exit_code=1,
+def _crashed(task: Task, exit_code: int | None, out: Path) -> Outcome:
+    problem = "the worker process evaluating this input crashed" + (
+        f" (exit code {exit_code})" if exit_code is not None else ""
     )
+    return Outcome.of(task, without_stale_plan(task, Status(task.index, 1, (problem,)), out))
 
 
 def _chunk_size(tasks: int, workers: int) -> int:
@@ -141,7 +135,7 @@ def run_parallel(
             process.start()
             remote.close()  # the worker holds the only other end: EOF when it exits
             workers[link] = _Worker(process)
-        _drive(workers, tasks, prepare, deliver)
+        _drive(workers, tasks, out, prepare, deliver)
     finally:
         for link, worker in workers.items():
             with contextlib.suppress(OSError):
@@ -156,6 +150,7 @@ def run_parallel(
 def _drive(
     workers: dict[Connection, _Worker],
     tasks: Sequence[Task],
+    out: Path,
     prepare: Callable[[], None],
     deliver: Callable[[Outcome], None],
 ) -> None:
@@ -175,7 +170,7 @@ def _drive(
                 worker.process.join()
                 died.append(worker.process.exitcode)
                 if worker.chunk:
-                    deliver(_crashed(worker.chunk.popleft(), worker.process.exitcode))
+                    deliver(_crashed(worker.chunk.popleft(), worker.process.exitcode, out))
                     unfinished -= 1
                     todo.extendleft(reversed(worker.chunk))
                 continue
@@ -206,7 +201,7 @@ def _drive(
             lines=[f"every batch worker process exited before its engine was ready ({codes})"],
         )
     for task in todo:  # every worker died before reaching these
-        deliver(_crashed(task, None))
+        deliver(_crashed(task, None, out))
 
 
 def _give(link: Connection, worker: _Worker, todo: deque[Task], size: int) -> None:
