@@ -124,7 +124,7 @@ def _many_inputs(directory: Path, count: int, crash_at: int | None = None) -> li
 
 @pytest.mark.parametrize("method", ["fork", "spawn"])
 def test_a_worker_dying_mid_chunk_loses_nothing(tmp_path: Path, method: str) -> None:
-    names = _many_inputs(tmp_path / "in", 48, crash_at=13)  # chunks of 6: the 2nd of one
+    names = _many_inputs(tmp_path / "in", 48, crash_at=13)  # inside a chunk of 4 or 5
     spec = EngineSpec(entry_points=False, plugins=(CRASH_PLUGIN,))
     out = tmp_path / "out"
     out.mkdir()

@@ -22,12 +22,14 @@ of an earlier run looking current: the earlier report is removed before the firs
 written, and the plan file of an input that fails (including a plan that cannot be written) is
 removed; files no input of this run names are left alone (docs/cli.md).
 
-With ``jobs`` > 1 the work is shared by that many worker processes (started with ``spawn``);
-each builds its :class:`~careengine.engine.Engine` once, from an :class:`EngineSpec`, and keeps
-it in a local variable of its loop, so no module-level state is involved.
+With ``jobs`` > 1 the work is shared by that many worker processes (:mod:`careengine.batch.workers`:
+``fork`` where safe, else ``spawn``); each builds its :class:`~careengine.engine.Engine` once,
+from an :class:`EngineSpec`, keeps it in a local variable of its loop (no module-level state),
+writes the plans itself and reports one small :class:`Status` per input.
 
 :mod:`~careengine.batch.inputs` finds the inputs, :mod:`~careengine.batch.pool` evaluates them
-(here or in the worker processes) and :mod:`~careengine.batch.run` writes the plans and the
+and writes their plans (here or in a worker process), :mod:`~careengine.batch.workers` runs the
+worker processes and :mod:`~careengine.batch.run` prepares the output directory and writes the
 report; their names are importable from ``careengine.batch``.
 """
 

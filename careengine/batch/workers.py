@@ -107,8 +107,9 @@ def _crashed(task: Task, exit_code: int | None, out: Path) -> Outcome:
     return Outcome.of(task, without_stale_plan(task, Status(task.index, 1, (problem,)), out))
 
 
-def _chunk_size(tasks: int, workers: int) -> int:
-    return max(1, min(CHUNK, tasks // (workers * 4)))
+def _chunk_size(left: int, workers: int) -> int:
+    """Guided: a chunk shrinks as the inputs run out, so that the workers finish together."""
+    return max(1, min(CHUNK, left // (workers * 4)))
 
 
 def run_parallel(
@@ -154,7 +155,6 @@ def _drive(
     prepare: Callable[[], None],
     deliver: Callable[[Outcome], None],
 ) -> None:
-    size = _chunk_size(len(tasks), len(workers))
     todo = deque(tasks)
     unfinished = len(tasks)
     prepared = False
@@ -184,7 +184,7 @@ def _drive(
                     prepared = True
                     for other_link, other in workers.items():
                         if other.ready and other is not worker:  # pragma: no cover - one at a time
-                            _give(other_link, other, todo, size)
+                            _give(other_link, other, todo, len(workers))
             elif message[0] == "fatal":
                 raise WorkerError(
                     "a worker could not build its engine", exit_code=message[1], lines=message[2]
@@ -192,7 +192,7 @@ def _drive(
             else:
                 raise RuntimeError(f"a batch worker failed to build its engine:\n{message[1]}")
             if worker.ready and not worker.chunk:
-                _give(link, worker, todo, size)
+                _give(link, worker, todo, len(workers))
     if not prepared:
         codes = ", ".join(str(code) for code in died)
         raise WorkerError(
@@ -204,8 +204,8 @@ def _drive(
         deliver(_crashed(task, None, out))
 
 
-def _give(link: Connection, worker: _Worker, todo: deque[Task], size: int) -> None:
-    chunk = [todo.popleft() for _ in range(min(size, len(todo)))]
+def _give(link: Connection, worker: _Worker, todo: deque[Task], workers: int) -> None:
+    chunk = [todo.popleft() for _ in range(min(_chunk_size(len(todo), workers), len(todo)))]
     if not chunk:
         return
     try:
