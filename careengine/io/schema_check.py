@@ -28,6 +28,7 @@ import jsonschema
 from careengine.errors import Problem, kind_of, suggest
 from careengine.io.json_text import format_path, parse_path
 from careengine.io.schema import assessment_schema
+from careengine.io.schema_fast import fast_validity
 from careengine.plugins.registry import Catalog
 
 #: At most this many schema errors are translated per file (a huge file stays cheap).
@@ -133,13 +134,23 @@ def translate(error: jsonschema.ValidationError) -> list[tuple[list[str | int], 
 class _Variant:
     schema: Mapping[str, Any]
     validator: jsonschema.Draft202012Validator
+    #: ``jsonschema-rs``'s validity check (:mod:`careengine.io.schema_fast`), when available
+    is_valid: Callable[[Any], bool] | None
 
 
 class SchemaChecker:
     """The catalog's assessment schemas, compiled once (an :class:`Engine` keeps one)."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, *, fast: bool | None = None) -> None:
+        """``fast``: whether valid data is recognised by ``jsonschema-rs`` (when installed;
+        :mod:`careengine.io.schema_fast`); ``None``: unless ``CAREENGINE_PURE_PYTHON`` is set.
+        The problems reported are the same either way."""
+        from careengine.speedups import (
+            pure_python,
+        )  # not at import: `python -m careengine.speedups`
+
         self.catalog = catalog
+        self.fast = not pure_python() if fast is None else fast
         self._variants: dict[tuple[bool, bool], _Variant] = {}
 
     def schema(self, *, followup: bool = False, allow_unknown: bool = False) -> Mapping[str, Any]:
@@ -149,11 +160,12 @@ class SchemaChecker:
         key = (followup, allow_unknown)
         if key not in self._variants:
             schema = assessment_schema(self.catalog, followup=followup, allow_unknown=allow_unknown)
+            inlined = inline_refs(schema)
             validator = jsonschema.Draft202012Validator(
-                inline_refs(schema),
-                format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+                inlined, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
             )
-            self._variants[key] = _Variant(schema=schema, validator=validator)
+            fast = fast_validity(inlined) if self.fast else None
+            self._variants[key] = _Variant(schema=schema, validator=validator, is_valid=fast)
         return self._variants[key]
 
     def problems(
@@ -165,7 +177,10 @@ class SchemaChecker:
         allow_unknown: bool = False,
     ) -> list[Problem]:
         """Every schema problem of ``data``: one per JSON path, type errors first."""
-        validator = self._variant(followup, allow_unknown).validator
+        variant = self._variant(followup, allow_unknown)
+        if variant.is_valid is not None and _valid(variant.is_valid, data):
+            return []
+        validator = variant.validator
         found: dict[str, list[Problem]] = {}
         typed: set[str] = set()
         for count, error in enumerate(validator.iter_errors(data)):
@@ -231,6 +246,15 @@ def inline_refs(schema: Mapping[str, Any]) -> dict[str, Any]:
 
     inlined: dict[str, Any] = walk(schema)  # a mapping walks to a dict
     return inlined
+
+
+def _valid(is_valid: Callable[[Any], bool], data: Any) -> bool:
+    """Whether the fast check says ``data`` is valid; data it cannot take (an integer beyond
+    64 bits, a lone surrogate) goes the pure-Python way."""
+    try:
+        return is_valid(data)
+    except Exception:  # its conversion errors are of several kinds; all mean "not known"
+        return False
 
 
 def _indexable(instance: Any, index: int) -> bool:
