@@ -8,6 +8,8 @@ import json
 import os
 import re
 import shutil
+import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,7 @@ from click.testing import CliRunner, Result
 import careengine.cli.batch_command
 import careengine.plugins.host
 from careengine import Engine
-from careengine.batch import EngineSpec, collect_tasks, run_batch
+from careengine.batch import EngineSpec, collect_tasks, run_batch, start_method
 from careengine.cli import cli
 from tests.plugins import PLUGIN_DIR
 
@@ -368,3 +370,43 @@ def test_a_directory_batch_goes_on_past_unencodable_text_and_file_names(tmp_path
     )
     labels = [t.label for t in collect_tasks(inputs)]
     assert "e-\\xff.json" in labels  # shown escaped, so that the report can be written
+
+
+# --- the worker pool (issue 16) -------------------------------------------------------------------
+
+
+def test_a_broken_spec_gives_the_same_error_with_workers(tmp_path: Path) -> None:
+    inputs = example_dir(tmp_path)
+    broken = ["--plugin", str(PLUGIN_DIR / "fails_on_import.py")]
+    one = run("batch", str(inputs), "-o", str(tmp_path / "one"), *broken)
+    two = run("batch", str(inputs), "-o", str(tmp_path / "two"), "--jobs", "2", *broken)
+    assert one.exit_code == two.exit_code == 1
+    assert one.stderr == two.stderr
+    assert two.stderr.startswith("error: plugin fails_on_import: failed to import")
+    assert not (tmp_path / "one").exists() and not (tmp_path / "two").exists()
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_every_start_method_writes_the_files_of_one_job(tmp_path: Path, method: str) -> None:
+    inputs = example_dir(tmp_path, ("bad.json", BAD))
+    for n in range(40):  # enough for chunks of several inputs
+        data = json.loads((EXAMPLES / "desk-worker.json").read_text())
+        data["patient"]["id"] = f"p-{n:02d}"
+        (inputs / f"more-{n:02d}.json").write_text(json.dumps(data))
+    one = run_batch(inputs, tmp_path / "one", spec=SPEC)
+    two = run_batch(inputs, tmp_path / "two", spec=SPEC, jobs=2, start_method=method)
+    assert one.as_dict() == two.as_dict() and two.ok == 44
+    assert files(tmp_path / "one") == files(tmp_path / "two")
+    assert files(tmp_path / "two")["more-07.plan.json"] == expected_plan(inputs / "more-07.json")
+
+
+def test_workers_are_forked_only_while_this_process_runs_one_thread() -> None:
+    assert start_method() in ("fork" if sys.platform == "linux" else "spawn", "spawn")
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert start_method() == "spawn"
+    finally:
+        stop.set()
+        thread.join()

@@ -8,14 +8,17 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import os
+import pickle
 import subprocess
 import sys
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from careengine import Engine
+from careengine.batch import EngineSpec, Status, WorkerError, run_batch
 from careengine.plugins.host import ENTRY_POINT_GROUP
 from careengine.render.serialize import dumps
 
@@ -99,3 +102,87 @@ def test_a_jsonl_batch_with_one_poisoned_line_writes_every_other_plan(tmp_path: 
     report = json.loads((out / "batch-report.json").read_text(encoding="utf-8"))
     assert report["ok"] == len(EXAMPLES)
     assert len(report["failed"]) == 1
+
+
+# --- the worker pool (issue 16): chunks, crashes, no plan text through the parent ---------------
+
+CRASH_PLUGIN = str(ROOT / "tests" / "plugins" / "crash.py")
+
+
+def _many_inputs(directory: Path, count: int, crash_at: int | None = None) -> list[str]:
+    """``count`` copies of the examples as other patients; the one at ``crash_at`` kills the
+    worker that evaluates it (tests/plugins/crash.py). Returns the file names in order."""
+    directory.mkdir()
+    names = []
+    for n in range(count):
+        data = json.loads(EXAMPLES[n % len(EXAMPLES)].read_text(encoding="utf-8"))
+        data["patient"]["id"] = "p-crash" if n == crash_at else f"{data['patient']['id']}-{n:03d}"
+        names.append(f"in{n:03d}.json")
+        (directory / names[-1]).write_text(json.dumps(data), encoding="utf-8")
+    return names
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_a_worker_dying_mid_chunk_loses_nothing(tmp_path: Path, method: str) -> None:
+    names = _many_inputs(tmp_path / "in", 48, crash_at=13)  # inside a chunk of 4 or 5
+    spec = EngineSpec(entry_points=False, plugins=(CRASH_PLUGIN,))
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "in013.plan.json").write_text("an earlier run's plan", encoding="utf-8")
+
+    report = run_batch(tmp_path / "in", out, spec=spec, jobs=2, start_method=method)
+
+    assert [(f.input, f.errors) for f in report.failed] == [
+        ("in013.json", ("the worker process evaluating this input crashed (exit code 70)",))
+    ]
+    assert report.ok == 47 and report.exit_code == 1
+    engine = Engine(entry_points=False, plugins=[CRASH_PLUGIN])
+    for name in names:
+        plan = out / name.replace(".json", ".plan.json")
+        if name == "in013.json":
+            assert not plan.exists()  # nor the plan of the earlier run
+        else:
+            expected = dumps(engine.evaluate(engine.load_assessment(tmp_path / "in" / name)))
+            assert plan.read_text(encoding="utf-8") == expected
+
+
+def test_the_parent_receives_status_records_never_plan_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _many_inputs(tmp_path / "in", 24)
+    (tmp_path / "in" / "bad.json").write_text(POISONS["unknown-code.json"], encoding="utf-8")
+    received: list[object] = []
+    recv = Connection.recv
+
+    def spy(self: Connection) -> object:
+        message = recv(self)
+        received.append(message)
+        return message
+
+    monkeypatch.setattr(Connection, "recv", spy)  # in this process (the parent) only
+    report = run_batch(
+        tmp_path / "in", tmp_path / "out", spec=EngineSpec(entry_points=False), jobs=2
+    )
+
+    assert report.ok == 24 and len(report.failed) == 1
+    statuses = [m for m in received if isinstance(m, Status)]
+    assert len(statuses) == 25
+    assert all(m == ("ready",) for m in received if not isinstance(m, Status))
+    for status in statuses:
+        assert all(isinstance(line, str) and "\n" not in line for line in status.errors)
+        assert len(pickle.dumps(status)) < 400  # a plan is ~10 kB: never sent
+    assert sorted(s.exit_code for s in statuses) == [0] * 24 + [2]
+
+
+def test_a_spec_no_worker_can_build_stops_the_batch_before_writing(tmp_path: Path) -> None:
+    _many_inputs(tmp_path / "in", 4)
+    plugin = tmp_path / "exits.py"
+    plugin.write_text("import os\nos._exit(3)\n", encoding="utf-8")
+    spec = EngineSpec(entry_points=False, plugins=(str(plugin),))
+    with pytest.raises(WorkerError) as caught:
+        run_batch(tmp_path / "in", tmp_path / "out", spec=spec, jobs=2)
+    assert caught.value.exit_code == 1
+    assert caught.value.lines() == [
+        "every batch worker process exited before its engine was ready (3, 3)"
+    ]
+    assert not (tmp_path / "out").exists()

@@ -22,20 +22,23 @@ of an earlier run looking current: the earlier report is removed before the firs
 written, and the plan file of an input that fails (including a plan that cannot be written) is
 removed; files no input of this run names are left alone (docs/cli.md).
 
-With ``jobs`` > 1 the work is shared by that many worker processes (started with ``spawn``);
-each builds its :class:`~careengine.engine.Engine` once, from an :class:`EngineSpec`, and keeps
-it in a local variable of its loop, so no module-level state is involved.
+With ``jobs`` > 1 the work is shared by that many worker processes (:mod:`careengine.batch.workers`:
+``fork`` where safe, else ``spawn``); each builds its :class:`~careengine.engine.Engine` once,
+from an :class:`EngineSpec`, keeps it in a local variable of its loop (no module-level state),
+writes the plans itself and reports one small :class:`Status` per input.
 
 :mod:`~careengine.batch.inputs` finds the inputs, :mod:`~careengine.batch.pool` evaluates them
-(here or in the worker processes) and :mod:`~careengine.batch.run` writes the plans and the
+and writes their plans (here or in a worker process), :mod:`~careengine.batch.workers` runs the
+worker processes and :mod:`~careengine.batch.run` prepares the output directory and writes the
 report; their names are importable from ``careengine.batch``.
 """
 
 from __future__ import annotations
 
 from careengine.batch.inputs import PLAN_SUFFIX, REPORT_NAME, Task, collect_tasks, jsonl_lines
-from careengine.batch.pool import EngineSpec, Outcome, WorkerError, evaluate_task
+from careengine.batch.pool import EngineSpec, Outcome, Status, complete_task
 from careengine.batch.run import BatchReport, Failure, run_batch
+from careengine.batch.workers import WorkerError, start_method
 
 __all__ = [
     "PLAN_SUFFIX",
@@ -44,10 +47,12 @@ __all__ = [
     "EngineSpec",
     "Failure",
     "Outcome",
+    "Status",
     "Task",
     "WorkerError",
     "collect_tasks",
-    "evaluate_task",
+    "complete_task",
     "jsonl_lines",
     "run_batch",
+    "start_method",
 ]

@@ -1,14 +1,17 @@
-"""Evaluating the inputs of a batch: one :class:`Task` gives one :class:`Outcome`, in this process
-or shared among ``spawn``-ed worker processes, each building its engine once from an
-:class:`EngineSpec`."""
+"""Evaluating the inputs of a batch: one :class:`Task` gives one plan file and one small
+:class:`Status`, in this process or in a worker process (:mod:`careengine.batch.workers`), each
+building its engine once from an :class:`EngineSpec`.
+
+Whoever evaluates an input also writes its plan (atomically) or removes the plan an earlier run
+left for it, so that the plan text never travels between processes: a worker reports only the
+input's :class:`Status` (its index, an exit code and the problems, one line each).
+"""
 
 from __future__ import annotations
 
-import functools
-import multiprocessing
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from multiprocessing.connection import Connection, wait
-from typing import Any, cast
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import NamedTuple
 
 import attrs
 
@@ -16,6 +19,7 @@ from careengine.batch.inputs import Task, problem_lines
 from careengine.engine import Engine
 from careengine.errors import CareEngineError
 from careengine.io.assessment import read_assessment
+from careengine.io.atomic_write import OutputError, remove_stale, write_atomic
 
 
 def _strings(value: Iterable[str]) -> tuple[str, ...]:
@@ -58,145 +62,91 @@ class EngineSpec:
         )
 
 
+class Status(NamedTuple):
+    """What a worker reports for one input: no plan text, only whether its plan was written."""
+
+    task: int  # the task's index
+    exit_code: int  # 0: the plan is written
+    errors: tuple[str, ...]  # the problems, one line each (empty when the plan is written)
+
+
 @attrs.frozen(kw_only=True)
 class Outcome:
-    """The result for one input: the plan's JSON, or the problems (one line each)."""
+    """The result for one input: its plan was written (``ok``), or the problems (one line each)."""
 
     index: int
     label: str
     output: str | None
-    plan_json: str | None = None
     errors: tuple[str, ...] = ()
     exit_code: int = 0
 
+    @property
+    def ok(self) -> bool:
+        return not self.errors
 
-def evaluate_task(engine: Engine, task: Task, *, allow_unknown: bool = False) -> Outcome:
-    """Evaluate one input; any error becomes the outcome's problems, never an exception."""
-    outcome = functools.partial(Outcome, index=task.index, label=task.label, output=task.output)
-    if task.error:
-        return outcome(errors=task.error, exit_code=2)
-    try:
-        if task.path is not None:
-            assessment = engine.load_assessment(task.path, allow_unknown=allow_unknown)
-        else:
-            assessment = read_assessment(
-                task.data,
-                engine.catalog,
-                file=task.label,
-                allow_unknown=allow_unknown,
-                checker=engine.schema_checker,
-            )
-        plan = engine.evaluate(assessment)
-        return outcome(plan_json=engine.render(plan, "json"))
-    except CareEngineError as exc:
-        return outcome(errors=problem_lines(exc, task.label), exit_code=exc.exit_code)
-    except Exception as exc:  # a bug must not stop the rest of the batch
-        return outcome(errors=(f"internal error: {type(exc).__name__}: {exc}",), exit_code=1)
-
-
-def _worker(spec: EngineSpec, allow_unknown: bool, tasks: Any, results: Connection) -> None:
-    """A worker process: build the engine once, then evaluate tasks until ``None`` arrives.
-
-    Each task is announced (``start``) before it is evaluated, so that the parent knows which
-    input a crashed worker was evaluating; messages are sent synchronously on the worker's own
-    pipe, so a crash never leaves half a message behind.
-    """
-    try:
-        engine = spec.build()
-    except CareEngineError as exc:
-        results.send(("fatal", exc.exit_code, tuple(exc.lines())))
-        return
-    try:
-        while (task := tasks.get()) is not None:
-            results.send(("start", task.index))
-            results.send(("done", evaluate_task(engine, task, allow_unknown=allow_unknown)))
-    finally:
-        engine.close()
-        results.close()
-
-
-class WorkerError(CareEngineError):
-    """A worker process could not build its engine."""
-
-    def __init__(self, message: str, *, exit_code: int, lines: Sequence[str]) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
-        self._lines = list(lines)
-
-    def lines(self) -> list[str]:
-        return self._lines
-
-
-def run_parallel(
-    spec: EngineSpec,
-    tasks: Sequence[Task],
-    jobs: int,
-    allow_unknown: bool,
-    deliver: Callable[[Outcome], None],
-) -> None:
-    context = multiprocessing.get_context("spawn")
-    inbox: Any = context.Queue()
-    links: dict[Connection, Any] = {}  # the result pipe of each worker -> its process
-    for _ in range(min(jobs, len(tasks))):
-        reader, writer = context.Pipe(duplex=False)
-        worker = context.Process(
-            target=_worker, args=(spec, allow_unknown, inbox, writer), daemon=True
+    @classmethod
+    def of(cls, task: Task, status: Status) -> Outcome:
+        if status.task != task.index:  # pragma: no cover - a worker answers in order
+            raise RuntimeError(f"status of input {status.task} given for input {task.index}")
+        return cls(
+            index=task.index,
+            label=task.label,
+            output=task.output,
+            errors=status.errors,
+            exit_code=status.exit_code,
         )
-        worker.start()
-        writer.close()  # the worker holds the only writing end: EOF when it exits
-        links[reader] = worker
-    for task in tasks:
-        inbox.put(task)
-    for _ in links:
-        inbox.put(None)
-    pending = {t.index: t for t in tasks}
-    running: dict[Connection, int] = {}  # the input each worker is evaluating
+
+
+def _plan_text(engine: Engine, task: Task, allow_unknown: bool) -> str:
+    if task.path is not None:
+        assessment = engine.load_assessment(task.path, allow_unknown=allow_unknown)
+    else:
+        assessment = read_assessment(
+            task.data,
+            engine.catalog,
+            file=task.label,
+            allow_unknown=allow_unknown,
+            checker=engine.schema_checker,
+        )
+    return engine.render(engine.evaluate(assessment), "json")
+
+
+def _evaluated(engine: Engine | None, task: Task, out: Path, allow_unknown: bool) -> Status:
+    if task.error:
+        return Status(task.index, 2, task.error)
+    assert engine is not None, "an input without a known error needs an engine"
     try:
-        while pending and links:
-            for ready in wait(list(links)):
-                reader = cast(Connection, ready)
-                try:
-                    message = reader.recv()
-                except EOFError:  # the worker exited; if it was evaluating, it crashed
-                    worker = links.pop(reader)
-                    worker.join()
-                    index = running.pop(reader, None)
-                    if index is not None and index in pending:
-                        deliver(_crashed(pending.pop(index), worker.exitcode))
-                    continue
-                if message[0] == "fatal":
-                    _, exit_code, lines = message
-                    raise WorkerError(
-                        "a worker could not build its engine", exit_code=exit_code, lines=lines
-                    )
-                if message[0] == "start":
-                    running[reader] = message[1]
-                    continue
-                outcome: Outcome = message[1]
-                running.pop(reader, None)
-                pending.pop(outcome.index, None)
-                deliver(outcome)
-        for task in list(pending.values()):  # every worker died before reaching these
-            deliver(_crashed(task, None))
-    finally:
-        inbox.cancel_join_thread()  # tasks nobody will read must not block this process's exit
-        inbox.close()
-        for reader, worker in links.items():
-            worker.join(timeout=5)
-            if worker.is_alive():  # pragma: no cover - only after a fatal error
-                worker.terminate()
-                worker.join()
-            reader.close()
+        text = _plan_text(engine, task, allow_unknown)
+    except CareEngineError as exc:
+        return Status(task.index, exc.exit_code, problem_lines(exc, task.label))
+    except Exception as exc:  # a bug must not stop the rest of the batch
+        return Status(task.index, 1, (f"internal error: {type(exc).__name__}: {exc}",))
+    if task.output is None:  # pragma: no cover - the loader requires patient.id
+        return Status(task.index, 2, ("no patient id to name the plan file",))
+    try:
+        write_atomic(out / task.output, text)
+    except OutputError as exc:
+        return Status(task.index, 2, (f"cannot write {task.output}: {exc.reason}",))
+    return Status(task.index, 0, ())
 
 
-def _crashed(task: Task, exit_code: int | None) -> Outcome:
-    return Outcome(
-        index=task.index,
-        label=task.label,
-        output=task.output,
-        errors=(
-            "the worker process evaluating this input crashed"
-            + (f" (exit code {exit_code})" if exit_code is not None else ""),
-        ),
-        exit_code=1,
-    )
+def complete_task(
+    engine: Engine | None, task: Task, out: Path, *, allow_unknown: bool = False
+) -> Status:
+    """Evaluate one input and write its plan to ``out``; any error becomes the status's
+    problems, never an exception. An input that fails has no plan in ``out`` afterwards: the plan
+    an earlier run wrote for it is removed (one more problem if it cannot be). ``engine`` may be
+    None only for an input whose error is already known (``task.error``)."""
+    return without_stale_plan(task, _evaluated(engine, task, out, allow_unknown), out)
+
+
+def without_stale_plan(task: Task, status: Status, out: Path) -> Status:
+    """For an input that failed, remove the plan an earlier run wrote for it, so that no plan
+    file looks like this run's result; a plan that cannot be removed is one more problem."""
+    if not status.errors or task.output is None:
+        return status
+    reason = remove_stale(out / task.output)
+    if reason is None:
+        return status
+    problem = f"the plan {task.output} of an earlier run could not be removed: {reason}"
+    return status._replace(errors=(*status.errors, problem))

@@ -12,7 +12,8 @@ from typing import Any
 import attrs
 
 from careengine.batch.inputs import REPORT_NAME, Task, collect_tasks
-from careengine.batch.pool import EngineSpec, Outcome, evaluate_task, run_parallel
+from careengine.batch.pool import EngineSpec, Outcome, complete_task
+from careengine.batch.workers import run_parallel
 from careengine.errors import ConfigurationError
 from careengine.io.atomic_write import OutputError, remove_stale, write_atomic
 
@@ -61,6 +62,7 @@ def run_batch(
     allow_unknown: bool = False,
     on_outcome: Callable[[Outcome], None] | None = None,
     tasks: Sequence[Task] | None = None,
+    start_method: str | None = None,
 ) -> BatchReport:
     """Evaluate every input of ``source`` and write the plans and the report into ``outdir``.
 
@@ -68,6 +70,8 @@ def run_batch(
     :param jobs: worker processes; 1 evaluates in this process.
     :param on_outcome: called in this process after each input (for a progress bar).
     :param tasks: the inputs, when already collected with :func:`collect_tasks`.
+    :param start_method: how worker processes start (``fork``, ``spawn``, ``forkserver``);
+        default :func:`careengine.batch.workers.start_method`.
     :raises ConfigurationError: ``source`` is neither a directory nor a ``.jsonl`` file.
     :raises CareEngineError: the engine cannot be built (broken plugin or rule pack).
     """
@@ -77,52 +81,43 @@ def run_batch(
     out = Path(outdir)
     todo = list(tasks) if tasks is not None else collect_tasks(Path(source))
     started = time.perf_counter()
-    engine = spec.build()  # also checks the spec before any worker starts
     outcomes: dict[int, Outcome] = {}
 
     def deliver(outcome: Outcome) -> None:
-        if outcome.plan_json is not None:
-            error = None
-            if outcome.output is None:  # pragma: no cover - the loader requires patient.id
-                error = "no patient id to name the plan file"
-            else:
-                try:
-                    write_atomic(out / outcome.output, outcome.plan_json)
-                except OutputError as exc:
-                    error = f"cannot write {outcome.output}: {exc.reason}"
-            if error is not None:
-                outcome = attrs.evolve(outcome, plan_json=None, errors=(error,), exit_code=2)
-        if outcome.plan_json is None and outcome.output is not None:
-            outcome = _without_stale_plan(out, outcome)
         outcomes[outcome.index] = outcome
         if on_outcome is not None:
             on_outcome(outcome)
 
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        engine.close()
-        raise ConfigurationError(
-            f"{out}: cannot create the output directory: {exc.strerror}"
-        ) from exc
-    # the report of an earlier run must not describe this run's plans while they are written
-    stale_report = remove_stale(out / REPORT_NAME)
-    if stale_report is not None:
-        engine.close()
-        raise OutputError(f"cannot remove the earlier {out / REPORT_NAME}: {stale_report}")
-    try:
-        local = [t for t in todo if t.error or jobs == 1]
-        remote = [t for t in todo if not t.error and jobs > 1]
-        for task in local:
-            deliver(evaluate_task(engine, task, allow_unknown=allow_unknown))
-    finally:
-        engine.close()
-    if remote:
-        run_parallel(spec, remote, jobs, allow_unknown, deliver)
+    def prepare() -> None:
+        """The output directory, without the report of an earlier run (once the spec is known
+        to build)."""
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigurationError(
+                f"{out}: cannot create the output directory: {exc.strerror}"
+            ) from exc
+        # the report of an earlier run must not describe this run's plans while they are written
+        stale_report = remove_stale(out / REPORT_NAME)
+        if stale_report is not None:
+            raise OutputError(f"cannot remove the earlier {out / REPORT_NAME}: {stale_report}")
+
+    remote = [t for t in todo if not t.error] if jobs > 1 else []
+    if remote:  # the workers check the spec: the first to be ready calls prepare()
+        run_parallel(spec, remote, jobs, allow_unknown, out, prepare, deliver, method=start_method)
+        for task in todo:
+            if task.error:
+                deliver(Outcome.of(task, complete_task(None, task, out)))
+    else:
+        with spec.build() as engine:  # also checks the spec before anything is written
+            prepare()
+            for task in todo:
+                status = complete_task(engine, task, out, allow_unknown=allow_unknown)
+                deliver(Outcome.of(task, status))
     failed = tuple(
         Failure(input=o.label, errors=o.errors, exit_code=o.exit_code)
         for _, o in sorted(outcomes.items())
-        if o.plan_json is None
+        if not o.ok
     )
     report = BatchReport(
         ok=len(outcomes) - len(failed), failed=failed, seconds=time.perf_counter() - started
@@ -130,14 +125,3 @@ def run_batch(
     text = json.dumps(report.as_dict(), indent=2, ensure_ascii=False) + "\n"
     write_atomic(out / REPORT_NAME, text)
     return report
-
-
-def _without_stale_plan(out: Path, outcome: Outcome) -> Outcome:
-    """Remove the plan an earlier run wrote for this (now failed) input, so that no plan file
-    looks like this run's result; a plan that cannot be removed is one more problem."""
-    assert outcome.output is not None
-    reason = remove_stale(out / outcome.output)
-    if reason is None:
-        return outcome
-    problem = f"the plan {outcome.output} of an earlier run could not be removed: {reason}"
-    return attrs.evolve(outcome, errors=(*outcome.errors, problem))
