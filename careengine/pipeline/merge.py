@@ -105,6 +105,13 @@ class Merger:
         for c in self.by_action["exclude"]:
             assert c.intervention is not None
             self.rule_excludes[c.intervention].add(c.text or f"excluded by rule {c.because.rule}")
+        #: intervention -> the precautions rules put on it
+        self.rule_cautions: dict[str, set[Precaution]] = defaultdict(set)
+        for c in self.by_action["precaution"]:
+            if c.intervention is not None:
+                self.rule_cautions[c.intervention].add(
+                    Precaution(text=c.text or "", source=c.because.rule)
+                )
 
     # --- vetoes ----------------------------------------------------------------------------
 
@@ -120,16 +127,15 @@ class Merger:
         return reasons
 
     def precautions(self, intervention_id: str) -> tuple[Precaution, ...]:
-        out = set()
+        out = set(self.rule_cautions.get(intervention_id, ()))
         intervention = self.catalog.interventions[intervention_id]
         for condition in intervention.contraindications_relative:
             if condition in self.conditions:
                 out.add(
                     Precaution(text=f"relative contraindication: {condition}", source=condition)
                 )
-        for c in self.by_action["precaution"]:
-            if c.intervention == intervention_id:
-                out.add(Precaution(text=c.text or "", source=c.because.rule))
+        if not out:
+            return ()
         return tuple(sorted(out, key=lambda p: (p.source, p.text)))
 
     # --- alerts and referrals ----------------------------------------------------------------

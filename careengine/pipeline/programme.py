@@ -123,6 +123,15 @@ def _is_passive(item: PlanItem) -> bool:
     return item.kind in PASSIVE_KINDS
 
 
+def _drop(items: list[PlanItem], item: PlanItem) -> None:
+    """Remove ``item`` itself (a stage holds an intervention once; no field-by-field ``==``)."""
+    for n, held in enumerate(items):
+        if held is item:
+            del items[n]
+            return
+    raise ValueError(f"{item.intervention} is not in the stage")  # pragma: no cover
+
+
 @attrs.frozen(kw_only=True)
 class Arrangement:
     """Every stage's items (in plan order), what was deferred, and the current stage."""
@@ -149,7 +158,7 @@ class _Arranger:
         self.deferred: list[Deferred] = []
 
     def defer(self, stage_id: str, item: PlanItem, reason: str) -> None:
-        self.stages[stage_id].remove(item)
+        _drop(self.stages[stage_id], item)
         self.deferred.append(
             Deferred(intervention=item.intervention, stage=stage_id, reason=reason)
         )
@@ -218,7 +227,7 @@ class _Arranger:
                 candidates,
                 key=lambda i: (-len(wanted & set(i.addresses)), *rank(i, self.index)),
             )
-            self.stages[donor].remove(best)
+            _drop(self.stages[donor], best)
             way = (
                 "brought forward"
                 if self.stage_ids.index(donor) > self.stage_ids.index(stage_id)
@@ -293,7 +302,8 @@ class _Arranger:
         exercises = sorted(self.exercises(stage_id), key=lambda i: rank(i, self.index))
         if exercises and not any(_is_exercise(i) for i in kept):
             kept = [*in_stage[: cap - 1], exercises[0]]
-        for item in [i for i in in_stage if i not in kept]:
+        kept_ids = {id(i) for i in kept}
+        for item in [i for i in in_stage if id(i) not in kept_ids]:
             self.defer(
                 stage_id,
                 item,

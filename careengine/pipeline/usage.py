@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 from careengine.model import (
@@ -39,6 +40,9 @@ from careengine.rules.runner import RunResult
 
 #: each classification's ``inputs``, by classification name
 Inputs = Mapping[str, Mapping[str, Any]]
+
+#: the order of the kinds in ``not_used`` (their order of declaration)
+_KIND_ORDER: Mapping[UsageKind, int] = MappingProxyType({k: i for i, k in enumerate(UsageKind)})
 
 #: how many rule or intervention ids a reason names before "and N more"
 SHOWN = 3
@@ -123,6 +127,7 @@ class UsageIndex:
         :param inputs: each classification's ``inputs`` (by classification name).
         """
         fired = frozenset(result.fired)
+        labels = {name: _input_labels(given, inputs) for name, given in inputs.items()}
         used, changed = _used_labels(plan, result.contributions)
         used |= set(result.blocked)
         used_classifications: set[str] = set()
@@ -137,7 +142,7 @@ class UsageIndex:
             name = classification_of(code)
             if name in inputs and name not in used_classifications:
                 used_classifications.add(name)
-                for label in _input_labels(inputs[name], inputs):
+                for label in labels[name]:
                     if label not in used:
                         used.add(label)
                         if label.startswith("derived:"):
@@ -145,8 +150,8 @@ class UsageIndex:
         used_conditions = _contraindication_sources(plan, self.absolute, assessment)
 
         feeds: dict[str, set[str]] = defaultdict(set)  # label -> classifications it feeds
-        for name, given in inputs.items():
-            for label in _input_labels(given, inputs):
+        for name in inputs:
+            for label in labels[name]:
                 if label.startswith("derived:"):
                     label = "classification:" + classification_of(label.removeprefix("derived:"))
                 feeds[label].add(name)
@@ -255,5 +260,4 @@ def _recorded(
             for key, value in given.items()
         ):
             recorded.append((UsageKind.CLASSIFICATION, name))
-    order = {kind: i for i, kind in enumerate(UsageKind)}
-    return sorted(set(recorded), key=lambda t: (order[t[0]], t[1]))
+    return sorted(set(recorded), key=lambda t: (_KIND_ORDER[t[0]], t[1]))
