@@ -19,8 +19,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 import attrs
 
@@ -33,6 +33,7 @@ from careengine.model import (
     Contribution,
     Dosage,
     Exclusion,
+    NotUsed,
     Pain,
     Plan,
     PlanItem,
@@ -49,6 +50,7 @@ from careengine.render.dosage_words import clinician_dosage
 
 WITHHELD = "withheld: pending medical review"
 DECLINED = "declined by patient"
+_NO_PAIN = Pain()  # an assessment without pain ratings (frozen)
 
 
 @attrs.frozen(kw_only=True)
@@ -63,6 +65,14 @@ class MergeOptions:
         for name in ("max_items_per_stage", "max_exercises_per_stage"):
             if getattr(self, name) < 1:
                 raise ConfigurationError(f"{name} must be at least 1")
+
+
+class MergedParts(NamedTuple):
+    """What the merge decided, before the plan is built: what ``not_used`` is worked out from."""
+
+    stages: tuple[StagePlan, ...]
+    current_stage: str
+    excluded: tuple[Exclusion, ...]
 
 
 def merge_because(entries: Iterable[Because]) -> tuple[Because, ...]:
@@ -216,6 +226,18 @@ class Merger:
         self, intervention_id: str, stage: str, group: list[Contribution]
     ) -> tuple[PlanItem, Conflict | None]:
         intervention = self.catalog.interventions[intervention_id]
+        if len(group) == 1:  # most items: one proposal, nothing to reconcile
+            (c,) = group
+            return PlanItem(
+                intervention=intervention_id,
+                kind=intervention.kind,
+                name=intervention.name,
+                dosage=c.dosage or intervention.dosage,
+                priority=c.priority,
+                addresses=tuple(sorted(set(c.addresses))),
+                precautions=self.precautions(intervention_id),
+                because=(c.because,),
+            ), None
         candidates = [(c.priority, c.dosage or intervention.dosage, c) for c in group]
         if len(candidates) > 1:
             candidates.sort(
@@ -260,9 +282,12 @@ def merge(
     provenance: Provenance,
     options: MergeOptions = MergeOptions(),
     index: ProgrammeIndex | None = None,
+    not_used: Callable[[MergedParts], Sequence[NotUsed]] | None = None,
 ) -> Plan:
     """The plan. ``index`` is the catalog's :class:`ProgrammeIndex`, built once per engine
-    (built here when ``None``)."""
+    (built here when ``None``); ``not_used`` gives the plan's ``not_used`` from the merged
+    stages, current stage and exclusions (:mod:`careengine.pipeline.usage`; none when
+    ``None``), so that the plan is built once."""
     m = Merger(contributions=contributions, assessment=assessment, catalog=catalog)
     alerts = m.alerts()
     withhold = any(a.level.withholds_treatment for a in alerts)
@@ -330,6 +355,10 @@ def merge(
     unaddressed = sorted(
         {f.code for f in assessment.present_findings() if f.code in impairments} - addressed
     )
+    excluded_items = tuple(
+        Exclusion(intervention=i, reasons=tuple(sorted(r))) for i, r in sorted(excluded.items())
+    )
+    parts = MergedParts(tuple(stages), arranged.current_stage, excluded_items)
     return Plan(
         patient_id=assessment.patient.id,
         assessed_on=assessment.assessed_on,
@@ -339,16 +368,15 @@ def merge(
         alerts=alerts,
         referrals=m.referrals(),
         classifications=dict(sorted(classifications.items())),
-        stages=tuple(stages),
-        excluded=tuple(
-            Exclusion(intervention=i, reasons=tuple(sorted(r))) for i, r in sorted(excluded.items())
-        ),
+        stages=parts.stages,
+        excluded=excluded_items,
         deferred=arranged.deferred,
         conflicts=tuple(sorted(conflicts, key=lambda c: (c.kind, c.interventions, c.stage or ""))),
         unaddressed=tuple(unaddressed),
         unrecognized=tuple(sorted(set(assessment.unrecognized))),
         provenance=provenance,
-        pain=assessment.pain if assessment.pain != Pain() else None,
+        not_used=() if not_used is None else not_used(parts),
+        pain=None if assessment.pain == _NO_PAIN else assessment.pain,
     )
 
 

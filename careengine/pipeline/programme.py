@@ -164,10 +164,12 @@ class _Arranger:
         )
 
     def exercises(self, stage_id: str) -> list[PlanItem]:
-        return [i for i in self.stages[stage_id] if _is_exercise(i)]
+        exercise = InterventionKind.EXERCISE
+        return [i for i in self.stages[stage_id] if i.kind is exercise]
 
     def any_exercise(self) -> bool:
-        return any(self.exercises(s) for s in self.stage_ids)
+        exercise = InterventionKind.EXERCISE
+        return any(i.kind is exercise for items in self.stages.values() for i in items)
 
     # --- 1. passive only with exercise ------------------------------------------------------
 

@@ -24,13 +24,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol
 
 from careengine.model import (
     Assessment,
     Contribution,
+    Exclusion,
     NotUsed,
-    Plan,
+    StagePlan,
     UsageKind,
 )
 from careengine.plugins.registry import Catalog
@@ -40,6 +41,18 @@ from careengine.rules.runner import RunResult
 
 #: each classification's ``inputs``, by classification name
 Inputs = Mapping[str, Mapping[str, Any]]
+
+
+class PlanParts(Protocol):
+    """What ``not_used`` reads of a merged plan (a :class:`~careengine.model.Plan` has it)."""
+
+    @property
+    def stages(self) -> Sequence[StagePlan]: ...
+    @property
+    def current_stage(self) -> str: ...
+    @property
+    def excluded(self) -> Sequence[Exclusion]: ...
+
 
 #: the order of the kinds in ``not_used`` (their order of declaration)
 _KIND_ORDER: Mapping[UsageKind, int] = MappingProxyType({k: i for i, k in enumerate(UsageKind)})
@@ -116,12 +129,17 @@ class UsageIndex:
         }
 
     def not_used(
-        self, assessment: Assessment, plan: Plan, result: RunResult, inputs: Inputs
+        self,
+        assessment: Assessment,
+        plan: PlanParts,
+        result: RunResult,
+        inputs: Inputs,
     ) -> tuple[NotUsed, ...]:
         """The plan's ``not_used`` entries, sorted by kind, then code.
 
         :param assessment: what was recorded.
-        :param plan: the merged plan (before reviewers).
+        :param plan: the merged plan (before reviewers): its stages, current stage and
+            exclusions, before the plan itself is built.
         :param result: the rule run: its contributions, the rules that fired, and the facts
             that blocked a rule through its ``none``.
         :param inputs: each classification's ``inputs`` (by classification name).
@@ -200,9 +218,11 @@ class UsageIndex:
         return "; ".join(parts) or "the rules that use it changed nothing in this plan"
 
 
-def _used_labels(plan: Plan, contributions: Sequence[Contribution]) -> tuple[set[str], set[str]]:
+def _used_labels(
+    plan: PlanParts, contributions: Sequence[Contribution]
+) -> tuple[set[str], set[str]]:
     """The facts matched by contributions that changed the plan, and those rules' ids."""
-    cautions = {p.source for _, item in plan.items() for p in item.precautions}
+    cautions = {p.source for s in plan.stages for item in s.items for p in item.precautions}
     labels: set[str] = set()
     rules: set[str] = set()
     for c in contributions:
@@ -234,11 +254,12 @@ def _input_labels(given: Mapping[str, Any], classifications: Mapping[str, Any]) 
 
 
 def _contraindication_sources(
-    plan: Plan, absolute: Mapping[str, frozenset[str]], assessment: Assessment
+    plan: PlanParts, absolute: Mapping[str, frozenset[str]], assessment: Assessment
 ) -> set[str]:
     """Conditions that put a precaution on an item or vetoed an excluded intervention."""
     conditions = frozenset(assessment.patient.conditions)
-    found = {p.source for _, item in plan.items() for p in item.precautions} & conditions
+    found = {p.source for s in plan.stages for item in s.items for p in item.precautions}
+    found &= conditions
     for exclusion in plan.excluded:
         found |= absolute.get(exclusion.intervention, frozenset()) & conditions
     return found
