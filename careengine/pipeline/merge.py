@@ -111,6 +111,8 @@ class Merger:
             bucket.sort(key=lambda c: (-c.priority, c.because.rule, c.intervention or ""))
         self.conditions = frozenset(assessment.patient.conditions)
         self.declined = frozenset(assessment.patient.declines)
+        #: what the patient's conditions contraindicate absolutely
+        self.vetoed = catalog.absolutely_contraindicated(self.conditions)
         self.rule_excludes: dict[str, set[str]] = defaultdict(set)
         for c in self.by_action["exclude"]:
             assert c.intervention is not None
@@ -126,6 +128,12 @@ class Merger:
     # --- vetoes ----------------------------------------------------------------------------
 
     def veto_reasons(self, intervention_id: str) -> set[str]:
+        if (
+            intervention_id not in self.rule_excludes
+            and intervention_id not in self.declined
+            and intervention_id not in self.vetoed
+        ):
+            return set()  # most proposals: nothing vetoes them
         reasons = set(self.rule_excludes.get(intervention_id, ()))
         intervention = self.catalog.interventions.get(intervention_id)
         if intervention is not None:
