@@ -149,7 +149,9 @@ def _test(test: Test, pattern: CompiledPattern) -> dict[str, Any]:
         case Op.NEQ:
             return {"$and": [{"$ex": {field: 1}}, {"$neq": {field: value}}]}
         case Op.IN:
-            options = [{field: v} for v in value]
+            # one alternative per distinct value: a value listed twice would make durable-rules
+            # match (and fire) the rule once per copy, where the python backend matches once
+            options = [{field: v} for v in dict.fromkeys(value)]
             return options[0] if len(options) == 1 else {"$or": options}
         case Op.GT | Op.GTE | Op.LT | Op.LTE:
             return {f"${test.op.value}": {field: value}}

@@ -40,9 +40,11 @@ def test_handout_has_every_items_steps_and_safety_tips_and_no_external_assets() 
     parser, text = parse("pregnancy.json")
     plan = ENGINE.evaluate(ENGINE.load_assessment(ROOT / "examples/assessments/pregnancy.json"))
     assert plan.items()
-    for _, item in plan.items():
+    for stage_id, item in plan.items():
         intervention = ENGINE.catalog.interventions[item.intervention]
         assert item.name in text
+        if stage_id != plan.current_stage:  # a later stage's item: a tile with its name
+            continue
         for line in (*intervention.steps, *intervention.safety_tips):
             assert line in text, (item.intervention, line)
         for precaution in item.precautions:  # in the patient's words: the condition's name

@@ -519,3 +519,49 @@ def test_a_plugin_deriving_a_non_finite_number_is_a_plugin_error(backend: str) -
         engine.evaluate(engine.load_assessment({"patient": {"id": "p"}}))
     assert (info.value.plugin, info.value.hook) == ("huge_derivation", "careengine_derive_facts")
     assert "'huge' = nan, which is not a finite number" in str(info.value)
+
+
+def test_a_value_listed_twice_in_an_in_test_fires_the_rule_once_on_both_backends(
+    tmp_path: Path,
+) -> None:
+    """Found by the random-pack property: durable-rules fanned ``in = ["flexion", "flexion"]``
+    out into two alternatives and fired the rule twice (a doubled dosage line in ``conflicts``)."""
+    (tmp_path / "random.toml").write_text(
+        """[pack]
+id = "twice"
+version = "1.0.0"
+title = "twice"
+population = "tests"
+sources = ["regression"]
+
+[[rules]]
+id = "low"
+because = "a low-priority add"
+priority = 0
+when.any = [{ finding = "glute_weakness" }]
+then = [{ add = "abdominal_bracing", stage = "relieve" }]
+
+[[rules]]
+id = "listed-twice"
+because = "the same value twice"
+priority = 25
+when.all = [{ finding = "centralization", direction = { in = ["flexion", "flexion"] } }]
+then = [{ add = "abdominal_bracing", stage = "relieve", priority = 92, dosage = { sets = 4, per_week = 3 } }]
+""",
+        encoding="utf-8",
+    )
+    data = {
+        "patient": {"id": "p-twice"},
+        "findings": [
+            {"code": "centralization", "direction": "flexion"},
+            {"code": "glute_weakness"},
+        ],
+    }
+    durable, python = engines_for(tmp_path)
+    try:
+        text = plan_text(durable, data)
+        assert text == plan_text(python, data)
+        assert text.count("twice.listed-twice: 4 sets") == 1
+    finally:
+        durable.close()
+        python.close()
