@@ -44,7 +44,7 @@ from careengine.model import (
     StagePlan,
 )
 from careengine.pipeline.exclusive_groups import _exclusive
-from careengine.pipeline.programme import ProgrammeIndex, arrange
+from careengine.pipeline.programme import ProgrammeIndex, arrange, start_stage_contribution
 from careengine.plugins.registry import Catalog
 from careengine.render.dosage_words import clinician_dosage
 
@@ -386,17 +386,3 @@ def merge(
         not_used=() if not_used is None else not_used(parts),
         pain=None if assessment.pain == _NO_PAIN else assessment.pain,
     )
-
-
-def start_stage_contribution(
-    contributions: Iterable[Contribution], catalog: Catalog
-) -> Contribution | None:
-    """The ``start_stage`` action that decides where a new plan starts: the highest priority,
-    then the earliest stage; ``None`` when no rule set a start stage."""
-    order = {s.id: s.order for s in catalog.stages}
-    starts = [c for c in contributions if c.action == "start_stage"]
-    if not starts:
-        return None
-    return sorted(starts, key=lambda c: (-c.priority, order.get(c.stage or "", 0), c.because.rule))[
-        0
-    ]

@@ -30,7 +30,7 @@ defers; nothing is dropped.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 
@@ -342,6 +342,20 @@ def arrange(
         current_stage=current,
         current_stage_reason=reason,
     )
+
+
+def start_stage_contribution(
+    contributions: Iterable[Contribution], catalog: Catalog
+) -> Contribution | None:
+    """The ``start_stage`` action that decides where a new plan starts: the highest priority,
+    then the earliest stage; ``None`` when no rule set a start stage."""
+    order = {s.id: s.order for s in catalog.stages}
+    starts = [c for c in contributions if c.action == "start_stage"]
+    if not starts:
+        return None
+    return sorted(starts, key=lambda c: (-c.priority, order.get(c.stage or "", 0), c.because.rule))[
+        0
+    ]
 
 
 def progression_reason(plan: Plan) -> str | None:
