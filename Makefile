@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CLINIC := examples/clinic_plugin
 CLINIC_STAMP := $(VENV)/.clinic-installed
 
-.PHONY: demo test lint typecheck format bench bench-quick clean
+.PHONY: demo test lint typecheck format bench bench-quick bench-instructions clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (set PYTHON=...)" >&2; exit 2; }
@@ -14,7 +14,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,fast]'
 	@touch $(STAMP)
 
 # The example clinic plugin is installed into the same venv, as a clinic would install its own.
@@ -51,13 +51,20 @@ format: $(STAMP)
 	$(BIN)/ruff format careengine plugins tests examples benchmarks
 	$(BIN)/ruff check --fix careengine plugins tests examples benchmarks
 
-# careengine against raw durable-rules, 50 to 20,000 rules (docs/performance.md); a few minutes
+# the full pipeline per plan, its floor, careengine's rule run against raw durable-rules from 50
+# to 20,000 rules, the CLI, memory, instructions per plan (callgrind) and every issue-16 target
+# (docs/performance.md); about a quarter of an hour
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
 
 # shorter runs for iterating; results go to benchmarks/results-quick.json (not committed)
 bench-quick: $(STAMP)
 	BENCH_QUICK=1 $(BIN)/python -m benchmarks.run --out benchmarks/results-quick.json
+
+# callgrind instructions per plan of the full pipeline (python, durable, floor) on the built-in
+# knowledge base; skipped with a message without valgrind; benchmarks/results-instructions.json
+bench-instructions: $(STAMP)
+	$(BIN)/python -m benchmarks.instructions
 
 clean:
 	rm -rf $(VENV) build *.egg-info $(CLINIC)/build $(CLINIC)/*.egg-info

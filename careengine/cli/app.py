@@ -195,7 +195,13 @@ def _version_callback(ctx: click.Context, _param: click.Parameter, value: bool) 
 
 class CareEngineGroup(click.Group):
     """Adds the plugins' commands (``careengine_commands``) the first time commands are listed
-    or looked up, so that a plugin's command appears in ``--help`` and runs like a built-in."""
+    or looked up, so that a plugin's command appears in ``--help`` and runs like a built-in.
+
+    The built-in commands are registered on the group directly, and neither the core nor the
+    built-in plugins implement ``careengine_commands`` (a test keeps it so): the commands come
+    from a host of the installed entry points only (``CAREENGINE_PLUGINS`` and
+    ``CAREENGINE_DISABLE_PLUGINS`` applied), without importing the knowledge base a second
+    time."""
 
     _plugins_loaded = False
 
@@ -204,7 +210,7 @@ class CareEngineGroup(click.Group):
             return
         self._plugins_loaded = True
         try:
-            get_plugin_manager(**plugin_filters()).commands(self)
+            get_plugin_manager(builtins=False, core=False, **plugin_filters()).commands(self)
         except CareEngineError as exc:
             fail(exc)
 

@@ -7,11 +7,10 @@ import contextlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from careengine.batch import EngineSpec, collect_tasks, run_batch
 from careengine.cli.app import (
     allow_unknown_option,
     cli,
@@ -25,6 +24,9 @@ from careengine.plugins.options import parse_options
 from careengine.render.safe_text import one_line
 from careengine.settings import engine_settings
 
+if TYPE_CHECKING:
+    from careengine.batch import EngineSpec
+
 
 def engine_spec(
     rules: Sequence[Path],
@@ -35,6 +37,8 @@ def engine_spec(
 ) -> EngineSpec:
     """What :func:`build_engine` builds, as a picklable spec for batch worker processes
     (``programme``: the options of :func:`careengine.cli.app.programme_options`)."""
+    from careengine.batch import EngineSpec  # the batch machinery loads only for `batch`
+
     options = {**engine_settings()["options"], **parse_options(option_pairs)}
     return EngineSpec(
         rules=tuple(str(r) for r in rules),
@@ -91,6 +95,8 @@ def batch(
     Writes OUTDIR/<stem>.plan.json per input (for JSONL: <patient id>.plan.json) and
     OUTDIR/batch-report.json. A bad input is reported and the rest are still processed.
     """
+    from careengine.batch import collect_tasks, run_batch
+
     tasks = collect_tasks(source)
     progress = (
         click.progressbar(length=len(tasks), label="evaluating", file=sys.stderr)

@@ -22,7 +22,6 @@ from careengine.cli.app import (
     renderer_for,
 )
 from careengine.io.atomic_write import output_error, write_atomic
-from careengine.render.explain import explain, explanation_to_dict, render_explanation
 from careengine.render.safe_text import clean_output
 
 
@@ -162,6 +161,8 @@ def explain_command(
     allow_same_purpose: bool,
 ) -> None:
     """Why each item of FILE's plan is there, and what was excluded and why."""
+    from careengine.render.explain import explain, explanation_to_dict, render_explanation
+
     engine = build_engine(
         rules,
         plugins,

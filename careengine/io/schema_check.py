@@ -20,15 +20,18 @@ string``, ``11 is out of range (0 to 10)``, ``unknown key 'sevrity' (did you mea
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
-import jsonschema
 
 from careengine.errors import Problem, kind_of, suggest
 from careengine.io.json_text import format_path, parse_path
 from careengine.io.schema import assessment_schema
+from careengine.io.schema_fast import fast_validity
 from careengine.plugins.registry import Catalog
+
+if TYPE_CHECKING:  # jsonschema is imported when a problem is looked for (cold start)
+    import jsonschema
 
 #: At most this many schema errors are translated per file (a huge file stays cheap).
 MAX_SCHEMA_ERRORS = 200
@@ -117,6 +120,8 @@ def translate(error: jsonschema.ValidationError) -> list[tuple[list[str | int], 
             seen.append(item)
         return out
     if keyword == "minContains":
+        import jsonschema
+
         contains = jsonschema.Draft202012Validator(schema.get("contains", {}))
         count = sum(1 for item in instance if contains.is_valid(item))
         return [(path, f"only {count} entries are answered; at least {value} are needed", None)]
@@ -132,15 +137,28 @@ def translate(error: jsonschema.ValidationError) -> list[tuple[list[str | int], 
 @attrs.frozen(kw_only=True)
 class _Variant:
     schema: Mapping[str, Any]
-    validator: jsonschema.Draft202012Validator
+    inlined: Mapping[str, Any]
+    #: ``jsonschema-rs``'s validity check (:mod:`careengine.io.schema_fast`), when available
+    is_valid: Callable[[Any], bool] | None
 
 
 class SchemaChecker:
     """The catalog's assessment schemas, compiled once (an :class:`Engine` keeps one)."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, *, fast: bool | None = None) -> None:
+        """``fast``: whether valid data is recognised by ``jsonschema-rs`` (when installed;
+        :mod:`careengine.io.schema_fast`); ``None``: unless ``CAREENGINE_PURE_PYTHON`` is set.
+        The problems reported are the same either way."""
+        from careengine.speedups import (
+            pure_python,
+        )  # not at import: `python -m careengine.speedups`
+
         self.catalog = catalog
+        self.fast = not pure_python() if fast is None else fast
         self._variants: dict[tuple[bool, bool], _Variant] = {}
+        # jsonschema's validators, built when a variant first needs its problems (with the fast
+        # check, only for invalid data): building one is the larger part of importing jsonschema
+        self._validators: dict[tuple[bool, bool], jsonschema.Draft202012Validator] = {}
 
     def schema(self, *, followup: bool = False, allow_unknown: bool = False) -> Mapping[str, Any]:
         return self._variant(followup, allow_unknown).schema
@@ -149,12 +167,21 @@ class SchemaChecker:
         key = (followup, allow_unknown)
         if key not in self._variants:
             schema = assessment_schema(self.catalog, followup=followup, allow_unknown=allow_unknown)
-            validator = jsonschema.Draft202012Validator(
-                inline_refs(schema),
+            inlined = inline_refs(schema)
+            fast = fast_validity(inlined) if self.fast else None
+            self._variants[key] = _Variant(schema=schema, inlined=inlined, is_valid=fast)
+        return self._variants[key]
+
+    def _validator(self, followup: bool, allow_unknown: bool) -> jsonschema.Draft202012Validator:
+        key = (followup, allow_unknown)
+        if key not in self._validators:
+            import jsonschema
+
+            self._validators[key] = jsonschema.Draft202012Validator(
+                self._variant(followup, allow_unknown).inlined,
                 format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
             )
-            self._variants[key] = _Variant(schema=schema, validator=validator)
-        return self._variants[key]
+        return self._validators[key]
 
     def problems(
         self,
@@ -165,7 +192,10 @@ class SchemaChecker:
         allow_unknown: bool = False,
     ) -> list[Problem]:
         """Every schema problem of ``data``: one per JSON path, type errors first."""
-        validator = self._variant(followup, allow_unknown).validator
+        variant = self._variant(followup, allow_unknown)
+        if variant.is_valid is not None and _valid(variant.is_valid, data):
+            return []
+        validator = self._validator(followup, allow_unknown)
         found: dict[str, list[Problem]] = {}
         typed: set[str] = set()
         for count, error in enumerate(validator.iter_errors(data)):
@@ -231,6 +261,15 @@ def inline_refs(schema: Mapping[str, Any]) -> dict[str, Any]:
 
     inlined: dict[str, Any] = walk(schema)  # a mapping walks to a dict
     return inlined
+
+
+def _valid(is_valid: Callable[[Any], bool], data: Any) -> bool:
+    """Whether the fast check says ``data`` is valid; data it cannot take (an integer beyond
+    64 bits, a lone surrogate) goes the pure-Python way."""
+    try:
+        return is_valid(data)
+    except Exception:  # its conversion errors are of several kinds; all mean "not known"
+        return False
 
 
 def _indexable(instance: Any, index: int) -> bool:

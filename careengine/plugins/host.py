@@ -322,6 +322,7 @@ def _resolve(
 def get_plugin_manager(
     *,
     builtins: bool | Sequence[str] = True,
+    core: bool = True,
     entry_points: bool = True,
     extra: Iterable[str | object] = (),
     allow: Collection[str] | None = None,
@@ -331,6 +332,7 @@ def get_plugin_manager(
 
     :param builtins: ``True`` for the built-in knowledge base, ``False`` for none, or a list of
         module names to use instead.
+    :param core: the core plugins (the output renderers, :data:`CORE_PLUGINS`).
     :param entry_points: load installed plugins from the ``careengine`` entry-point group.
     :param extra: more plugins: module names, ``.py`` paths or plugin objects.
     :param allow: when given, only these entry-point/extra plugins load (by plugin or
@@ -347,7 +349,7 @@ def get_plugin_manager(
             return name in allow or (dist is not None and dist in allow)
         return True
 
-    modules = list(CORE_PLUGINS)
+    modules = list(CORE_PLUGINS) if core else []
     if builtins is True:
         modules += default_plugins()
     elif builtins:

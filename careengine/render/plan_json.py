@@ -29,6 +29,7 @@ from careengine.model import (
     StagePlan,
 )
 from careengine.render.indented_json import encode as _value
+from careengine.render.plan_fast import fast_plan_json
 
 _STEP = "  "
 
@@ -175,9 +176,24 @@ def _provenance(p: Provenance, nl: str) -> str:
     return _object(pairs, nl)
 
 
-def plan_json(plan: Plan, *, schema: str, classifications: Mapping[str, Any]) -> str:
+def plan_json(
+    plan: Plan, *, schema: str, classifications: Mapping[str, Any], fast: bool | None = None
+) -> str:
     """The plan as indented JSON text (without the final newline); ``classifications`` are the
-    plan's, as plain dicts and lists."""
+    plan's, as plain dicts and lists. ``fast``: whether ``orjson`` writes it where it can
+    (:mod:`careengine.render.plan_fast`; ``None``: when installed, unless
+    ``CAREENGINE_PURE_PYTHON`` is set); the text is the same either way."""
+    from careengine.speedups import optional  # not at import: `python -m careengine.speedups`
+
+    orjson = None if fast is False else optional("orjson", {} if fast else None)
+    if orjson is not None:
+        text = fast_plan_json(plan, schema=schema, classifications=classifications, orjson=orjson)
+        if text is not None:
+            return with_content_digest(text)
+    return with_content_digest(_pure(plan, schema, classifications))
+
+
+def _pure(plan: Plan, schema: str, classifications: Mapping[str, Any]) -> str:
     nl = "\n"
     inner = nl + _STEP
     deeper = inner + _STEP
@@ -290,7 +306,7 @@ def plan_json(plan: Plan, *, schema: str, classifications: Mapping[str, Any]) ->
     if plan.history:
         pairs.append(("history", _array([_progression(p, deeper) for p in plan.history], inner)))
     pairs.append(("provenance", _provenance(plan.provenance, inner)))
-    return with_content_digest(_object(pairs, nl))
+    return _object(pairs, nl)
 
 
 #: how the writer's text ends: the provenance object (always the last key) and the plan

@@ -26,6 +26,7 @@ from careengine.model import (
     DosageSetting,
     Urgency,
 )
+from careengine.rules import pack_cache
 from careengine.rules.model import (
     DEFAULT_PRIORITY,
     Action,
@@ -275,19 +276,26 @@ class _Skip(Exception):
 
 
 def parse_pack(
-    text: bytes, *, file: str, plugin: str = "(--rules)"
+    text: bytes, *, file: str, plugin: str = "(--rules)", cache: Path | None = None
 ) -> tuple[RulePack | None, list[Problem]]:
-    """Parse one pack; returns the pack (or None) and the structural problems found."""
+    """Parse one pack; returns the pack (or None) and the structural problems found.
+
+    ``cache``: where the parsed TOML of this text may be kept (:mod:`careengine.rules.pack_cache`);
+    the pack is checked in full either way."""
     parser = _PackParser(file)
-    try:
-        data = tomllib.loads(text.decode("utf-8"))
-    except UnicodeDecodeError:
-        parser.problem("$", "is not UTF-8 text")
-        return None, parser.problems
-    except tomllib.TOMLDecodeError as exc:
-        parser.problem("$", f"malformed TOML: {exc}")
-        return None, parser.problems
-    pack = parser.pack(data, hashlib.sha256(text).hexdigest(), plugin)
+    digest = hashlib.sha256(text).hexdigest()
+    data = pack_cache.load(cache, digest)
+    if data is None:
+        try:
+            data = tomllib.loads(text.decode("utf-8"))
+        except UnicodeDecodeError:
+            parser.problem("$", "is not UTF-8 text")
+            return None, parser.problems
+        except tomllib.TOMLDecodeError as exc:
+            parser.problem("$", f"malformed TOML: {exc}")
+            return None, parser.problems
+        pack_cache.store(cache, digest, data)
+    pack = parser.pack(data, digest, plugin)
     return pack, parser.problems
 
 
@@ -308,7 +316,7 @@ def load_paths(paths: Iterable[tuple[Path, str]]) -> tuple[list[RulePack], list[
             reason = exc.strerror or str(exc)
             problems.append(Problem(file=name, path="$", message=f"cannot read: {reason}"))
             continue
-        pack, found = parse_pack(text, file=name, plugin=plugin)
+        pack, found = parse_pack(text, file=name, plugin=plugin, cache=pack_cache.cache_file(path))
         problems.extend(found)
         if pack is not None:
             packs.append(pack)

@@ -1,0 +1,134 @@
+"""The orjson plan writer (careengine.render.plan_fast) gives the pure writer's text byte for byte:
+on every example plan, on plans of random assessments, and on plans holding random values
+(floats of every magnitude, NaN and the infinities, integers beyond 64 bits, text with control
+characters, lone surrogates and non-ASCII letters), where it hands over to the pure writer;
+``CAREENGINE_PURE_PYTHON=1`` (or orjson missing) leaves the pure writer alone."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from careengine import Engine
+from careengine.model import Plan
+from careengine.render.plan_fast import fast_plan_json, plain
+from careengine.render.plan_json import plan_json
+from careengine.render.serialize import PLAN_SCHEMA, thaw
+from careengine.speedups import PURE_PYTHON, active, optional
+from tests.support import BACKENDS
+from tests.test_properties import ENGINE, assessments
+
+orjson = pytest.importorskip("orjson")
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = sorted((ROOT / "examples" / "assessments").glob("*.json"))
+
+
+def both(plan: Plan) -> tuple[str, str]:
+    options: dict[str, Any] = {
+        "schema": PLAN_SCHEMA,
+        "classifications": thaw(plan.classifications),
+    }
+    return plan_json(plan, fast=True, **options), plan_json(plan, fast=False, **options)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_every_example_plan_is_written_by_orjson_as_by_the_pure_writer(backend: str) -> None:
+    engine = Engine(entry_points=False, backend=backend)
+    for path in EXAMPLES:
+        plan = engine.evaluate(engine.load_assessment(path))
+        fast = fast_plan_json(
+            plan, schema=PLAN_SCHEMA, classifications=thaw(plan.classifications), orjson=orjson
+        )
+        assert fast is not None, path.name  # orjson wrote it, not the fallback
+        first, second = both(plan)
+        assert first == second, path.name
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=assessments())
+def test_random_assessments(data: dict[str, Any]) -> None:
+    first, second = both(ENGINE.evaluate(ENGINE.load_assessment(data)))
+    assert first == second
+
+
+TEXT = st.text(
+    st.characters(codec=None, blacklist_categories=()) | st.sampled_from("\x00\x1f\x7f\x85\u2028")
+)
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.floats(-1e-3, 1e-3)
+    | st.floats(1e15, 1e17)
+    | TEXT
+)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(TEXT, inner, max_size=4),
+    max_leaves=12,
+)
+BUILTIN = Engine(entry_points=False)
+BASE = BUILTIN.evaluate(BUILTIN.load_assessment(ROOT / "examples/assessments/desk-worker.json"))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(value=VALUES, text=TEXT, number=SCALARS)
+def test_generated_values_are_written_alike(value: Any, text: str, number: Any) -> None:
+    pain = attrs.evolve(BASE.pain, current=number) if BASE.pain is not None else None
+    plan = attrs.evolve(BASE, classifications={"x": {"v": value}}, patient_id=text, pain=pain)
+    first, second = both(plan)
+    assert first == second
+
+
+@pytest.mark.parametrize(
+    ("value", "fast"),
+    [
+        (0.5, True),
+        (1e-4, True),
+        (9.9e-5, False),
+        (1e16, False),
+        (float("nan"), False),
+        (float("inf"), False),
+        (2**63, False),
+        (-(2**63), True),
+        ({1: "a"}, False),
+        ("\ud800", True),  # plain, but orjson refuses it: the pure writer writes it
+        (("a", ["b"]), True),
+    ],
+)
+def test_what_orjson_may_write(value: Any, fast: bool) -> None:
+    assert plain(value) is fast
+    plan = attrs.evolve(BASE, classifications={"x": value})
+    written = fast_plan_json(
+        plan, schema=PLAN_SCHEMA, classifications=thaw(plan.classifications), orjson=orjson
+    )
+    assert (written is not None) is (fast and value != "\ud800")
+    first, second = both(plan)
+    assert first == second
+
+
+def test_pure_python_is_forced_by_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(PURE_PYTHON, "1")
+    assert optional("orjson") is None
+    assert active()["orjson"] == f"off ({PURE_PYTHON})"
+    monkeypatch.delenv(PURE_PYTHON)
+    assert optional("orjson") is orjson
+    assert active()["orjson"] == orjson.__version__
+
+
+def test_without_orjson_the_pure_writer_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(PURE_PYTHON, raising=False)
+    monkeypatch.setitem(sys.modules, "orjson", None)  # import raises ImportError
+    assert optional("orjson") is None
+    assert active()["orjson"] == "not installed"
+    first, second = both(BASE)
+    assert first == second
