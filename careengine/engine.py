@@ -272,9 +272,9 @@ class Engine:
             provenance=self._provenance,
             options=self.options,
             index=self.programme,
+            not_used=lambda parts: self._usage.not_used(assessment, parts, result, inputs),
         )
-        not_used = self._usage.not_used(assessment, plan, result, inputs)
-        return attrs.evolve(plan, not_used=not_used), tuple(result.contributions)
+        return plan, tuple(result.contributions)
 
     def classifications(self, assessment: Assessment) -> tuple[Classification, ...]:
         """The classifications of ``careengine_derive_facts`` with their inputs, criteria met

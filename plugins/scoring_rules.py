@@ -206,9 +206,10 @@ def tbc(
     stenosis = "spinal_stenosis" in assessment.patient.conditions
     # each finding's state once, for the criteria and for ``inputs``
     present = {code: finding_state(findings, code) for code in _TBC_FINDINGS}
-    directed = {
-        code: {d: finding_state(findings, code, d) for d in Direction} for code in _TBC_DIRECTED
-    }
+    directed: dict[str, dict[Direction, bool | None]] = {}
+    for code in _TBC_DIRECTED:
+        entries = [f for f in findings if f.code == code]  # scanned once, not once a direction
+        directed[code] = {d: finding_state(entries, code, d) for d in Direction}
 
     def central(direction: Direction) -> Criterion:
         return finding_criterion(

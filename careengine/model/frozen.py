@@ -19,13 +19,20 @@ def freeze(value: Any) -> Any:
     kind = type(value)
     if kind in _SCALARS:  # the common cases first, without the (slow) abstract-class checks
         return value
+    scalars = _SCALARS
     if kind is dict or kind is MappingProxyType:
-        return MappingProxyType({k: freeze(v) for k, v in value.items()})
+        # scalar members are kept without a call: most members of a score's block are
+        return MappingProxyType(
+            {k: v if type(v) in scalars else freeze(v) for k, v in value.items()}
+        )
     if kind is tuple or kind is list:
-        frozen = tuple([freeze(v) for v in value])
-        if kind is tuple and all(a is b for a, b in zip(frozen, value, strict=True)):
+        frozen = [v if type(v) in scalars else freeze(v) for v in value]
+        if kind is tuple:
+            for a, b in zip(frozen, value, strict=True):
+                if a is not b:
+                    return tuple(frozen)
             return value  # already frozen: keep the same tuple
-        return frozen
+        return tuple(frozen)
     if isinstance(value, Mapping):
         return MappingProxyType({k: freeze(v) for k, v in value.items()})
     if isinstance(value, list | tuple):

@@ -8,6 +8,7 @@ rather than set to ``None``, so that presence tests mean "given".
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable
 from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import Any
@@ -103,12 +104,26 @@ def assessment_facts(assessment: Assessment) -> list[Fact]:
     return facts
 
 
+def value_text(value: Any) -> str:
+    """``json.dumps(value)``, without its per-call set-up for the scalars facts hold."""
+    kind = type(value)
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is str:
+        return str(encode_basestring_ascii(value))
+    if kind is int:
+        return int.__repr__(value)
+    if kind is float and math.isfinite(value):
+        return float.__repr__(value)
+    return json.dumps(value)
+
+
 def derived_fact(fact: DerivedFact) -> Fact | None:
     """A derived fact record; ``None`` values are not asserted (rules never fire on unknown)."""
     if fact.value is None:
         return None
     return {
-        "id": f"derived:{fact.code}={json.dumps(fact.value)}",
+        "id": f"derived:{fact.code}={value_text(fact.value)}",
         "type": "derived",
         "code": fact.code,
         "value": fact.value,

@@ -19,8 +19,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 import attrs
 
@@ -33,6 +33,7 @@ from careengine.model import (
     Contribution,
     Dosage,
     Exclusion,
+    NotUsed,
     Pain,
     Plan,
     PlanItem,
@@ -43,12 +44,13 @@ from careengine.model import (
     StagePlan,
 )
 from careengine.pipeline.exclusive_groups import _exclusive
-from careengine.pipeline.programme import ProgrammeIndex, arrange
+from careengine.pipeline.programme import ProgrammeIndex, arrange, start_stage_contribution
 from careengine.plugins.registry import Catalog
 from careengine.render.dosage_words import clinician_dosage
 
 WITHHELD = "withheld: pending medical review"
 DECLINED = "declined by patient"
+_NO_PAIN = Pain()  # an assessment without pain ratings (frozen)
 
 
 @attrs.frozen(kw_only=True)
@@ -63,6 +65,14 @@ class MergeOptions:
         for name in ("max_items_per_stage", "max_exercises_per_stage"):
             if getattr(self, name) < 1:
                 raise ConfigurationError(f"{name} must be at least 1")
+
+
+class MergedParts(NamedTuple):
+    """What the merge decided, before the plan is built: what ``not_used`` is worked out from."""
+
+    stages: tuple[StagePlan, ...]
+    current_stage: str
+    excluded: tuple[Exclusion, ...]
 
 
 def merge_because(entries: Iterable[Because]) -> tuple[Because, ...]:
@@ -101,14 +111,29 @@ class Merger:
             bucket.sort(key=lambda c: (-c.priority, c.because.rule, c.intervention or ""))
         self.conditions = frozenset(assessment.patient.conditions)
         self.declined = frozenset(assessment.patient.declines)
+        #: what the patient's conditions contraindicate absolutely
+        self.vetoed = catalog.absolutely_contraindicated(self.conditions)
         self.rule_excludes: dict[str, set[str]] = defaultdict(set)
         for c in self.by_action["exclude"]:
             assert c.intervention is not None
             self.rule_excludes[c.intervention].add(c.text or f"excluded by rule {c.because.rule}")
+        #: intervention -> the precautions rules put on it
+        self.rule_cautions: dict[str, set[Precaution]] = defaultdict(set)
+        for c in self.by_action["precaution"]:
+            if c.intervention is not None:
+                self.rule_cautions[c.intervention].add(
+                    Precaution(text=c.text or "", source=c.because.rule)
+                )
 
     # --- vetoes ----------------------------------------------------------------------------
 
     def veto_reasons(self, intervention_id: str) -> set[str]:
+        if (
+            intervention_id not in self.rule_excludes
+            and intervention_id not in self.declined
+            and intervention_id not in self.vetoed
+        ):
+            return set()  # most proposals: nothing vetoes them
         reasons = set(self.rule_excludes.get(intervention_id, ()))
         intervention = self.catalog.interventions.get(intervention_id)
         if intervention is not None:
@@ -120,16 +145,15 @@ class Merger:
         return reasons
 
     def precautions(self, intervention_id: str) -> tuple[Precaution, ...]:
-        out = set()
+        out = set(self.rule_cautions.get(intervention_id, ()))
         intervention = self.catalog.interventions[intervention_id]
         for condition in intervention.contraindications_relative:
             if condition in self.conditions:
                 out.add(
                     Precaution(text=f"relative contraindication: {condition}", source=condition)
                 )
-        for c in self.by_action["precaution"]:
-            if c.intervention == intervention_id:
-                out.add(Precaution(text=c.text or "", source=c.because.rule))
+        if not out:
+            return ()
         return tuple(sorted(out, key=lambda p: (p.source, p.text)))
 
     # --- alerts and referrals ----------------------------------------------------------------
@@ -210,6 +234,18 @@ class Merger:
         self, intervention_id: str, stage: str, group: list[Contribution]
     ) -> tuple[PlanItem, Conflict | None]:
         intervention = self.catalog.interventions[intervention_id]
+        if len(group) == 1:  # most items: one proposal, nothing to reconcile
+            (c,) = group
+            return PlanItem(
+                intervention=intervention_id,
+                kind=intervention.kind,
+                name=intervention.name,
+                dosage=c.dosage or intervention.dosage,
+                priority=c.priority,
+                addresses=tuple(sorted(set(c.addresses))),
+                precautions=self.precautions(intervention_id),
+                because=(c.because,),
+            ), None
         candidates = [(c.priority, c.dosage or intervention.dosage, c) for c in group]
         if len(candidates) > 1:
             candidates.sort(
@@ -254,9 +290,12 @@ def merge(
     provenance: Provenance,
     options: MergeOptions = MergeOptions(),
     index: ProgrammeIndex | None = None,
+    not_used: Callable[[MergedParts], Sequence[NotUsed]] | None = None,
 ) -> Plan:
     """The plan. ``index`` is the catalog's :class:`ProgrammeIndex`, built once per engine
-    (built here when ``None``)."""
+    (built here when ``None``); ``not_used`` gives the plan's ``not_used`` from the merged
+    stages, current stage and exclusions (:mod:`careengine.pipeline.usage`; none when
+    ``None``), so that the plan is built once."""
     m = Merger(contributions=contributions, assessment=assessment, catalog=catalog)
     alerts = m.alerts()
     withhold = any(a.level.withholds_treatment for a in alerts)
@@ -324,6 +363,10 @@ def merge(
     unaddressed = sorted(
         {f.code for f in assessment.present_findings() if f.code in impairments} - addressed
     )
+    excluded_items = tuple(
+        Exclusion(intervention=i, reasons=tuple(sorted(r))) for i, r in sorted(excluded.items())
+    )
+    parts = MergedParts(tuple(stages), arranged.current_stage, excluded_items)
     return Plan(
         patient_id=assessment.patient.id,
         assessed_on=assessment.assessed_on,
@@ -333,28 +376,13 @@ def merge(
         alerts=alerts,
         referrals=m.referrals(),
         classifications=dict(sorted(classifications.items())),
-        stages=tuple(stages),
-        excluded=tuple(
-            Exclusion(intervention=i, reasons=tuple(sorted(r))) for i, r in sorted(excluded.items())
-        ),
+        stages=parts.stages,
+        excluded=excluded_items,
         deferred=arranged.deferred,
         conflicts=tuple(sorted(conflicts, key=lambda c: (c.kind, c.interventions, c.stage or ""))),
         unaddressed=tuple(unaddressed),
         unrecognized=tuple(sorted(set(assessment.unrecognized))),
         provenance=provenance,
-        pain=assessment.pain if assessment.pain != Pain() else None,
+        not_used=() if not_used is None else not_used(parts),
+        pain=None if assessment.pain == _NO_PAIN else assessment.pain,
     )
-
-
-def start_stage_contribution(
-    contributions: Iterable[Contribution], catalog: Catalog
-) -> Contribution | None:
-    """The ``start_stage`` action that decides where a new plan starts: the highest priority,
-    then the earliest stage; ``None`` when no rule set a start stage."""
-    order = {s.id: s.order for s in catalog.stages}
-    starts = [c for c in contributions if c.action == "start_stage"]
-    if not starts:
-        return None
-    return sorted(starts, key=lambda c: (-c.priority, order.get(c.stage or "", 0), c.because.rule))[
-        0
-    ]

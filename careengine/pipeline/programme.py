@@ -30,7 +30,7 @@ defers; nothing is dropped.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 
@@ -123,6 +123,15 @@ def _is_passive(item: PlanItem) -> bool:
     return item.kind in PASSIVE_KINDS
 
 
+def _drop(items: list[PlanItem], item: PlanItem) -> None:
+    """Remove ``item`` itself (a stage holds an intervention once; no field-by-field ``==``)."""
+    for n, held in enumerate(items):
+        if held is item:
+            del items[n]
+            return
+    raise ValueError(f"{item.intervention} is not in the stage")  # pragma: no cover
+
+
 @attrs.frozen(kw_only=True)
 class Arrangement:
     """Every stage's items (in plan order), what was deferred, and the current stage."""
@@ -149,16 +158,18 @@ class _Arranger:
         self.deferred: list[Deferred] = []
 
     def defer(self, stage_id: str, item: PlanItem, reason: str) -> None:
-        self.stages[stage_id].remove(item)
+        _drop(self.stages[stage_id], item)
         self.deferred.append(
             Deferred(intervention=item.intervention, stage=stage_id, reason=reason)
         )
 
     def exercises(self, stage_id: str) -> list[PlanItem]:
-        return [i for i in self.stages[stage_id] if _is_exercise(i)]
+        exercise = InterventionKind.EXERCISE
+        return [i for i in self.stages[stage_id] if i.kind is exercise]
 
     def any_exercise(self) -> bool:
-        return any(self.exercises(s) for s in self.stage_ids)
+        exercise = InterventionKind.EXERCISE
+        return any(i.kind is exercise for items in self.stages.values() for i in items)
 
     # --- 1. passive only with exercise ------------------------------------------------------
 
@@ -218,7 +229,7 @@ class _Arranger:
                 candidates,
                 key=lambda i: (-len(wanted & set(i.addresses)), *rank(i, self.index)),
             )
-            self.stages[donor].remove(best)
+            _drop(self.stages[donor], best)
             way = (
                 "brought forward"
                 if self.stage_ids.index(donor) > self.stage_ids.index(stage_id)
@@ -293,7 +304,8 @@ class _Arranger:
         exercises = sorted(self.exercises(stage_id), key=lambda i: rank(i, self.index))
         if exercises and not any(_is_exercise(i) for i in kept):
             kept = [*in_stage[: cap - 1], exercises[0]]
-        for item in [i for i in in_stage if i not in kept]:
+        kept_ids = {id(i) for i in kept}
+        for item in [i for i in in_stage if id(i) not in kept_ids]:
             self.defer(
                 stage_id,
                 item,
@@ -330,6 +342,20 @@ def arrange(
         current_stage=current,
         current_stage_reason=reason,
     )
+
+
+def start_stage_contribution(
+    contributions: Iterable[Contribution], catalog: Catalog
+) -> Contribution | None:
+    """The ``start_stage`` action that decides where a new plan starts: the highest priority,
+    then the earliest stage; ``None`` when no rule set a start stage."""
+    order = {s.id: s.order for s in catalog.stages}
+    starts = [c for c in contributions if c.action == "start_stage"]
+    if not starts:
+        return None
+    return sorted(starts, key=lambda c: (-c.priority, order.get(c.stage or "", 0), c.because.rule))[
+        0
+    ]
 
 
 def progression_reason(plan: Plan) -> str | None:

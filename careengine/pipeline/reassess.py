@@ -36,7 +36,8 @@ from careengine.model import (
 from careengine.pipeline.evidence import odi_percent
 from careengine.pipeline.exercise_progression import ItemProgression
 from careengine.pipeline.gates import Gates, decide
-from careengine.pipeline.merge import Merger, start_stage_contribution
+from careengine.pipeline.merge import Merger
+from careengine.pipeline.programme import start_stage_contribution
 from careengine.plugins.registry import Catalog
 
 

@@ -23,13 +23,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Protocol
 
 from careengine.model import (
     Assessment,
     Contribution,
+    Exclusion,
     NotUsed,
-    Plan,
+    StagePlan,
     UsageKind,
 )
 from careengine.plugins.registry import Catalog
@@ -39,6 +41,21 @@ from careengine.rules.runner import RunResult
 
 #: each classification's ``inputs``, by classification name
 Inputs = Mapping[str, Mapping[str, Any]]
+
+
+class PlanParts(Protocol):
+    """What ``not_used`` reads of a merged plan (a :class:`~careengine.model.Plan` has it)."""
+
+    @property
+    def stages(self) -> Sequence[StagePlan]: ...
+    @property
+    def current_stage(self) -> str: ...
+    @property
+    def excluded(self) -> Sequence[Exclusion]: ...
+
+
+#: the order of the kinds in ``not_used`` (their order of declaration)
+_KIND_ORDER: Mapping[UsageKind, int] = MappingProxyType({k: i for i, k in enumerate(UsageKind)})
 
 #: how many rule or intervention ids a reason names before "and N more"
 SHOWN = 3
@@ -112,17 +129,23 @@ class UsageIndex:
         }
 
     def not_used(
-        self, assessment: Assessment, plan: Plan, result: RunResult, inputs: Inputs
+        self,
+        assessment: Assessment,
+        plan: PlanParts,
+        result: RunResult,
+        inputs: Inputs,
     ) -> tuple[NotUsed, ...]:
         """The plan's ``not_used`` entries, sorted by kind, then code.
 
         :param assessment: what was recorded.
-        :param plan: the merged plan (before reviewers).
+        :param plan: the merged plan (before reviewers): its stages, current stage and
+            exclusions, before the plan itself is built.
         :param result: the rule run: its contributions, the rules that fired, and the facts
             that blocked a rule through its ``none``.
         :param inputs: each classification's ``inputs`` (by classification name).
         """
         fired = frozenset(result.fired)
+        labels = {name: _input_labels(given, inputs) for name, given in inputs.items()}
         used, changed = _used_labels(plan, result.contributions)
         used |= set(result.blocked)
         used_classifications: set[str] = set()
@@ -137,7 +160,7 @@ class UsageIndex:
             name = classification_of(code)
             if name in inputs and name not in used_classifications:
                 used_classifications.add(name)
-                for label in _input_labels(inputs[name], inputs):
+                for label in labels[name]:
                     if label not in used:
                         used.add(label)
                         if label.startswith("derived:"):
@@ -145,8 +168,8 @@ class UsageIndex:
         used_conditions = _contraindication_sources(plan, self.absolute, assessment)
 
         feeds: dict[str, set[str]] = defaultdict(set)  # label -> classifications it feeds
-        for name, given in inputs.items():
-            for label in _input_labels(given, inputs):
+        for name in inputs:
+            for label in labels[name]:
                 if label.startswith("derived:"):
                     label = "classification:" + classification_of(label.removeprefix("derived:"))
                 feeds[label].add(name)
@@ -195,9 +218,11 @@ class UsageIndex:
         return "; ".join(parts) or "the rules that use it changed nothing in this plan"
 
 
-def _used_labels(plan: Plan, contributions: Sequence[Contribution]) -> tuple[set[str], set[str]]:
+def _used_labels(
+    plan: PlanParts, contributions: Sequence[Contribution]
+) -> tuple[set[str], set[str]]:
     """The facts matched by contributions that changed the plan, and those rules' ids."""
-    cautions = {p.source for _, item in plan.items() for p in item.precautions}
+    cautions = {p.source for s in plan.stages for item in s.items for p in item.precautions}
     labels: set[str] = set()
     rules: set[str] = set()
     for c in contributions:
@@ -229,11 +254,12 @@ def _input_labels(given: Mapping[str, Any], classifications: Mapping[str, Any]) 
 
 
 def _contraindication_sources(
-    plan: Plan, absolute: Mapping[str, frozenset[str]], assessment: Assessment
+    plan: PlanParts, absolute: Mapping[str, frozenset[str]], assessment: Assessment
 ) -> set[str]:
     """Conditions that put a precaution on an item or vetoed an excluded intervention."""
     conditions = frozenset(assessment.patient.conditions)
-    found = {p.source for _, item in plan.items() for p in item.precautions} & conditions
+    found = {p.source for s in plan.stages for item in s.items for p in item.precautions}
+    found &= conditions
     for exclusion in plan.excluded:
         found |= absolute.get(exclusion.intervention, frozenset()) & conditions
     return found
@@ -255,5 +281,4 @@ def _recorded(
             for key, value in given.items()
         ):
             recorded.append((UsageKind.CLASSIFICATION, name))
-    order = {kind: i for i, kind in enumerate(UsageKind)}
-    return sorted(set(recorded), key=lambda t: (order[t[0]], t[1]))
+    return sorted(set(recorded), key=lambda t: (_KIND_ORDER[t[0]], t[1]))

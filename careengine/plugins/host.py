@@ -108,6 +108,10 @@ class PluginHost:
         self.pm = pluggy.PluginManager(hookspecs.PROJECT)
         self.pm.add_hookspecs(hookspecs)
         self.infos: dict[str, PluginInfo] = {}
+        #: hook name -> (its implementations as pluggy lists them, in calling order): the order
+        #: is worked out again only when the implementations change
+        self._ordered: dict[str, tuple[tuple[pluggy.HookImpl, ...], tuple[pluggy.HookImpl, ...]]]
+        self._ordered = {}
 
     # --- registration -----------------------------------------------------------------------
 
@@ -164,9 +168,12 @@ class PluginHost:
 
     # --- calling ------------------------------------------------------------------------------
 
-    def _impls(self, hook: str) -> list[pluggy.HookImpl]:
+    def _impls(self, hook: str) -> tuple[pluggy.HookImpl, ...]:
         caller = getattr(self.pm.hook, hook)
-        impls = list(caller.get_hookimpls())
+        impls = tuple(caller.get_hookimpls())
+        known = self._ordered.get(hook)
+        if known is not None and known[0] == impls:
+            return known[1]
 
         def order(impl: pluggy.HookImpl) -> tuple[int, bool, str]:
             # built-ins before a clinic's plugins, whatever their names: a clinic's reviewer
@@ -175,7 +182,9 @@ class PluginHost:
             info = self.infos.get(impl.plugin_name)
             return (rank, not (info is not None and info.builtin), impl.plugin_name)
 
-        return sorted(impls, key=order)
+        ordered = tuple(sorted(impls, key=order))
+        self._ordered[hook] = (impls, ordered)
+        return ordered
 
     def _call(
         self, hook: str, impl: pluggy.HookImpl, *, consume: bool = False, **kwargs: Any

@@ -54,3 +54,15 @@ def test_built_ins_run_before_plugins_whatever_their_names() -> None:
             assert names[: len(builtin)] == sorted(builtin)
         names = [i.plugin_name for i in host._impls("careengine_review_plan")]
         assert names == ["careengine_plugins.stratified_care", "aaa_clinic", "tests.plugins.policy"]
+
+
+@pytest.mark.hook("careengine_review_plan")
+def test_a_plugin_registered_after_the_first_call_takes_its_place_in_the_order() -> None:
+    # the host keeps each hook's calling order until its implementations change
+    host = isolated_engine(plugins=[policy]).host
+    before = [i.plugin_name for i in host._impls("careengine_review_plan")]
+    assert before == [i.plugin_name for i in host._impls("careengine_review_plan")]
+    host.register(Recorder(), name="aaa_clinic", version="1", distribution=None, source="extra")
+    after = [i.plugin_name for i in host._impls("careengine_review_plan")]
+    assert before == ["careengine_plugins.stratified_care", "tests.plugins.policy"]
+    assert after == ["careengine_plugins.stratified_care", "aaa_clinic", "tests.plugins.policy"]
