@@ -17,21 +17,26 @@ something :mod:`marshal` cannot keep (TOML dates); a failed write is ignored.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import marshal
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
-#: Python's cache directory name; a pack is cached only where it exists already
-CACHE_DIR = "__pycache__"
-
 
 def cache_file(pack: Path) -> Path | None:
-    """Where the parsed data of ``pack`` is kept, or ``None`` when it is not cached."""
-    directory = pack.parent / CACHE_DIR
+    """Where the parsed data of ``pack`` is kept, or ``None`` when it is not cached: the
+    directory where Python keeps the bytecode of a module beside the pack (``__pycache__``, or
+    its place under ``PYTHONPYCACHEPREFIX``), when that directory exists."""
     tag = sys.implementation.cache_tag
-    if tag is None or not directory.is_dir():
+    if tag is None:
+        return None
+    try:
+        directory = Path(importlib.util.cache_from_source(str(pack.with_suffix(".py")))).parent
+    except (NotImplementedError, ValueError):
+        return None
+    if not directory.is_dir():
         return None
     return directory / f"{pack.name}.{tag}.careengine"
 

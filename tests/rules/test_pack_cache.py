@@ -84,3 +84,20 @@ def test_nothing_is_written_without_a_pycache_or_with_bytecode_writing_off(
     path = Path(shutil.copy(PACK, other / PACK.name))
     _load(path)
     assert list((other / "__pycache__").iterdir()) == []
+
+
+def test_under_a_pycache_prefix_the_entry_goes_where_python_puts_bytecode(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    path = _copy(tmp_path, pycache=False)
+    prefix = tmp_path / "prefix"
+    mirrored = prefix / str(path.parent.resolve()).lstrip("/")
+    mirrored.mkdir(parents=True)
+    monkeypatch.setattr(sys, "pycache_prefix", str(prefix))
+    first = _load(path)
+    assert [p.name for p in mirrored.iterdir()] == [
+        f"{PACK.name}.{sys.implementation.cache_tag}.careengine"
+    ]
+    assert sorted(p.name for p in path.parent.iterdir()) == [PACK.name]
+    assert _load(path) == first
