@@ -13,8 +13,9 @@ import functools
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
+import attrs
 import click
 
 from careengine import settings
@@ -120,6 +121,45 @@ def clinic_options(fn: F) -> F:
     )(fn)
 
 
+@attrs.frozen(kw_only=True)
+class PlanChoice:
+    """What a plan-making command's ``--option``, ``--max-exercises-per-stage`` and
+    ``--allow-same-purpose`` chose, as one value (:func:`plan_options`)."""
+
+    option_pairs: tuple[str, ...] = ()
+    max_exercises_per_stage: int = 5
+    allow_same_purpose: bool = False
+
+    def programme(self) -> dict[str, Any]:
+        """The :class:`Engine` keywords of what a stage holds."""
+        return {
+            "max_exercises_per_stage": self.max_exercises_per_stage,
+            "allow_same_purpose": self.allow_same_purpose,
+        }
+
+
+def plan_options(fn: F) -> F:
+    """:func:`programme_options` and :func:`clinic_options` for a command that makes plans,
+    handed to it as one ``choice: PlanChoice`` argument."""
+
+    @functools.wraps(fn)
+    def wrapper(
+        *args: Any,
+        option_pairs: tuple[str, ...],
+        max_exercises_per_stage: int,
+        allow_same_purpose: bool,
+        **kwargs: Any,
+    ) -> Any:
+        choice = PlanChoice(
+            option_pairs=option_pairs,
+            max_exercises_per_stage=max_exercises_per_stage,
+            allow_same_purpose=allow_same_purpose,
+        )
+        return fn(*args, choice=choice, **kwargs)
+
+    return programme_options(clinic_options(cast(F, wrapper)))
+
+
 allow_unknown_option = click.option(
     "--allow-unknown", is_flag=True, help="List unknown finding codes instead of failing."
 )
@@ -155,15 +195,20 @@ def build_engine(
     rules: Sequence[Path] = (),
     plugins: Sequence[str] = (),
     backend: str = "auto",
-    option_pairs: Sequence[str] = (),
+    choice: PlanChoice | None = None,
     **extra: Any,
 ) -> Engine:
     """The command's engine: :meth:`Engine.from_env` (the CAREENGINE_* settings) with the
-    command's options (``option_pairs``: the ``--option NAME=VALUE`` texts), exactly as a
-    service calling ``Engine.from_env`` builds it."""
-    options = parse_options(option_pairs)
+    command's choices (``choice``: its ``--option NAME=VALUE`` texts and stage options), exactly
+    as a service calling ``Engine.from_env`` builds it."""
+    choice = choice or PlanChoice()
     return Engine.from_env(
-        rules=list(rules), plugins=list(plugins), backend=backend, options=options, **extra
+        rules=list(rules),
+        plugins=list(plugins),
+        backend=backend,
+        options=parse_options(choice.option_pairs),
+        **choice.programme(),
+        **extra,
     )
 
 

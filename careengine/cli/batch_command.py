@@ -7,18 +7,18 @@ import contextlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 from careengine.cli.app import (
+    PlanChoice,
     allow_unknown_option,
     cli,
-    clinic_options,
     engine_options,
     guarded,
+    plan_options,
     plugin_filters,
-    programme_options,
 )
 from careengine.plugins.options import parse_options
 from careengine.render.safe_text import one_line
@@ -29,24 +29,20 @@ if TYPE_CHECKING:
 
 
 def engine_spec(
-    rules: Sequence[Path],
-    plugins: Sequence[str],
-    backend: str,
-    option_pairs: Sequence[str] = (),
-    **programme: Any,
+    rules: Sequence[Path], plugins: Sequence[str], backend: str, choice: PlanChoice | None = None
 ) -> EngineSpec:
-    """What :func:`build_engine` builds, as a picklable spec for batch worker processes
-    (``programme``: the options of :func:`careengine.cli.app.programme_options`)."""
+    """What :func:`build_engine` builds, as a picklable spec for batch worker processes."""
     from careengine.batch import EngineSpec  # the batch machinery loads only for `batch`
 
-    options = {**engine_settings()["options"], **parse_options(option_pairs)}
+    choice = choice or PlanChoice()
+    options = {**engine_settings()["options"], **parse_options(choice.option_pairs)}
     return EngineSpec(
         rules=tuple(str(r) for r in rules),
         plugins=tuple(plugins),
         backend=backend,
         options=options,
         **plugin_filters(),
-        **programme,
+        **choice.programme(),
     )
 
 
@@ -74,8 +70,7 @@ def _stderr_is_tty() -> bool:
     help="Worker processes.",
 )
 @allow_unknown_option
-@programme_options
-@clinic_options
+@plan_options
 @engine_options
 @guarded
 def batch(
@@ -83,12 +78,10 @@ def batch(
     outdir: Path,
     jobs: int,
     allow_unknown: bool,
-    option_pairs: tuple[str, ...],
+    choice: PlanChoice,
     rules: tuple[Path, ...],
     plugins: tuple[str, ...],
     backend: str,
-    max_exercises_per_stage: int,
-    allow_same_purpose: bool,
 ) -> None:
     """Evaluate every assessment in INPUT (a directory of .json files or a .jsonl file).
 
@@ -107,14 +100,7 @@ def batch(
         report = run_batch(
             source,
             outdir,
-            spec=engine_spec(
-                rules,
-                plugins,
-                backend,
-                option_pairs,
-                max_exercises_per_stage=max_exercises_per_stage,
-                allow_same_purpose=allow_same_purpose,
-            ),
+            spec=engine_spec(rules, plugins, backend, choice),
             jobs=jobs,
             allow_unknown=allow_unknown,
             tasks=tasks,

@@ -10,15 +10,15 @@ from pathlib import Path
 import click
 
 from careengine.cli.app import (
+    PlanChoice,
     allow_unknown_option,
     build_engine,
     cli,
-    clinic_options,
     engine_options,
     format_option,
     guarded,
     json_option,
-    programme_options,
+    plan_options,
     renderer_for,
 )
 from careengine.io.atomic_write import output_error, write_atomic
@@ -37,8 +37,7 @@ from careengine.render.safe_text import clean_output
     show_default=True,
     help="Assessment JSON, or a FHIR R4 Bundle (docs/fhir.md).",
 )
-@programme_options
-@clinic_options
+@plan_options
 @engine_options
 @guarded
 def evaluate(
@@ -47,22 +46,13 @@ def evaluate(
     output: Path | None,
     allow_unknown: bool,
     input_format: str,
-    option_pairs: tuple[str, ...],
+    choice: PlanChoice,
     rules: tuple[Path, ...],
     plugins: tuple[str, ...],
     backend: str,
-    max_exercises_per_stage: int,
-    allow_same_purpose: bool,
 ) -> None:
     """Evaluate assessment FILE(s) and print (or write) the plan."""
-    engine = build_engine(
-        rules,
-        plugins,
-        backend,
-        option_pairs,
-        max_exercises_per_stage=max_exercises_per_stage,
-        allow_same_purpose=allow_same_purpose,
-    )
+    engine = build_engine(rules, plugins, backend, choice)
     renderer = renderer_for(engine, fmt)
     to_dir = output is not None and (len(files) > 1 or output.is_dir())
     if to_dir and output is not None:
@@ -102,8 +92,7 @@ def evaluate(
     help="Reassessment gates (docs/reassessment.md); docs/design.md section 8 defaults otherwise.",
 )
 @allow_unknown_option
-@programme_options
-@clinic_options
+@plan_options
 @engine_options
 @guarded
 def reassess(
@@ -113,26 +102,16 @@ def reassess(
     output: Path | None,
     gates_file: Path | None,
     allow_unknown: bool,
-    option_pairs: tuple[str, ...],
+    choice: PlanChoice,
     rules: tuple[Path, ...],
     plugins: tuple[str, ...],
     backend: str,
-    max_exercises_per_stage: int,
-    allow_same_purpose: bool,
 ) -> None:
     """Reassess: the previous PLAN and a FOLLOWUP assessment give the next plan."""
     from careengine.pipeline.gates import load_gates
 
     gates = load_gates(gates_file) if gates_file is not None else None
-    engine = build_engine(
-        rules,
-        plugins,
-        backend,
-        option_pairs,
-        gates=gates,
-        max_exercises_per_stage=max_exercises_per_stage,
-        allow_same_purpose=allow_same_purpose,
-    )
+    engine = build_engine(rules, plugins, backend, choice, gates=gates)
     renderer_for(engine, fmt)  # an unknown format fails before any input is read
     text = engine.render(engine.reassess(plan, followup, allow_unknown=allow_unknown), fmt)
     if output is None:
@@ -145,32 +124,22 @@ def reassess(
 @click.argument("file", type=click.Path(path_type=Path))
 @json_option
 @allow_unknown_option
-@programme_options
-@clinic_options
+@plan_options
 @engine_options
 @guarded
 def explain_command(
     file: Path,
     as_json: bool,
     allow_unknown: bool,
-    option_pairs: tuple[str, ...],
+    choice: PlanChoice,
     rules: tuple[Path, ...],
     plugins: tuple[str, ...],
     backend: str,
-    max_exercises_per_stage: int,
-    allow_same_purpose: bool,
 ) -> None:
     """Why each item of FILE's plan is there, and what was excluded and why."""
     from careengine.render.explain import explain, explanation_to_dict, render_explanation
 
-    engine = build_engine(
-        rules,
-        plugins,
-        backend,
-        option_pairs,
-        max_exercises_per_stage=max_exercises_per_stage,
-        allow_same_purpose=allow_same_purpose,
-    )
+    engine = build_engine(rules, plugins, backend, choice)
     explanation = explain(engine, engine.load_assessment(file, allow_unknown=allow_unknown))
     if as_json:
         click.echo(json.dumps(explanation_to_dict(explanation), indent=2, ensure_ascii=False))

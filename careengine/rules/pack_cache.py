@@ -34,7 +34,7 @@ def cache_file(pack: Path) -> Path | None:
         return None
     try:
         directory = Path(importlib.util.cache_from_source(str(pack.with_suffix(".py")))).parent
-    except (NotImplementedError, ValueError):
+    except ValueError:  # a path cache_from_source cannot map
         return None
     if not directory.is_dir():
         return None
