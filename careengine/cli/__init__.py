@@ -38,6 +38,7 @@ from careengine.cli.catalog_commands import catalog_command, schema_command
 from careengine.cli.plan_commands import evaluate, explain_command, reassess
 from careengine.cli.plugin_commands import plugins, plugins_list
 from careengine.cli.rules_commands import rules, rules_lint, rules_test
+from careengine.cli.serve_command import serve
 
 __all__ = [
     "CareEngineGroup",
@@ -69,4 +70,5 @@ __all__ = [
     "rules_lint",
     "rules_test",
     "schema_command",
+    "serve",
 ]
