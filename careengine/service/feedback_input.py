@@ -151,10 +151,10 @@ def read_feedback(body: Any) -> tuple[FeedbackEntry, ...]:
     else:
         items = body.get("feedback")
         if not isinstance(items, list) or not items:
-            reader.problem("$.feedback", "must be a non-empty array of feedback objects")
+            reader.problem("feedback", "must be a non-empty array of feedback objects")
         else:
             for n, item in enumerate(items):
-                entry = reader.entry(item, f"$.feedback[{n}]")
+                entry = reader.entry(item, f"feedback[{n}]")
                 if entry is not None:
                     entries.append(entry)
     if reader.problems:

@@ -52,7 +52,7 @@ def _hook_problems(body: Any, service: ServiceDefinition) -> list[Problem]:
         hook = body.get("hook")
         if isinstance(hook, str) and hook != service.hook:
             return [
-                Problem(message=f"this service answers the {service.hook} hook", path="$.hook")
+                Problem(message=f"this service answers the {service.hook} hook", path="hook")
             ]
     return []
 
@@ -67,8 +67,8 @@ def _evaluate(state: ServiceState, exchange: Exchange, service: ServiceDefinitio
         assessment = assessment_from_request(body, state.engine.catalog)
         plan = state.engine.evaluate(assessment)
     except PrefetchMissing as exc:
-        missing = [
-            Problem(message=f"prefetch {key!r} is needed and was not sent", path=f"$.prefetch.{key}")
+        missing = list(exc.problems) or [
+            Problem(message="is needed and was not sent", path=f"prefetch.{key}")
             for key in exc.missing
         ]
         raise Refusal(412, "prefetch-missing", missing, code="incomplete") from None
