@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CLINIC := examples/clinic_plugin
 CLINIC_STAMP := $(VENV)/.clinic-installed
 
-.PHONY: demo test lint typecheck format bench bench-quick bench-instructions clean
+.PHONY: demo test lint typecheck format serve bench bench-quick bench-instructions clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (set PYTHON=...)" >&2; exit 2; }
@@ -26,6 +26,12 @@ $(CLINIC_STAMP): $(STAMP) $(CLINIC)/pyproject.toml
 # example clinic plugin.
 demo: $(STAMP)
 	CAREENGINE_DISABLE_PLUGINS=clinic_example $(BIN)/careengine evaluate examples/assessments/desk-worker.json --format text
+
+# the CDS Hooks 2.0 service on http://127.0.0.1:8080/cds-services with the embedded defaults: no
+# authentication (loopback only), a SQLite file careengine-service.db in this directory
+# (docs/cds-hooks.md); Ctrl+C stops it
+serve: $(STAMP)
+	$(BIN)/careengine serve --host 127.0.0.1 --port 8080
 
 test: $(CLINIC_STAMP) lint typecheck
 	$(BIN)/python -m pytest -q

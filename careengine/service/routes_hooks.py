@@ -71,7 +71,7 @@ def _evaluate(state: ServiceState, exchange: Exchange, service: ServiceDefinitio
             Problem(message="is needed and was not sent", path=f"prefetch.{key}")
             for key in exc.missing
         ]
-        raise Refusal(412, "prefetch-missing", missing, code="incomplete") from None
+        raise Refusal(412, "prefetch-missing", missing, code="required") from None
     except AssessmentError as exc:
         located = list(exc.problems) or [Problem(message=exc.message, path=exc.json_path)]
         raise Refusal(400, "invalid-input", located, code="invalid") from None

@@ -51,9 +51,10 @@ def default_services() -> tuple[ServiceDefinition, ...]:
             hook="patient-view",
             title="Low back pain care plan (careengine)",
             description=(
-                "Evaluates the physical therapist's low back pain assessment (Patient, Condition, "
-                "Observation and QuestionnaireResponse prefetch) and returns the staged care plan "
-                "as cards: red flags and referrals first, then the draft CarePlan to create."
+                "Evaluates the physical therapist's low back pain assessment, read from the "
+                "prefetched Patient, Conditions, Observations and QuestionnaireResponses, and "
+                "returns the staged care plan as cards: red flags and referrals first, then the "
+                "draft CarePlan to create."
             ),
             prefetch=PREFETCH_TEMPLATES,
         ),

@@ -26,6 +26,7 @@ from tests.service.http_fixtures import (  # noqa: F401 (fixtures)
 )
 from tests.service.http_support import (
     PATIENT_ID,
+    ROOT,
     SERVICE_ID,
     audit_rows,
     bearer,
@@ -94,6 +95,13 @@ def test_a_patient_view_call_gives_schema_valid_cards_and_is_audited(
     assert json.loads(row["cards"]) == [card["uuid"] for card in data["cards"]]
     for card in data["cards"]:
         assert service.store.find_card(card["uuid"]) is not None
+
+
+def test_the_documented_example_request_gives_cards(service: ServiceUnderTest) -> None:
+    body = json.loads((ROOT / "examples" / "service" / "patient-view-request.json").read_text())
+    response = call(service, body)
+    assert response.status_code == 200, response.text
+    assert schema_errors(response.json()) == []
 
 
 def test_the_same_request_gives_the_same_cards(service: ServiceUnderTest) -> None:
