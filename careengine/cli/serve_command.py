@@ -78,9 +78,7 @@ def serve(
     from careengine.service.server import run_server
     from careengine.service.store import Store
 
-    config = load_config(
-        config_path, host=host, port=port, database=database, base_url=base_url
-    )
+    config = load_config(config_path, host=host, port=port, database=database, base_url=base_url)
     engine = build_engine(rules, plugins, backend, choice)
     store = Store.open(config.database)
     try:

@@ -1,10 +1,11 @@
 """The CDS Hooks 2.0 application (docs/cds-hooks.md): discovery, the hook call and feedback.
 
 :func:`create_app` builds one FastAPI application around an engine (built once per process;
-one engine serves every thread, docs/performance.md "Threads"), a store and a configuration;
-everything it holds is on ``app.state.careengine`` (:class:`~careengine.service.state.ServiceState`),
-so two applications in one process share nothing. There is no module-level application:
-``careengine serve`` (:mod:`careengine.service.server`) builds one and runs it.
+one engine serves every thread, docs/performance.md "Threads"), a store and a configuration.
+Everything it holds is on ``app.state.careengine``
+(:class:`~careengine.service.state.ServiceState`), so two applications share nothing. There
+is no module-level application: ``careengine serve`` (:mod:`careengine.service.server`) builds
+one and runs it.
 
 The endpoints read their raw bodies themselves (:mod:`careengine.service.calls`), so FastAPI's
 own request validation never answers; an unknown route or method, or any error that escapes,

@@ -67,7 +67,9 @@ class _Reader:
             return None
         return value
 
-    def suggestions(self, data: dict[str, Any], path: str, outcome: FeedbackOutcome | None) -> tuple[str, ...]:
+    def suggestions(
+        self, data: dict[str, Any], path: str, outcome: FeedbackOutcome | None
+    ) -> tuple[str, ...]:
         value = data.get("acceptedSuggestions")
         where = f"{path}.acceptedSuggestions"
         if value is None:
@@ -75,7 +77,7 @@ class _Reader:
                 self.problem(where, "is required when the outcome is accepted")
             return ()
         if not isinstance(value, list) or not value:
-            self.problem(where, "must be a non-empty array of {\"id\": ...} objects")
+            self.problem(where, 'must be a non-empty array of {"id": ...} objects')
             return ()
         ids = []
         for n, item in enumerate(value):
@@ -127,7 +129,9 @@ class _Reader:
         if coding is not None:
             if isinstance(coding, dict):
                 out["reason_code"] = self.text(coding, "code", f"{where}.reason", required=True)
-                out["reason_system"] = self.text(coding, "system", f"{where}.reason", required=False)
+                out["reason_system"] = self.text(
+                    coding, "system", f"{where}.reason", required=False
+                )
                 out["reason_display"] = self.text(
                     coding, "display", f"{where}.reason", required=False
                 )

@@ -39,7 +39,10 @@ def _store_feedback(
         card = state.store.find_card(entry.card)
         if card is None or card.service_id != service_id:
             unknown.append(
-                Problem(message="no card with this uuid was issued by this service", path=f"{entry.path}.card")
+                Problem(
+                    message="no card with this uuid was issued by this service",
+                    path=f"{entry.path}.card",
+                )
             )
     if unknown:
         raise Refusal(404, "unknown-card", unknown, code="not-found")

@@ -51,13 +51,13 @@ def _hook_problems(body: Any, service: ServiceDefinition) -> list[Problem]:
     if isinstance(body, dict):
         hook = body.get("hook")
         if isinstance(hook, str) and hook != service.hook:
-            return [
-                Problem(message=f"this service answers the {service.hook} hook", path="hook")
-            ]
+            return [Problem(message=f"this service answers the {service.hook} hook", path="hook")]
     return []
 
 
-def _evaluate(state: ServiceState, exchange: Exchange, service: ServiceDefinition, body: Any) -> Response:
+def _evaluate(
+    state: ServiceState, exchange: Exchange, service: ServiceDefinition, body: Any
+) -> Response:
     if isinstance(body, dict):
         exchange.hook_instance = safe_identifier(body.get("hookInstance"))
     try:

@@ -60,9 +60,7 @@ def log_config(service_ids: Iterable[str]) -> dict[str, Any]:
     """uvicorn's logging configuration with the path filter on its access log, and the
     ``careengine.service`` logger on standard error."""
     config: dict[str, Any] = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
-    config["filters"] = {
-        "known_paths": {"()": AccessPathFilter, "paths": known_paths(service_ids)}
-    }
+    config["filters"] = {"known_paths": {"()": AccessPathFilter, "paths": known_paths(service_ids)}}
     config["loggers"]["uvicorn.access"]["filters"] = ["known_paths"]
     config["loggers"][LOGGER_NAME] = {"handlers": ["default"], "level": "INFO", "propagate": False}
     return config

@@ -10,10 +10,13 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import attrs
 import jsonschema
+from fastapi.testclient import TestClient
 
 from careengine import Engine
 from careengine.fhir import assessment_bundle
+from careengine.service.store import Store
 from tests.service.requests import prefetch_for
 from tests.service.tokens import TestIssuer
 
@@ -21,6 +24,9 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "assessments"
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "cds-hooks-2.0-response.schema.json"
 SERVICE_ID = "careengine-lbp-plan"
+BASE_URL = "https://cds.clinic.example"
+SERVICE_URL = f"{BASE_URL}/cds-services/{SERVICE_ID}"
+FEEDBACK_URL = f"{SERVICE_URL}/feedback"
 
 #: the test patient: none of these may ever appear in a log line
 PATIENT_ID = "phi-patient-7731"
@@ -28,6 +34,17 @@ PATIENT_FAMILY = "Zyxwvutsonova"
 PATIENT_GIVEN = "Quillantha"
 USER_COMMENT = "Mrs Zyxwvutsonova prefers swimming (comment-5521)"
 PHI_MARKERS = (PATIENT_ID, PATIENT_FAMILY, PATIENT_GIVEN, "comment-5521")
+
+
+@attrs.frozen(kw_only=True)
+class ServiceUnderTest:
+    """A service application with its test client, store (and its SQLite file) and engine."""
+
+    client: TestClient
+    store: Store
+    database: Path
+    engine: Engine
+    issuer: TestIssuer
 
 
 def hook_request(

@@ -11,18 +11,12 @@ from typing import Any
 import pytest
 
 from careengine.service.records import FeedbackOutcome
-from tests.service.http_fixtures import (  # noqa: F401 (fixtures)
-    FEEDBACK_URL,
-    SERVICE_URL,
-    ServiceUnderTest,
-    engine,
-    issuer,
-    make_service,
-    service,
-)
 from tests.service.http_support import (
+    FEEDBACK_URL,
     PHI_MARKERS,
     SERVICE_ID,
+    SERVICE_URL,
+    ServiceUnderTest,
     audit_rows,
     bearer,
     feedback_body,
@@ -34,7 +28,9 @@ PATH = f"/cds-services/{SERVICE_ID}"
 
 def cards(service: ServiceUnderTest, example: str = "desk-worker") -> list[dict[str, Any]]:
     response = service.client.post(
-        PATH, json=hook_request(service.engine, example), headers=bearer(service.issuer, SERVICE_URL)
+        PATH,
+        json=hook_request(service.engine, example),
+        headers=bearer(service.issuer, SERVICE_URL),
     )
     assert response.status_code == 200, response.text
     found: list[dict[str, Any]] = response.json()["cards"]
@@ -42,9 +38,7 @@ def cards(service: ServiceUnderTest, example: str = "desk-worker") -> list[dict[
 
 
 def send(service: ServiceUnderTest, body: Any, *, url: str = FEEDBACK_URL) -> Any:
-    return service.client.post(
-        f"{PATH}/feedback", json=body, headers=bearer(service.issuer, url)
-    )
+    return service.client.post(f"{PATH}/feedback", json=body, headers=bearer(service.issuer, url))
 
 
 def test_feedback_is_stored_and_reported(service: ServiceUnderTest) -> None:
@@ -89,9 +83,14 @@ def test_feedback_on_a_card_never_issued_is_404_and_nothing_is_stored(
         ({"outcome": "ignored"}, ["feedback[0].outcome"]),
         ({"outcome": "accepted"}, ["feedback[0].acceptedSuggestions"]),
         ({"outcomeTimestamp": "yesterday"}, ["feedback[0].outcomeTimestamp"]),
-        ({"card": None, "outcomeTimestamp": None}, ["feedback[0].card", "feedback[0].outcomeTimestamp"]),
-        ({"overrideReason": {"reason": {"system": "x"}, "userComment": 3}},
-         ["feedback[0].overrideReason.reason.code", "feedback[0].overrideReason.userComment"]),
+        (
+            {"card": None, "outcomeTimestamp": None},
+            ["feedback[0].card", "feedback[0].outcomeTimestamp"],
+        ),
+        (
+            {"overrideReason": {"reason": {"system": "x"}, "userComment": 3}},
+            ["feedback[0].overrideReason.reason.code", "feedback[0].overrideReason.userComment"],
+        ),
     ],
 )
 def test_an_invalid_feedback_is_400_with_every_problem_located(

@@ -15,19 +15,13 @@ from careengine import Engine
 from careengine.rules import Call, Match, Rule, When, finding
 from careengine.service.prefetch import PREFETCH_TEMPLATES
 from tests.plugins.packs import RulePackPlugin
-from tests.service.http_fixtures import (  # noqa: F401 (fixtures)
-    BASE_URL,
-    SERVICE_URL,
-    ServiceUnderTest,
-    engine,
-    issuer,
-    make_service,
-    service,
-)
 from tests.service.http_support import (
+    BASE_URL,
     PATIENT_ID,
     ROOT,
     SERVICE_ID,
+    SERVICE_URL,
+    ServiceUnderTest,
     audit_rows,
     bearer,
     hook_request,
@@ -40,7 +34,9 @@ PATH = f"/cds-services/{SERVICE_ID}"
 
 
 def call(service: ServiceUnderTest, body: Any, **claims: Any) -> Any:
-    return service.client.post(PATH, json=body, headers=bearer(service.issuer, SERVICE_URL, **claims))
+    return service.client.post(
+        PATH, json=body, headers=bearer(service.issuer, SERVICE_URL, **claims)
+    )
 
 
 def outcome_issues(response: Any) -> list[dict[str, Any]]:
@@ -54,9 +50,7 @@ def outcome_issues(response: Any) -> list[dict[str, Any]]:
 def test_discovery_lists_the_patient_view_service_with_its_prefetch(
     service: ServiceUnderTest,
 ) -> None:
-    response = service.client.get(
-        "/cds-services", headers=bearer(service.issuer, DISCOVERY_URL)
-    )
+    response = service.client.get("/cds-services", headers=bearer(service.issuer, DISCOVERY_URL))
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
     [entry] = response.json()["services"]
@@ -105,7 +99,9 @@ def test_the_documented_example_request_gives_cards(service: ServiceUnderTest) -
 
 
 def test_the_same_request_gives_the_same_cards(service: ServiceUnderTest) -> None:
-    body = hook_request(service.engine, "older-adult-stenosis", hook_instance="0f8a3c52-6d1e-4b7a-9c3e-2a5b8d9e1f40")
+    body = hook_request(
+        service.engine, "older-adult-stenosis", hook_instance="0f8a3c52-6d1e-4b7a-9c3e-2a5b8d9e1f40"
+    )
     first, second = call(service, body), call(service, body)
     assert first.status_code == second.status_code == 200
     assert first.content == second.content

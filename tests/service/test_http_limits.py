@@ -14,17 +14,17 @@ from fastapi.testclient import TestClient
 from careengine.service.app import create_app
 from careengine.service.config import ServiceConfig
 from careengine.service.store import Store
-from tests.service.http_fixtures import (  # noqa: F401 (fixtures)
+from tests.service.http_support import (
     BASE_URL,
     FEEDBACK_URL,
+    SERVICE_ID,
     SERVICE_URL,
     ServiceUnderTest,
-    engine,
-    issuer,
-    make_service,
-    service,
+    audit_rows,
+    bearer,
+    feedback_body,
+    hook_request,
 )
-from tests.service.http_support import SERVICE_ID, audit_rows, bearer, feedback_body, hook_request
 from tests.service.tokens import NOW, TestIssuer
 
 PATH = f"/cds-services/{SERVICE_ID}"
@@ -125,10 +125,10 @@ def test_the_service_on_postgresql(
             require_auth=True,
             issuers=(issuer.trusted(),),
         )
-        client = TestClient(create_app(config=config, engine=engine, store=store, clock=lambda: NOW))
-        response = client.post(
-            PATH, json=hook_request(engine), headers=bearer(issuer, SERVICE_URL)
+        client = TestClient(
+            create_app(config=config, engine=engine, store=store, clock=lambda: NOW)
         )
+        response = client.post(PATH, json=hook_request(engine), headers=bearer(issuer, SERVICE_URL))
         assert response.status_code == 200, response.text
         uuid = response.json()["cards"][0]["uuid"]
         assert store.find_card(uuid) is not None
@@ -142,4 +142,3 @@ def test_the_service_on_postgresql(
         assert client.post(PATH, json=hook_request(engine), headers=headers).status_code == 401
     finally:
         store.close()
-

@@ -132,7 +132,9 @@ def test_end_to_end_on_loopback(tmp_path: Path, stop: signal.Signals) -> None:
             _wait_until_listening(process, port, err)
             service_url = f"{base}/cds-services/{SERVICE_ID}"
             with Engine(entry_points=False) as engine, httpx.Client(timeout=30) as client:
-                found = client.get(f"{base}/cds-services", headers=_live(issuer, f"{base}/cds-services"))
+                found = client.get(
+                    f"{base}/cds-services", headers=_live(issuer, f"{base}/cds-services")
+                )
                 assert found.status_code == 200
                 assert [s["id"] for s in found.json()["services"]] == [SERVICE_ID]
                 response = client.post(
