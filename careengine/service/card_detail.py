@@ -28,6 +28,8 @@ def fit(head: str, tail: str = "") -> str:
     fits on its own."""
     head = _SPACE.sub(" ", head).strip()
     tail = _SPACE.sub(" ", tail).rstrip()
+    if len(head) + len(tail) <= SUMMARY_LIMIT:
+        return head + tail
     if len(tail) > SUMMARY_LIMIT // 2:
         tail = ""
     room = SUMMARY_LIMIT - len(tail)
