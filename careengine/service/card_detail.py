@@ -49,7 +49,9 @@ def md(text: str) -> str:
 def _because(entries: Iterable[Because]) -> list[str]:
     lines = []
     for b in entries:
-        line = f"  - rule `{b.rule}` (pack {md(b.pack)} {md(b.pack_version)}, plugin {md(b.plugin)})"
+        line = (
+            f"  - rule `{b.rule}` (pack {md(b.pack)} {md(b.pack_version)}, plugin {md(b.plugin)})"
+        )
         if b.rationale:
             line += f": {md(b.rationale)}"
         if b.matched:
@@ -72,7 +74,9 @@ def provenance(plan: Plan, plan_sha256: str) -> list[str]:
         f"- rule pack {md(name)} {md(info.version)} (`sha256:{info.sha256}`)"
         for name, info in sorted(prov.packs.items())
     ]
-    lines += [f"- plugin {md(name)} {md(version)}" for name, version in sorted(prov.plugins.items())]
+    lines += [
+        f"- plugin {md(name)} {md(version)}" for name, version in sorted(prov.plugins.items())
+    ]
     if prov.options:
         shown = ", ".join(f"`{k}={v}`" for k, v in sorted(prov.options.items()))
         lines.append(f"- clinic options: {shown}")
@@ -110,7 +114,8 @@ def exclusion_detail(
 ) -> str:
     lines = [f"### {title}", ""]
     lines += [
-        f"- {_name(catalog, e.intervention)} (`{e.intervention}`): " + "; ".join(md(r) for r in e.reasons)
+        f"- {_name(catalog, e.intervention)} (`{e.intervention}`): "
+        + "; ".join(md(r) for r in e.reasons)
         for e in excluded
     ]
     return "\n".join([*lines, "", *provenance(plan, plan_sha256)])
@@ -156,5 +161,8 @@ def plan_detail(plan: Plan, catalog: Catalog, plan_sha256: str) -> str:
         lines += [f"- {_name(catalog, d.intervention)}: {md(d.reason)}" for d in plan.deferred]
         lines.append("")
     if plan.unaddressed:
-        lines += ["Findings no item addresses: " + ", ".join(f"`{u}`" for u in plan.unaddressed), ""]
+        lines += [
+            "Findings no item addresses: " + ", ".join(f"`{u}`" for u in plan.unaddressed),
+            "",
+        ]
     return "\n".join([*lines, *provenance(plan, plan_sha256)])

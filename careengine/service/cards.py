@@ -31,7 +31,6 @@ from typing import Any
 
 import attrs
 
-from careengine.io.fhir import codes as c
 from careengine.model import Alert, AlertLevel, Because, Plan, PlanStatus, Referral, Urgency
 from careengine.plugins.registry import Catalog
 from careengine.render.fhir.plan_bundle import plan_bundle
@@ -88,8 +87,8 @@ class OverrideReason(enum.StrEnum):
 class CardSet:
     """The response's cards (``{"cards": list(cards)}``) and what the service keeps of each."""
 
-    cards: tuple[dict[str, Any], ...] = attrs.field(converter=tuple)
-    issued: tuple[IssuedCard, ...] = attrs.field(converter=tuple)
+    cards: tuple[dict[str, Any], ...]
+    issued: tuple[IssuedCard, ...]
 
 
 def plan_sha256(plan: Plan) -> str:
@@ -175,15 +174,21 @@ def _red_flags(ctx: _Context) -> tuple[dict[str, Any], IssuedCard] | None:
     summary = d.fit(head, f" (+{more} more)" if more > 0 else "")
     detail = d.red_flag_detail(plan, alerts, referrals, ctx.sha256)
     indicator = Indicator.CRITICAL if emergency else Indicator.WARNING
-    return ctx.card("red-flags", indicator, summary, detail, _rules(b for a in alerts for b in a.because))
+    return ctx.card(
+        "red-flags", indicator, summary, detail, _rules(b for a in alerts for b in a.because)
+    )
 
 
 def _withheld(ctx: _Context) -> tuple[dict[str, Any], IssuedCard]:
     plan = ctx.plan
     count = len(plan.excluded)
     noun = "intervention" if count == 1 else "interventions"
-    summary = d.fit(f"Treatment withheld pending medical review: {count} proposed {noun} not offered")
-    detail = d.exclusion_detail(plan, ctx.catalog, "Not offered until reviewed", plan.excluded, ctx.sha256)
+    summary = d.fit(
+        f"Treatment withheld pending medical review: {count} proposed {noun} not offered"
+    )
+    detail = d.exclusion_detail(
+        plan, ctx.catalog, "Not offered until reviewed", plan.excluded, ctx.sha256
+    )
     rules = _rules(b for a in plan.alerts if a.level.withholds_treatment for b in a.because)
     return ctx.card("treatment-withheld", Indicator.WARNING, summary, detail, rules)
 
@@ -194,7 +199,12 @@ def _contraindications(ctx: _Context) -> tuple[dict[str, Any], IssuedCard] | Non
     if not vetoed:
         return None
     conditions = sorted(
-        {r[len(_CONTRAINDICATED) :] for e in vetoed for r in e.reasons if r.startswith(_CONTRAINDICATED)}
+        {
+            r[len(_CONTRAINDICATED) :]
+            for e in vetoed
+            for r in e.reasons
+            if r.startswith(_CONTRAINDICATED)
+        }
     )
     noun = "intervention" if len(vetoed) == 1 else "interventions"
     summary = d.fit(f"{len(vetoed)} {noun} left out as contraindicated by {', '.join(conditions)}")
@@ -266,7 +276,9 @@ def _create_actions(ctx: _Context) -> list[dict[str, Any]]:
         if resource["resourceType"] in {"Patient", "Device"}:
             continue
         relinked = _relink(resource, kinds["Patient"], kinds["Device"], ctx.patient_id, device_name)
-        actions.append({"type": "create", "description": _described(relinked), "resource": relinked})
+        actions.append(
+            {"type": "create", "description": _described(relinked), "resource": relinked}
+        )
     return actions
 
 
@@ -295,4 +307,6 @@ def plan_cards(
     else:
         made += [_contraindications(ctx), _care_plan(ctx)]
     pairs = [m for m in made if m is not None]
-    return CardSet(cards=[card for card, _ in pairs], issued=[issued for _, issued in pairs])
+    return CardSet(
+        cards=tuple(card for card, _ in pairs), issued=tuple(issued for _, issued in pairs)
+    )

@@ -80,9 +80,7 @@ class PrefetchMissing(CareEngineError):
     def __init__(self, reasons: Mapping[str, str]) -> None:
         self.missing: tuple[str, ...] = tuple(sorted(reasons))
         problems = [Problem(path=f"prefetch.{k}", message=reasons[k]) for k in self.missing]
-        super().__init__(
-            "prefetch data missing: " + ", ".join(self.missing), problems=problems
-        )
+        super().__init__("prefetch data missing: " + ", ".join(self.missing), problems=problems)
 
 
 @attrs.frozen(kw_only=True)
@@ -98,7 +96,9 @@ def _text(body: Mapping[str, Any], key: str, where: str, problems: list[Problem]
         problems.append(Problem(path=where, message="is required"))
         return None
     if not isinstance(value, str) or not value.strip():
-        problems.append(Problem(path=where, message=f"must be a non-empty string, not {kind_of(value)}"))
+        problems.append(
+            Problem(path=where, message=f"must be a non-empty string, not {kind_of(value)}")
+        )
         return None
     return value
 
@@ -144,7 +144,9 @@ def _envelope(body: Any) -> _Envelope:
                 patient_id = value
     prefetch = body.get("prefetch")
     if prefetch is not None and not isinstance(prefetch, dict):
-        problems.append(Problem(path="prefetch", message=f"must be an object, not {kind_of(prefetch)}"))
+        problems.append(
+            Problem(path="prefetch", message=f"must be an object, not {kind_of(prefetch)}")
+        )
     if problems or hook is None or patient_id is None:
         raise AssessmentError("invalid CDS Hooks request", problems=problems)
     return _Envelope(hook=hook, patient_id=patient_id, prefetch=prefetch)
@@ -179,7 +181,9 @@ def _missing(prefetch: Mapping[str, Any] | None) -> dict[str, str]:
 def _patient(value: Any, patient_id: str, problems: list[Problem]) -> dict[str, Any] | None:
     if not isinstance(value, dict) or value.get("resourceType") != "Patient":
         shape = value.get("resourceType") if isinstance(value, dict) else kind_of(value)
-        problems.append(Problem(path="prefetch.patient", message=f"must be a Patient resource, not {shape}"))
+        problems.append(
+            Problem(path="prefetch.patient", message=f"must be a Patient resource, not {shape}")
+        )
         return None
     if value.get("id") != patient_id:
         problems.append(
@@ -199,7 +203,9 @@ def _search(key: str, value: Any, problems: list[Problem]) -> list[tuple[str, di
         return []
     if not isinstance(value, dict) or value.get("resourceType") != "Bundle":
         shape = value.get("resourceType") if isinstance(value, dict) else kind_of(value)
-        problems.append(Problem(path=where, message=f"must be a searchset Bundle or null, not {shape}"))
+        problems.append(
+            Problem(path=where, message=f"must be a searchset Bundle or null, not {shape}")
+        )
         return []
     entries = value.get("entry", [])
     if not isinstance(entries, list):
@@ -301,4 +307,3 @@ def assessment_from_request(
             unrecognized=tuple(_relocate(u, origins) for u in assessment.unrecognized),
         )
     return assessment
-

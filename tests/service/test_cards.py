@@ -100,7 +100,9 @@ def test_suggested_resources_are_valid_r4_and_their_references_resolve(stem: str
     stand_in = "00000000-0000-5000-8000-000000000000"
     text = json.dumps(resources).replace(f'"Patient/{patient_id}"', f'"urn:uuid:{stand_in}"')
     entries = [{"fullUrl": f"urn:uuid:{r['id']}", "resource": r} for r in json.loads(text)]
-    entries.append({"fullUrl": f"urn:uuid:{stand_in}", "resource": {"resourceType": "Patient", "id": stand_in}})
+    entries.append(
+        {"fullUrl": f"urn:uuid:{stand_in}", "resource": {"resourceType": "Patient", "id": stand_in}}
+    )
     bundle = {"resourceType": "Bundle", "type": "transaction", "entry": entries}
     fhir_checks.parse(bundle)
     assert fhir_checks.problems(bundle) == []
@@ -124,7 +126,11 @@ def test_the_plan_card_creates_the_whole_draft_plan() -> None:
     _, plan = evaluated("desk-worker")
     assert kinds.count("ServiceRequest") == len(plan.items())
     assert kinds[:2] == ["CarePlan", "RequestGroup"]
-    assert all(a["resource"].get("status") in {None, "draft", "proposed"} or a["resource"]["resourceType"] == "Goal" for a in suggestion["actions"])
+    assert all(
+        a["resource"].get("status") in {None, "draft", "proposed"}
+        or a["resource"]["resourceType"] == "Goal"
+        for a in suggestion["actions"]
+    )
 
 
 def test_cauda_equina_is_critical_and_creates_no_treatment() -> None:
@@ -262,7 +268,14 @@ def test_the_schema_accepts_the_spec_example_response() -> None:
                 "indicator": "info",
                 "detail": "This is an example card.",
                 "source": {"label": "Static CDS Service Example", "url": "https://example.com"},
-                "links": [{"label": "App", "url": "https://smart.example.com/launch", "type": "smart", "appContext": "{}"}],
+                "links": [
+                    {
+                        "label": "App",
+                        "url": "https://smart.example.com/launch",
+                        "type": "smart",
+                        "appContext": "{}",
+                    }
+                ],
             },
             {"summary": "Another card", "indicator": "warning", "source": {"label": "Static"}},
         ]

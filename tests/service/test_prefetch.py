@@ -201,7 +201,9 @@ def test_dates_that_disagree_name_their_places_in_the_request(engine: Engine) ->
     body["prefetch"]["observations"]["entry"][1]["resource"]["effectiveDateTime"] = "2026-11-19"
     (problem,) = problems_of(body, engine)
     assert problem.path == "prefetch"
-    assert "prefetch.observations.entry[1].resource.effectiveDateTime = 2026-11-19" in problem.message
+    assert (
+        "prefetch.observations.entry[1].resource.effectiveDateTime = 2026-11-19" in problem.message
+    )
     assert "entry[" not in problem.message.replace("prefetch.observations.entry[", "")
 
 
@@ -255,7 +257,9 @@ def test_unmappable_resources_are_listed_at_their_request_path(engine: Engine) -
                     "resourceType": "Condition",
                     "subject": {"reference": f"Patient/{body['context']['patientId']}"},
                     "code": {
-                        "coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "M54.50"}]
+                        "coding": [
+                            {"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "M54.50"}
+                        ]
                     },
                 }
             }
