@@ -126,11 +126,19 @@ def test_the_plan_card_creates_the_whole_draft_plan() -> None:
     _, plan = evaluated("desk-worker")
     assert kinds.count("ServiceRequest") == len(plan.items())
     assert kinds[:2] == ["CarePlan", "RequestGroup"]
-    assert all(
-        a["resource"].get("status") in {None, "draft", "proposed"}
-        or a["resource"]["resourceType"] == "Goal"
+    assert {
+        (
+            a["resource"]["resourceType"],
+            a["resource"].get("status", a["resource"].get("lifecycleStatus")),
+        )
         for a in suggestion["actions"]
-    )
+    } <= {
+        ("CarePlan", "draft"),
+        ("RequestGroup", "draft"),
+        ("Goal", "proposed"),
+        ("ServiceRequest", "draft"),
+        ("DetectedIssue", "preliminary"),
+    }
 
 
 def test_cauda_equina_is_critical_and_creates_no_treatment() -> None:

@@ -271,3 +271,17 @@ def test_unmappable_resources_are_listed_at_their_request_path(engine: Engine) -
     assert [u.split(":")[0] for u in assessment.unrecognized] == [
         "prefetch.conditions.entry[0].resource"
     ]
+
+
+def test_without_a_date_an_age_from_the_birth_date_is_a_located_problem(engine: Engine) -> None:
+    body = request()
+    observations = body["prefetch"]["observations"]["entry"]
+    body["prefetch"]["observations"]["entry"] = observations[1:]  # no age Observation
+    for entry in observations:
+        entry["resource"].pop("effectiveDateTime", None)
+    body["prefetch"]["patient"]["birthDate"] = "1990-01-01"
+    (problem,) = problems_of(body, engine)
+    assert problem.path == "prefetch.patient.birthDate"
+    body["prefetch"]["patient"].pop("birthDate")
+    body["prefetch"]["observations"]["entry"] = observations
+    assert assessment_from_request(body, engine.catalog).assessed_on is None
