@@ -204,30 +204,41 @@ def _evaluate(
     out: Path,
     deliver: Callable[[Outcome], None],
 ) -> None:
+    """Submit ``tasks`` in chunks, at most ``limit`` in flight. A chunk whose task fails comes
+    back as single inputs; a single input that fails is a suspect, and the suspects are run last,
+    each alone (nothing else in flight), so that the death of a worker is blamed on the input it
+    was evaluating and on no input that merely waited on that worker."""
     threads = max(1, sum(client.nthreads().values()))
     todo = _chunks(tasks, threads)
+    suspects: deque[Task] = deque()
     limit = threads * IN_FLIGHT_PER_THREAD
-    running: dict[Any, list[Task]] = {}
+    running: dict[Any, tuple[list[Task], bool]] = {}  # future: (its inputs, submitted alone)
     finished = cast(Any, distributed.as_completed)(loop=client.loop)
+
+    def submit(chunk: list[Task], alone: bool) -> None:
+        future = client.submit(run_chunk, *args[:2], chunk, *args[2:], pure=False)
+        running[future] = (chunk, alone)
+        finished.add(future)
 
     def fill() -> None:
         while todo and len(running) < limit:
-            chunk = todo.popleft()
-            future = client.submit(run_chunk, *args[:2], chunk, *args[2:], pure=False)
-            running[future] = chunk
-            finished.add(future)
+            submit(todo.popleft(), False)
+        if not running and suspects:
+            submit([suspects.popleft()], True)
 
     try:
         fill()
         for future in finished:
-            chunk = running.pop(future)
+            chunk, alone = running.pop(future)
             try:
                 result = future.result()
             except Exception as exc:  # the task failed: find the input that fails it
-                if len(chunk) > 1:
+                if alone:
+                    deliver(_lost(chunk[0], exc, out))
+                elif len(chunk) > 1:
                     todo.extendleft([task] for task in reversed(chunk))
                 else:
-                    deliver(_lost(chunk[0], exc, out))
+                    suspects.append(chunk[0])
             else:
                 if isinstance(result, Refusal):
                     raise WorkerError(
@@ -245,10 +256,9 @@ def _evaluate(
 
 def _lost(task: Task, exc: BaseException, out: Path) -> Outcome:
     if isinstance(exc, KilledWorker):
-        tries = getattr(exc, "allowed_failures", 0) + 1
         problem = (
-            "the Dask worker evaluating this input died "
-            f"({tries} {'try' if tries == 1 else 'tries'}; KilledWorker)"
+            "the Dask worker evaluating this input died, also when it was the only input "
+            "in flight (KilledWorker)"
         )
     else:
         problem = f"internal error on the Dask worker: {type(exc).__name__}: {exc}"

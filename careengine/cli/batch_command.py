@@ -127,7 +127,7 @@ def batch(
     from careengine.batch import collect_tasks, run_batch
 
     if dask_address is not None and jobs > 1:
-        raise click.UsageError("--dask and --jobs N (N > 1) cannot be combined")
+        raise ConfigurationError("--dask and --jobs N (N > 1) cannot be combined")
     run = _dask_runner(dask_address, dask_timeout) if dask_address is not None else run_batch
     tasks = collect_tasks(source)
     progress = (
