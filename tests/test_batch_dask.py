@@ -10,6 +10,7 @@ import json
 import shutil
 import subprocess
 import sys
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -39,17 +40,17 @@ BAD = '{"patient": {"id": "p-bad"}, "findings": [{"code": "glute_weaknes"}]}'
 def scheduler() -> Iterator[str]:
     # one death per task is enough here (the default 3 retries would restart a worker 4 times
     # for each crashing input)
-    with (
-        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
-        distributed.LocalCluster(
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), warnings.catch_warnings():
+        # the scheduler's HTTP server (no dashboard) moves off port 8787 when it is taken
+        warnings.filterwarnings("ignore", message="Port 8787 is already in use")
+        cluster = distributed.LocalCluster(
             n_workers=2,
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
             host="127.0.0.1",
-        ) as cluster,
-        distributed.Client(cluster, set_as_default=False) as client,
-    ):
+        )
+    with cluster, distributed.Client(cluster, set_as_default=False) as client:
         client.wait_for_workers(2)
         yield cluster.scheduler_address
 
