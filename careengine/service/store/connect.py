@@ -14,6 +14,8 @@ password (:func:`redact`); a password is never printed.
 from __future__ import annotations
 
 import re
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +69,31 @@ def parse_url(url: str) -> URL:
     )
 
 
+def _use_wal(cursor: Any, shown: str) -> None:
+    """Switch the database to WAL (once: the mode is kept in the file).
+
+    Switching needs the database to itself and SQLite does not wait for that (no busy handler),
+    so a new file opened by several connections at once is retried until the busy timeout.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            (mode,) = cursor.execute("PRAGMA journal_mode=WAL").fetchone()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            mode = None
+        if mode == "wal":
+            return
+        if time.monotonic() > deadline:
+            raise ConfigurationError(
+                f"database {shown!r} cannot be switched to WAL journal mode (journal mode {mode})"
+            )
+        time.sleep(0.01)
+
+
 def _sqlite_engine(url: URL, *, create: bool) -> sa.Engine:
+    shown = _shown(url)
     path = Path(str(url.database))
     if create:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -84,8 +110,8 @@ def _sqlite_engine(url: URL, *, create: bool) -> sa.Engine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
-            cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            _use_wal(cursor, shown)
             cursor.execute("PRAGMA foreign_keys=ON")
         finally:
             cursor.close()
