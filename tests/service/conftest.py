@@ -96,7 +96,9 @@ def _start_throwaway_server(root: Path) -> tuple[str, list[str]]:
                 f"did not start ({Path(step[0]).name} exit {done.returncode}: "
                 f"{(done.stderr or done.stdout).strip()[-300:]} {tail.strip()})"
             )
-    stop = _as_server_user([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"])
+    stop = _as_server_user(
+        [str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]
+    )
     return f"postgresql://postgres@127.0.0.1:{port}/postgres", stop
 
 

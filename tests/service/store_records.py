@@ -61,7 +61,9 @@ def overridden(
     )
 
 
-def accepted(card_uuid: str, suggestions: Sequence[str] = (), *, at: datetime = AT) -> FeedbackRecord:
+def accepted(
+    card_uuid: str, suggestions: Sequence[str] = (), *, at: datetime = AT
+) -> FeedbackRecord:
     return FeedbackRecord(
         at=at,
         caller="https://ehr.example",

@@ -140,7 +140,8 @@ def test_a_token_id_is_claimed_once_per_issuer(store: Store) -> None:
 def test_concurrent_claims_of_one_token_id_let_exactly_one_through(store: Store) -> None:
     expires = datetime.now(UTC) + timedelta(minutes=5)
     results = all_at_once(
-        8, lambda _i: store.claim_jti(issuer="https://ehr.example", jti="t-race", expires_at=expires)
+        8,
+        lambda _i: store.claim_jti(issuer="https://ehr.example", jti="t-race", expires_at=expires),
     )
     assert sorted(results) == [False] * 7 + [True]
 

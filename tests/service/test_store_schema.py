@@ -53,7 +53,9 @@ def test_the_migrated_schema_is_the_declared_tables(store: Store, database_url: 
         inspector = sa.inspect(engine)
         assert sorted(inspector.get_table_names()) == sorted(METADATA.tables)
         for name, table in METADATA.tables.items():
-            assert sorted(c["name"] for c in inspector.get_columns(name)) == sorted(table.columns.keys())
+            assert sorted(c["name"] for c in inspector.get_columns(name)) == sorted(
+                table.columns.keys()
+            )
             found = {str(i["name"]) for i in inspector.get_indexes(name)}
             assert {str(i.name) for i in table.indexes} <= found, name
     finally:
@@ -64,7 +66,9 @@ def test_a_version_1_database_is_upgraded_to_the_latest(database_url: str) -> No
     engine, where = create_engine(database_url)
     try:
         assert migrate(engine, where=where, now=_now, migrations=MIGRATIONS[:1]) == 1
-        assert "ix_feedback_at" not in {i["name"] for i in sa.inspect(engine).get_indexes("feedback")}
+        assert "ix_feedback_at" not in {
+            i["name"] for i in sa.inspect(engine).get_indexes("feedback")
+        }
     finally:
         engine.dispose()
     with Store.open(database_url) as store:
@@ -81,10 +85,14 @@ def test_a_database_written_by_a_newer_careengine_is_refused(database_url: str) 
     engine, _ = create_engine(database_url)
     with engine.begin() as conn:
         conn.execute(
-            schema_version.insert().values(version=99, description="from the future", applied_at=_now())
+            schema_version.insert().values(
+                version=99, description="from the future", applied_at=_now()
+            )
         )
     engine.dispose()
-    with pytest.raises(ConfigurationError, match="schema version 99, written by a newer careengine"):
+    with pytest.raises(
+        ConfigurationError, match="schema version 99, written by a newer careengine"
+    ):
         Store.open(database_url)
 
 

@@ -53,7 +53,11 @@ def parse_url(url: str) -> URL:
     backend = parsed.get_backend_name()
     driver = parsed.get_driver_name()
     if backend == "sqlite" and parsed.drivername == "sqlite":
-        if not parsed.database or parsed.database == ":memory:" or parsed.database.startswith("file:"):
+        if (
+            not parsed.database
+            or parsed.database == ":memory:"
+            or parsed.database.startswith("file:")
+        ):
             raise ConfigurationError(
                 f"database URL {_shown(parsed)!r} names no file (expected sqlite:///PATH)"
             )

@@ -124,7 +124,9 @@ def _version_2(conn: sa.Connection) -> None:
 
 #: every step, in order; the versions are 1, 2, ... without a gap (a test checks)
 MIGRATIONS: tuple[Migration, ...] = (
-    Migration(version=1, description="the tables: cards, rules, audit, feedback, jti", apply=_version_1),
+    Migration(
+        version=1, description="the tables: cards, rules, audit, feedback, jti", apply=_version_1
+    ),
     Migration(version=2, description="indexes on the times reports filter on", apply=_version_2),
 )
 

@@ -15,6 +15,7 @@ from typing import Any
 import attrs
 import sqlalchemy as sa
 
+from careengine.render.safe_text import one_line
 from careengine.service.records import FeedbackOutcome
 from careengine.service.store.tables import card_rules, feedback, issued_cards
 
@@ -111,7 +112,7 @@ def build_report(conn: sa.Connection, *, since: datetime | None) -> FeedbackRepo
     overridden = str(FeedbackOutcome.OVERRIDDEN)
     accepted = str(FeedbackOutcome.ACCEPTED)
 
-    issued = dict(
+    issued: dict[str, int] = dict(
         conn.execute(
             sa.select(card_rules.c.rule_id, sa.func.count())
             .join(issued_cards, issued_cards.c.uuid == card_rules.c.card_uuid)
@@ -193,11 +194,12 @@ def _reason(reason: OverrideReason) -> str:
     label = reason.code or "(no code)"
     if reason.display:
         label += f" {reason.display}"
-    return f"{label} x{reason.count}"
+    return f"{one_line(label)} x{reason.count}"
 
 
 def render_text(report: FeedbackReport) -> str:
-    """The report as a table for a terminal (rules most overridden first)."""
+    """The report as a table for a terminal (rules most overridden first). Codes and displays
+    come from the EHR: a control character or line break in one cannot reach the terminal."""
     since = f" since {report.since.date().isoformat()}" if report.since else ""
     lines = [
         f"Feedback{since}: {report.cards_issued} cards issued, {report.feedback_received} "
@@ -210,7 +212,7 @@ def render_text(report: FeedbackReport) -> str:
     header = ("rule", "cards", "feedback", "accepted", "overridden", "rate", "top override reasons")
     rows = [header] + [
         (
-            rule.rule_id,
+            one_line(rule.rule_id),
             str(rule.cards_issued),
             str(rule.feedback_received),
             str(rule.accepted),

@@ -7,7 +7,7 @@ engine (its connection pool is thread-safe) and each method runs in a transactio
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any
@@ -57,7 +57,7 @@ def _insert_new(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]
     conn.execute(dialect.insert(table).on_conflict_do_nothing(), rows)
 
 
-def _card_from_row(row: Mapping[str, Any], rule_ids: Iterable[str]) -> IssuedCard:
+def _card_from_row(row: sa.RowMapping, rule_ids: Iterable[str]) -> IssuedCard:
     return IssuedCard(
         uuid=row["uuid"],
         service_id=row["service_id"],
@@ -192,7 +192,9 @@ class Store:
         """The card issued with this uuid, or None."""
         with self._engine.connect() as conn:
             row = (
-                conn.execute(sa.select(tables.issued_cards).where(tables.issued_cards.c.uuid == uuid))
+                conn.execute(
+                    sa.select(tables.issued_cards).where(tables.issued_cards.c.uuid == uuid)
+                )
                 .mappings()
                 .first()
             )
