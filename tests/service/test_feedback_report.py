@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from datetime import UTC, datetime, timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from careengine.service.store import FeedbackReport, OverrideReason, Store, render_text
 
@@ -107,3 +111,49 @@ def test_the_report_as_json_and_text(store: Store) -> None:
     assert "not-indicated Not indicated x2" in row_b
     # the clinician's free text is stored but never reported
     assert "at home" not in text and "at home" not in json.dumps(data)
+
+
+_RULES = ("rule.a", "rule.b", "rule.c")
+_REASONS = (None, "not-indicated", "patient-declined")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    cards=st.lists(st.sets(st.sampled_from(_RULES), min_size=1), min_size=1, max_size=5),
+    entries=st.lists(
+        st.tuples(st.integers(0, 4), st.booleans(), st.sampled_from(_REASONS)), max_size=12
+    ),
+)
+def test_the_report_is_a_recount_of_what_was_stored(
+    cards: list[set[str]], entries: list[tuple[int, bool, str | None]]
+) -> None:
+    with (
+        tempfile.TemporaryDirectory() as directory,
+        Store.open(f"sqlite:///{directory}/db.sqlite") as store,
+    ):
+        for i, rules in enumerate(cards):
+            store.record_call(call(card(f"c-{i}", *rules)))
+        expected: dict[str, list[int]] = {rule: [0, 0, 0, 0] for r in cards for rule in r}
+        for rules in cards:
+            for rule in rules:
+                expected[rule][0] += 1
+        for index, was_overridden, reason in entries:
+            target = index % len(cards)
+            store.record_feedback(
+                overridden(f"c-{target}", reason) if was_overridden else accepted(f"c-{target}")
+            )
+            for rule in cards[target]:
+                expected[rule][1] += 1
+                expected[rule][3 if was_overridden else 2] += 1
+        report = store.feedback_report()
+    got = {
+        r.rule_id: [r.cards_issued, r.feedback_received, r.accepted, r.overridden]
+        for r in report.rules
+    }
+    assert got == expected
+    assert [r.rule_id for r in report.rules] == sorted(got, key=lambda r: (-got[r][3], r))
+    assert report.feedback_received == len(entries) == report.accepted + report.overridden
+    for rule in report.rules:
+        assert sum(reason.count for reason in rule.reasons) <= rule.overridden
+        counts = [reason.count for reason in rule.reasons]
+        assert counts == sorted(counts, reverse=True)
