@@ -188,3 +188,9 @@ def test_a_store_is_usable_after_reopening(database_url: str) -> None:
         first.record_call(call(card("c-1", "rule.a")))
     with Store.open(database_url) as second:
         assert second.find_card("c-1") is not None
+
+
+def test_token_ids_outlive_the_largest_clock_skew_the_configuration_allows() -> None:
+    from careengine.service.config import MAX_CLOCK_SKEW_SECONDS
+
+    assert timedelta(seconds=MAX_CLOCK_SKEW_SECONDS) < JTI_KEPT_AFTER_EXPIRY
