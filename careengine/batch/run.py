@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -88,32 +88,48 @@ def run_batch(
         if on_outcome is not None:
             on_outcome(outcome)
 
-    def prepare() -> None:
-        """The output directory, without the report of an earlier run (once the spec is known
-        to build)."""
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ConfigurationError(
-                f"{out}: cannot create the output directory: {exc.strerror}"
-            ) from exc
-        # the report of an earlier run must not describe this run's plans while they are written
-        stale_report = remove_stale(out / REPORT_NAME)
-        if stale_report is not None:
-            raise OutputError(f"cannot remove the earlier {out / REPORT_NAME}: {stale_report}")
-
     remote = [t for t in todo if not t.error] if jobs > 1 else []
     if remote:  # the workers check the spec: the first to be ready calls prepare()
-        run_parallel(spec, remote, jobs, allow_unknown, out, prepare, deliver, method=start_method)
+        run_parallel(
+            spec,
+            remote,
+            jobs,
+            allow_unknown,
+            out,
+            lambda: prepare_output(out),
+            deliver,
+            method=start_method,
+        )
         for task in todo:
             if task.error:
                 deliver(Outcome.of(task, complete_task(None, task, out)))
     else:
         with spec.build() as engine:  # also checks the spec before anything is written
-            prepare()
+            prepare_output(out)
             for task in todo:
                 status = complete_task(engine, task, out, allow_unknown=allow_unknown)
                 deliver(Outcome.of(task, status))
+    return write_report(out, outcomes, started)
+
+
+def prepare_output(out: Path) -> None:
+    """The output directory, without the report of an earlier run (called once the spec is known
+    to build, before the first plan is written)."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigurationError(
+            f"{out}: cannot create the output directory: {exc.strerror}"
+        ) from exc
+    # the report of an earlier run must not describe this run's plans while they are written
+    stale_report = remove_stale(out / REPORT_NAME)
+    if stale_report is not None:
+        raise OutputError(f"cannot remove the earlier {out / REPORT_NAME}: {stale_report}")
+
+
+def write_report(out: Path, outcomes: Mapping[int, Outcome], started: float) -> BatchReport:
+    """Write ``batch-report.json`` (failures in input order) once every input is done;
+    ``started`` is the :func:`time.perf_counter` of the batch's start."""
     failed = tuple(
         Failure(input=o.label, errors=o.errors, exit_code=o.exit_code)
         for _, o in sorted(outcomes.items())

@@ -35,6 +35,7 @@ from careengine.cli.app import (
 )
 from careengine.cli.batch_command import batch, engine_spec
 from careengine.cli.catalog_commands import catalog_command, schema_command
+from careengine.cli.feedback_command import feedback, feedback_report
 from careengine.cli.plan_commands import evaluate, explain_command, reassess
 from careengine.cli.plugin_commands import plugins, plugins_list
 from careengine.cli.rules_commands import rules, rules_lint, rules_test
@@ -55,6 +56,8 @@ __all__ = [
     "evaluate",
     "explain_command",
     "fail",
+    "feedback",
+    "feedback_report",
     "format_option",
     "guarded",
     "json_option",

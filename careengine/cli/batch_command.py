@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -20,12 +20,13 @@ from careengine.cli.app import (
     plan_options,
     plugin_filters,
 )
+from careengine.errors import ConfigurationError
 from careengine.plugins.options import parse_options
 from careengine.render.safe_text import one_line
 from careengine.settings import engine_settings
 
 if TYPE_CHECKING:
-    from careengine.batch import EngineSpec
+    from careengine.batch import BatchReport, EngineSpec
 
 
 def engine_spec(
@@ -50,6 +51,23 @@ def _stderr_is_tty() -> bool:
     return sys.stderr.isatty()
 
 
+def _dask_runner(address: str, timeout: float) -> Callable[..., BatchReport]:
+    """``run_batch`` on Dask, or exit 2 when the extra is missing."""
+    try:
+        from careengine.batch.dask_run import run_dask_batch
+    except ImportError as exc:
+        if (exc.name or "").partition(".")[0] in {"dask", "distributed"}:
+            raise ConfigurationError(
+                "install careengine[dask] to run a batch on Dask (--dask)"
+            ) from exc
+        raise
+
+    def run(source: Path, outdir: Path, *, jobs: int, **kwargs: Any) -> BatchReport:
+        return run_dask_batch(source, outdir, address=address, timeout=timeout, **kwargs)
+
+    return run
+
+
 @cli.command()
 @click.argument("source", metavar="INPUT", type=click.Path(path_type=Path))
 @click.option(
@@ -69,6 +87,22 @@ def _stderr_is_tty() -> bool:
     show_default=True,
     help="Worker processes.",
 )
+@click.option(
+    "--dask",
+    "dask_address",
+    metavar="ADDRESS",
+    default=None,
+    help="Evaluate on the dask.distributed cluster whose scheduler is at ADDRESS "
+    "(OUTDIR shared by every worker; docs/batch.md). Needs careengine[dask].",
+)
+@click.option(
+    "--dask-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=10.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait for the Dask scheduler and its first worker.",
+)
 @allow_unknown_option
 @plan_options
 @engine_options
@@ -77,6 +111,8 @@ def batch(
     source: Path,
     outdir: Path,
     jobs: int,
+    dask_address: str | None,
+    dask_timeout: float,
     allow_unknown: bool,
     choice: PlanChoice,
     rules: tuple[Path, ...],
@@ -90,6 +126,9 @@ def batch(
     """
     from careengine.batch import collect_tasks, run_batch
 
+    if dask_address is not None and jobs > 1:
+        raise ConfigurationError("--dask and --jobs N (N > 1) cannot be combined")
+    run = _dask_runner(dask_address, dask_timeout) if dask_address is not None else run_batch
     tasks = collect_tasks(source)
     progress = (
         click.progressbar(length=len(tasks), label="evaluating", file=sys.stderr)
@@ -97,7 +136,7 @@ def batch(
         else None
     )
     with progress or contextlib.nullcontext():
-        report = run_batch(
+        report = run(
             source,
             outdir,
             spec=engine_spec(rules, plugins, backend, choice),

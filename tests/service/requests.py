@@ -28,7 +28,9 @@ _HOOK_NS = uuid.UUID("6f1f1d2e-3b1c-4c0e-9a55-2f7c3f0e8d41")
 
 @cache
 def _engine() -> Engine:
-    return Engine()
+    # built-ins only: this engine can be built at collection time (a hypothesis strategy needs
+    # its catalog), before tests/conftest.py's fixture hides installed plugins
+    return Engine(entry_points=False)
 
 
 def _rewrite(node: Any, old: str, new: str) -> Any:

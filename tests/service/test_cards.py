@@ -36,7 +36,9 @@ EXAMPLE = {p.stem: p for p in EXAMPLES}
 
 @cache
 def engine() -> Engine:
-    return Engine()
+    # built-ins only: this engine can be built at collection time (a hypothesis strategy needs
+    # its catalog), before tests/conftest.py's fixture hides installed plugins
+    return Engine(entry_points=False)
 
 
 @cache
