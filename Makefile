@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CLINIC := examples/clinic_plugin
 CLINIC_STAMP := $(VENV)/.clinic-installed
 
-.PHONY: demo test lint typecheck format bench bench-quick bench-instructions clean
+.PHONY: demo test lint typecheck format serve bench bench-quick bench-instructions bench-service clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (set PYTHON=...)" >&2; exit 2; }
@@ -26,6 +26,12 @@ $(CLINIC_STAMP): $(STAMP) $(CLINIC)/pyproject.toml
 # example clinic plugin.
 demo: $(STAMP)
 	CAREENGINE_DISABLE_PLUGINS=clinic_example $(BIN)/careengine evaluate examples/assessments/desk-worker.json --format text
+
+# the CDS Hooks 2.0 service on http://127.0.0.1:8080/cds-services with the embedded defaults: no
+# authentication (loopback only), a SQLite file careengine-service.db in this directory
+# (docs/cds-hooks.md); Ctrl+C stops it
+serve: $(STAMP)
+	$(BIN)/careengine serve --host 127.0.0.1 --port 8080
 
 test: $(CLINIC_STAMP) lint typecheck
 	$(BIN)/python -m pytest -q
@@ -65,6 +71,12 @@ bench-quick: $(STAMP)
 # knowledge base; skipped with a message without valgrind; benchmarks/results-instructions.json
 bench-instructions: $(STAMP)
 	$(BIN)/python -m benchmarks.instructions
+
+# the CDS Hooks service under load: the real server on loopback (SQLite store, authentication
+# on), 400 patient-view calls from 8 keep-alive clients; requests/s and p50/p95/p99
+# (docs/performance.md); make bench runs it too
+bench-service: $(STAMP)
+	$(BIN)/python -m benchmarks.service_load
 
 clean:
 	rm -rf $(VENV) build *.egg-info $(CLINIC)/build $(CLINIC)/*.egg-info

@@ -34,7 +34,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks import cli_figures, instructions, machine, measure, workload
+from benchmarks import cli_figures, instructions, machine, measure, service_load, workload
 from benchmarks.children import ROOT, run_child
 from benchmarks.report import report
 from benchmarks.targets import check_targets
@@ -75,6 +75,15 @@ def batch_files(size: str, quick: bool) -> int:
     return cli_figures.QUICK_BATCH_FILES
 
 
+def service_figures(quick: bool) -> dict[str, Any]:
+    """``benchmarks/service_load.py`` (100 calls when quick, else 400), or why it was skipped."""
+    try:
+        import fastapi  # noqa: F401
+    except ImportError:
+        return {"skipped": "the service extra is not installed"}
+    return service_load.measure(requests=100 if quick else 400)
+
+
 def bench(sizes: list[str], quick: bool, out: Path, with_instructions: bool) -> dict[str, Any]:
     described = machine.describe()
     results: dict[str, Any] = {
@@ -103,6 +112,9 @@ def bench(sizes: list[str], quick: bool, out: Path, with_instructions: bool) -> 
                 results["drift"] = run_child("drift", size, directory, evaluations=evaluations)
     if with_instructions and "builtin" in sizes:
         results["instructions"] = instructions.measure()
+    if "builtin" in sizes:
+        _log("the CDS Hooks service under load (8 clients) ...")
+        results["service"] = service_figures(quick)
     results["seconds"] = round(time.perf_counter() - began, 1)
     results["targets"] = check_targets(results, measure.backends())
     out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
@@ -142,6 +154,16 @@ def main(argv: list[str] | None = None) -> None:
     with_instructions = not (args.quick or args.no_instructions)
     results = bench(sizes, args.quick, Path(args.out), with_instructions)
     print(report(results))
+    if "service" in results:
+        figures = results["service"]
+        print(
+            "\n"
+            + (
+                service_load.report(figures)
+                if "skipped" not in figures
+                else f"CDS Hooks service: skipped ({figures['skipped']})"
+            )
+        )
     if not with_instructions:
         print("\n(instructions per plan not counted in this run: `make bench-instructions`)")
 

@@ -39,6 +39,7 @@ from careengine.cli.feedback_command import feedback, feedback_report
 from careengine.cli.plan_commands import evaluate, explain_command, reassess
 from careengine.cli.plugin_commands import plugins, plugins_list
 from careengine.cli.rules_commands import rules, rules_lint, rules_test
+from careengine.cli.serve_command import serve
 
 __all__ = [
     "CareEngineGroup",
@@ -72,4 +73,5 @@ __all__ = [
     "rules_lint",
     "rules_test",
     "schema_command",
+    "serve",
 ]

@@ -79,6 +79,10 @@ class IssuedCard:
     rule_ids: tuple[str, ...] = attrs.field(converter=_tuple)
 
 
+def _cards(value: Iterable[IssuedCard]) -> tuple[IssuedCard, ...]:
+    return tuple(value)
+
+
 @attrs.frozen(kw_only=True)
 class CallRecord:
     """One call of a service endpoint, as the audit table keeps it (who, when, what came back)."""
@@ -95,7 +99,7 @@ class CallRecord:
     outcome: str
     plan_sha256: str | None = None
     ruleset_fingerprint: str | None = None
-    cards: tuple[IssuedCard, ...] = attrs.field(default=(), converter=tuple)
+    cards: tuple[IssuedCard, ...] = attrs.field(default=(), converter=_cards)
 
 
 @attrs.frozen(kw_only=True)

@@ -28,7 +28,13 @@ import pytest
 
 sa = pytest.importorskip("sqlalchemy", reason="the service extra is not installed")
 
+from collections.abc import Callable  # noqa: E402
+from typing import Any  # noqa: E402
+
+from careengine import Engine  # noqa: E402
 from careengine.service.store import Store  # noqa: E402
+from tests.service.http_support import BASE_URL, ServiceUnderTest  # noqa: E402
+from tests.service.tokens import NOW, TestIssuer  # noqa: E402
 
 POSTGRES_URL_VARIABLE = "CAREENGINE_TEST_POSTGRES_URL"
 
@@ -157,3 +163,61 @@ def store(database_url: str) -> Iterator[Store]:
         yield opened
     finally:
         opened.close()
+
+
+# --- the HTTP tests (test_http_*.py): one engine per module, a trusted issuer with a key made at
+# test time, and services (test client, real SQLite store in tmp_path, real authenticator) ---
+
+
+@pytest.fixture(scope="module")
+def engine() -> Iterator[Engine]:
+    with Engine() as built:
+        yield built
+
+
+@pytest.fixture(scope="module")
+def issuer() -> TestIssuer:
+    return TestIssuer.ec()
+
+
+@pytest.fixture
+def make_service(
+    tmp_path: Path, engine: Engine, issuer: TestIssuer
+) -> Iterator[Callable[..., ServiceUnderTest]]:
+    """``make_service(engine_=..., **config_changes)``: a service on a new SQLite store."""
+    opened: list[Store] = []
+
+    def make(*, engine_: Engine | None = None, **changes: Any) -> ServiceUnderTest:
+        from fastapi.testclient import TestClient
+
+        from careengine.service.app import create_app
+        from careengine.service.config import ServiceConfig
+
+        database = tmp_path / f"service-{len(opened)}.sqlite"
+        url = f"sqlite:///{database}"
+        store = Store.open(url, clock=lambda: NOW)
+        opened.append(store)
+        settings: dict[str, Any] = {
+            "base_url": BASE_URL,
+            "database": url,
+            "require_auth": True,
+            "issuers": (issuer.trusted(),),
+            **changes,
+        }
+        used = engine_ or engine
+        app = create_app(
+            config=ServiceConfig(**settings), engine=used, store=store, clock=lambda: NOW
+        )
+        return ServiceUnderTest(
+            client=TestClient(app), store=store, database=database, engine=used, issuer=issuer
+        )
+
+    yield make
+    for store in opened:
+        store.close()
+
+
+@pytest.fixture
+def service(make_service: Callable[..., ServiceUnderTest]) -> ServiceUnderTest:
+    """A service with the default configuration, authentication on."""
+    return make_service()
