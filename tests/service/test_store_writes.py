@@ -43,7 +43,9 @@ def test_threads_of_one_process_take_turns_instead_of_finding_the_database_locke
             claimed = []
             for j in range(rounds):
                 claimed.append(
-                    store.claim_jti(issuer="https://ehr.example", jti=f"t-{i}-{j}", expires_at=expires)
+                    store.claim_jti(
+                        issuer="https://ehr.example", jti=f"t-{i}-{j}", expires_at=expires
+                    )
                 )
                 store.record_call(call(card(f"c-{i}-{j}", "rule.a")))
                 assert store.find_card(f"c-{i}-{j}") is not None
@@ -70,9 +72,7 @@ def commits() -> Iterator[list[Any]]:
         sa.event.remove(sa.Engine, "commit", on_commit)
 
 
-def test_a_token_claim_and_its_pruning_are_one_commit(
-    store: Store, commits: list[Any]
-) -> None:
+def test_a_token_claim_and_its_pruning_are_one_commit(store: Store, commits: list[Any]) -> None:
     expires = datetime.now(UTC) + timedelta(minutes=5)
     assert store.claim_jti(issuer="https://ehr.example", jti="t-1", expires_at=expires) is True
     assert len(commits) == 1
