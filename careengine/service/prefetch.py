@@ -323,8 +323,7 @@ def assessment_from_request(
         visits = _several_visits(exc.problems, origins)
         # several visits also give the same field twice; anything else is a malformed request
         if visits and all(
-            p.message.startswith(_DATES_DISAGREE) or _GIVEN_TWICE in p.message
-            for p in exc.problems
+            p.message.startswith(_DATES_DISAGREE) or _GIVEN_TWICE in p.message for p in exc.problems
         ):
             raise PrefetchMissing(visits) from None
         raise AssessmentError("invalid CDS Hooks prefetch", problems=located) from None

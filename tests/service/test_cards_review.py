@@ -68,9 +68,7 @@ def test_the_contraindications_card_has_catalog_pseudo_rules() -> None:
 
 def test_overrides_of_the_contraindications_card_are_counted(store: Store) -> None:
     cardset = cards_for("pregnancy")
-    contra = next(
-        i for i in cardset.issued if i.rule_ids and i.rule_ids[0].startswith("catalog:")
-    )
+    contra = next(i for i in cardset.issued if i.rule_ids and i.rule_ids[0].startswith("catalog:"))
     store.record_call(call(contra))
     store.record_feedback(overridden(contra.uuid, "clinical-judgement"))
     report = store.feedback_report()
