@@ -40,7 +40,6 @@ from careengine.service.limits import (
 )
 from careengine.service.state import BEARER_CHALLENGE, ServiceState
 
-
 #: the longest a client may take to send the body, once its head has come (a slow client)
 BODY_SECONDS = 30.0
 #: the media types a body may be declared as (no ``Content-Type`` at all is taken as JSON)
@@ -153,7 +152,11 @@ async def handle_post(
             raise too_large(limit) from None
         except BadContentLength as exc:
             raise Refusal(
-                400, "invalid-input", [Problem(message=str(exc))], code="invalid"
+                400,
+                "invalid-input",
+                [Problem(message=str(exc), path="$")],
+                code="invalid",
+                headers={"Connection": "close"},
             ) from None
         body = parse_json(raw)
         response = await run_in_threadpool(work, body)

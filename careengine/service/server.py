@@ -127,15 +127,16 @@ def _stop_requested(_signum: int, _frame: FrameType | None) -> None:
 
 
 def uvicorn_config(
-    app: FastAPI, *, host: str, port: int, service_ids: Iterable[str]
+    app: FastAPI, *, host: str, port: int, service_ids: Iterable[str], logging: bool = True
 ) -> uvicorn.Config:
-    """How ``careengine serve`` runs ``app``: PHI-free access log, the limits of the module."""
+    """How ``careengine serve`` runs ``app``: PHI-free access log (``logging``: whether to
+    configure the process's logging, as the command does), the limits of the module."""
     return uvicorn.Config(
         app,
         host=host,
         port=port,
         http=HeadTimeoutProtocol,
-        log_config=log_config(service_ids),
+        log_config=log_config(service_ids) if logging else None,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
         h11_max_incomplete_event_size=MAX_HEAD_BYTES,
