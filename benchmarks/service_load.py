@@ -2,13 +2,15 @@
 
 Starts the real server (``careengine serve``: uvicorn, one process, on a free loopback port) with
 authentication on (an EC P-384 key made for the run, its public half in a temporary
-configuration) and a SQLite store in a temporary directory, then sends a fixed number of
+configuration) and a SQLite store in a temporary directory (or the database ``--database``
+names, e.g. a throwaway PostgreSQL database), then sends a fixed number of
 ``patient-view`` calls (``examples/service/patient-view-request.json``, each with its own
 ``hookInstance`` and a fresh token) from 8 client threads, each on one keep-alive connection.
 Reports requests per second, p50/p95/p99 latency and errors; the tokens are signed before the
 clock starts. Every call is audited in the store, as in production.
 
-Usage: ``python -m benchmarks.service_load [--requests 400] [--clients 8] [--out FILE]``.
+Usage: ``python -m benchmarks.service_load [--requests 400] [--clients 8] [--database URL]
+[--out FILE]``.
 Needs the ``service`` extra.
 """
 
@@ -73,12 +75,15 @@ class _Issuer:
         return token
 
 
-def _start(directory: Path, issuer: _Issuer, port: int) -> subprocess.Popen[bytes]:
+def _start(
+    directory: Path, issuer: _Issuer, port: int, database: str | None
+) -> subprocess.Popen[bytes]:
     (directory / "jwks.json").write_text(json.dumps(issuer.jwks), encoding="utf-8")
     config = directory / "service.toml"
+    url = database or f"sqlite:///{directory / 'service.sqlite'}"
     config.write_text(
         f'[service]\nbase_url = "http://127.0.0.1:{port}"\n'
-        f'database = "sqlite:///{directory / "service.sqlite"}"\nrequire_auth = true\n\n'
+        f"database = {json.dumps(url)}\nrequire_auth = true\n\n"
         f'[[issuers]]\niss = "{ISSUER}"\njwks_file = "jwks.json"\nalgorithms = ["ES384"]\n',
         encoding="utf-8",
     )
@@ -129,13 +134,18 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[index]
 
 
-def measure(requests: int = 400, clients: int = 8) -> dict[str, Any]:
-    """Run the load test; the figures as a dict (milliseconds, requests per second)."""
+def _store_name(database: str | None) -> str:
+    return "PostgreSQL" if database and database.startswith("postgresql") else "SQLite"
+
+
+def measure(requests: int = 400, clients: int = 8, database: str | None = None) -> dict[str, Any]:
+    """Run the load test; the figures as a dict (milliseconds, requests per second).
+    ``database``: the store's URL (default: a SQLite file in a temporary directory)."""
     issuer = _Issuer()
     port = _free_port()
     url = f"http://127.0.0.1:{port}/cds-services/{SERVICE_ID}"
     with tempfile.TemporaryDirectory(prefix="careengine-service-bench-") as tmp:
-        process = _start(Path(tmp), issuer, port)
+        process = _start(Path(tmp), issuer, port, database)
         try:
             warm: list[float] = []
             _client(
@@ -177,7 +187,10 @@ def measure(requests: int = 400, clients: int = 8) -> dict[str, Any]:
         "p99_ms": round(1000 * _percentile(every, 0.99), 1),
         "errors": sum(1 for s in codes if s != 200) + (requests - len(codes)),
         "server_exit_code": returncode,
-        "server": "careengine serve: uvicorn, 1 process, SQLite store, authentication on",
+        "server": (
+            f"careengine serve: uvicorn, 1 process, {_store_name(database)} store, "
+            "authentication on"
+        ),
     }
 
 
@@ -197,9 +210,14 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument(
+        "--database",
+        default=None,
+        help="the store's URL (default: SQLite in a temporary directory); its data are kept",
+    )
     parser.add_argument("--out", default=None, help="also write the figures as JSON")
     args = parser.parse_args(argv)
-    figures = measure(args.requests, args.clients)
+    figures = measure(args.requests, args.clients, args.database)
     if args.out:
         Path(args.out).write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     print(report(figures))

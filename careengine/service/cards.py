@@ -34,7 +34,7 @@ import attrs
 from careengine.model import Alert, AlertLevel, Because, Plan, PlanStatus, Referral, Urgency
 from careengine.plugins.registry import Catalog
 from careengine.render.fhir.plan_bundle import plan_bundle
-from careengine.render.serialize import plan_to_dict
+from careengine.render.serialize import dumps
 from careengine.service import card_detail as d
 from careengine.service.records import Indicator, IssuedCard
 
@@ -95,10 +95,15 @@ class CardSet:
     issued: tuple[IssuedCard, ...]
 
 
+_DIGEST_KEY = '"content_sha256": "'
+
+
 def plan_sha256(plan: Plan) -> str:
-    """``provenance.content_sha256`` of the plan's JSON (docs/design.md section 6.3)."""
-    digest: str = plan_to_dict(plan)["provenance"]["content_sha256"]
-    return digest
+    """``provenance.content_sha256`` of the plan's JSON (docs/design.md section 6.3), read from
+    the plan's JSON text, where the writer puts it last (no need to parse the whole text)."""
+    text = dumps(plan)
+    start = text.rindex(_DIGEST_KEY) + len(_DIGEST_KEY)
+    return text[start : text.index('"', start)]
 
 
 def _rules(becauses: Iterable[Because]) -> tuple[str, ...]:
@@ -255,17 +260,24 @@ def _care_plan(ctx: _Context) -> tuple[dict[str, Any], IssuedCard]:
 # --- the suggestion's resources --------------------------------------------------------------
 
 
-def _relink(node: Any, patient: str, device: str, patient_id: str, device_name: str) -> Any:
+def _relink(node: Any, patient: str, device: str, patient_id: str, device_name: str) -> None:
+    """Point the references to the Patient at the EHR's and replace those to careengine's Device
+    by its name, in place (the bundle is built for this call and nothing else holds it)."""
     if isinstance(node, dict):
         target = node.get("reference")
         if target == patient:
-            return {**node, "reference": f"Patient/{patient_id}"}
-        if target == device:
-            return {k: v for k, v in node.items() if k != "reference"} | {"display": device_name}
-        return {k: _relink(v, patient, device, patient_id, device_name) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_relink(v, patient, device, patient_id, device_name) for v in node]
-    return node
+            node["reference"] = f"Patient/{patient_id}"
+        elif target == device:
+            del node["reference"]
+            node["display"] = device_name
+        else:
+            for value in node.values():
+                if isinstance(value, dict | list):
+                    _relink(value, patient, device, patient_id, device_name)
+    elif isinstance(node, list):
+        for value in node:
+            if isinstance(value, dict | list):
+                _relink(value, patient, device, patient_id, device_name)
 
 
 def _described(resource: dict[str, Any]) -> str:
@@ -293,9 +305,9 @@ def _create_actions(ctx: _Context) -> list[dict[str, Any]]:
         resource = entry["resource"]
         if resource["resourceType"] in {"Patient", "Device"}:
             continue
-        relinked = _relink(resource, kinds["Patient"], kinds["Device"], ctx.patient_id, device_name)
+        _relink(resource, kinds["Patient"], kinds["Device"], ctx.patient_id, device_name)
         actions.append(
-            {"type": "create", "description": _described(relinked), "resource": relinked}
+            {"type": "create", "description": _described(resource), "resource": resource}
         )
     return actions
 

@@ -2,7 +2,9 @@
 
 - ``sqlite:///PATH`` (a relative PATH is relative to the working directory, ``sqlite:////abs``
   is absolute): the file and its directory are created on first use (unless ``create=False``);
-  every connection gets WAL journal mode, a busy timeout, foreign keys on, and transactions that
+  every connection gets WAL journal mode with ``synchronous=FULL`` (each commit is on disk
+  before it returns: the audit row of a call answered, and the token id it used, survive a power
+  cut; docs/cds-hooks.md, "Storage"), a busy timeout, foreign keys on, and transactions that
   start with ``BEGIN IMMEDIATE`` (a transaction that reads then writes never fails with "database
   is locked" halfway: it waits for the write lock up front).
 - ``postgresql://...`` and ``postgresql+psycopg://...``: PostgreSQL through psycopg 3.
@@ -24,10 +26,15 @@ from sqlalchemy.engine import URL
 
 from careengine.errors import ConfigurationError
 
-__all__ = ["BUSY_TIMEOUT_MS", "create_engine", "parse_url", "redact"]
+__all__ = ["BUSY_TIMEOUT_MS", "SYNCHRONOUS", "create_engine", "parse_url", "redact"]
 
 #: how long a SQLite connection waits for another's write lock before failing
 BUSY_TIMEOUT_MS = 30_000
+
+#: SQLite's ``synchronous`` setting: FULL syncs the write-ahead log at every commit (NORMAL would
+#: sync it only at checkpoints, so the last commits before a power cut or an OS crash could be
+#: lost: audit rows of calls already answered, token ids a replay would then get past)
+SYNCHRONOUS = "FULL"
 
 _SUPPORTED = "sqlite:///PATH, postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
 _PASSWORD_IN_TEXT = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
@@ -116,6 +123,7 @@ def _sqlite_engine(url: URL, *, create: bool) -> sa.Engine:
         try:
             cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             _use_wal(cursor, shown)
+            cursor.execute(f"PRAGMA synchronous={SYNCHRONOUS}")
             cursor.execute("PRAGMA foreign_keys=ON")
         finally:
             cursor.close()

@@ -1,13 +1,23 @@
 """The :class:`Store`: what the service keeps, in SQLite or PostgreSQL (SQLAlchemy 2 Core).
 
-One object per service, shared by the threads of the HTTP layer: it holds only the SQLAlchemy
-engine (its connection pool is thread-safe) and each method runs in a transaction of its own.
+One object per service, shared by the threads of the HTTP layer: it holds the SQLAlchemy engine
+(its connection pool is thread-safe) and each method runs in a transaction of its own.
+
+SQLite lets one transaction write at a time, and every transaction here starts with ``BEGIN
+IMMEDIATE`` (:mod:`~careengine.service.store.connect`). A connection that finds the write lock
+taken waits in SQLite's busy handler, which sleeps in growing steps (up to 100 ms each) and
+serves nobody in order: under load most of a call's time went there. So on SQLite the store's
+transactions also take a lock of the store's own, and the threads of one process queue on it in
+turn; the busy handler is left to arbitrate between processes. PostgreSQL has row locks and no
+such lock is taken: its transactions run concurrently.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any
@@ -76,6 +86,9 @@ class Store:
     def __init__(self, engine: sa.Engine, *, where: str, clock: Callable[[], datetime]) -> None:
         self._engine = engine
         self._clock = clock
+        #: SQLite's one writer at a time, taken in turn by this process's threads (module
+        #: docstring); None on PostgreSQL
+        self._sqlite_lock = threading.Lock() if engine.dialect.name == "sqlite" else None
         #: the database URL without its password, for messages
         self.where = where
 
@@ -119,42 +132,52 @@ class Store:
     ) -> None:
         self.close()
 
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sa.Connection]:
+        """A transaction, committed when the block ends without an exception (rolled back
+        otherwise); on SQLite, inside the store's lock."""
+        with contextlib.ExitStack() as stack:
+            if self._sqlite_lock is not None:
+                stack.enter_context(self._sqlite_lock)
+            yield stack.enter_context(self._engine.begin())
+
     def schema_version(self) -> int:
         """The database's schema version (the latest migration applied)."""
-        with self._engine.connect() as conn:
+        with self._transaction() as conn:
             return current_version(conn) or 0
 
     def claim_jti(self, *, issuer: str, jti: str, expires_at: datetime) -> bool:
         """Record a bearer token's ``jti``: True the first time, False for a replay.
 
-        Race-free: the unique constraint on (issuer, jti) decides between concurrent claims.
-        Token ids expired more than :data:`JTI_KEPT_AFTER_EXPIRY` ago are pruned.
+        Race-free: the unique constraint on (issuer, jti) decides between concurrent claims (the
+        insert does nothing on a conflict, and a claim that inserted no row is a replay).
+        Token ids expired more than :data:`JTI_KEPT_AFTER_EXPIRY` ago are pruned in the same
+        transaction, so a call commits once for its token.
         """
-        try:
-            with self._engine.begin() as conn:
-                conn.execute(
-                    tables.used_jti.insert().values(issuer=issuer, jti=jti, expires_at=expires_at)
-                )
-        except sa.exc.IntegrityError:
-            return False
-        self._prune_jti()
-        return True
-
-    def _prune_jti(self) -> None:
         used = tables.used_jti
-        expired = (
-            sa.select(used.c.id)
-            .where(used.c.expires_at < self._clock() - JTI_KEPT_AFTER_EXPIRY)
-            .order_by(used.c.id)
-            # rows another pruner holds are left to it (no deadlock between two pruners)
-            .with_for_update(skip_locked=True)
-        )
-        with self._engine.begin() as conn:
+        with self._transaction() as conn:
+            dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+            inserted = conn.execute(
+                dialect.insert(used)
+                .values(issuer=issuer, jti=jti, expires_at=expires_at)
+                .on_conflict_do_nothing(index_elements=[used.c.issuer, used.c.jti])
+                .returning(used.c.id)
+            ).first()
+            if inserted is None:
+                return False
+            expired = (
+                sa.select(used.c.id)
+                .where(used.c.expires_at < self._clock() - JTI_KEPT_AFTER_EXPIRY)
+                .order_by(used.c.id)
+                # rows another pruner holds are left to it (no deadlock between two pruners)
+                .with_for_update(skip_locked=True)
+            )
             conn.execute(used.delete().where(used.c.id.in_(expired.scalar_subquery())))
+        return True
 
     def record_call(self, record: CallRecord) -> None:
         """Keep a call: its audit row and the cards it issued (with their rules)."""
-        with self._engine.begin() as conn:
+        with self._transaction() as conn:
             conn.execute(
                 tables.audit.insert().values(
                     at=record.at,
@@ -190,7 +213,7 @@ class Store:
 
     def find_card(self, uuid: str) -> IssuedCard | None:
         """The card issued with this uuid, or None."""
-        with self._engine.connect() as conn:
+        with self._transaction() as conn:
             row = (
                 conn.execute(
                     sa.select(tables.issued_cards).where(tables.issued_cards.c.uuid == uuid)
@@ -211,7 +234,7 @@ class Store:
         Raises :class:`UnknownCardError` when the card was never issued (nothing is stored).
         """
         cards = tables.issued_cards
-        with self._engine.begin() as conn:
+        with self._transaction() as conn:
             plan_sha256 = conn.execute(
                 sa.select(cards.c.plan_sha256).where(cards.c.uuid == record.card_uuid)
             ).scalar_one_or_none()
@@ -237,5 +260,5 @@ class Store:
     def feedback_report(self, *, since: datetime | None = None) -> FeedbackReport:
         """Overrides per rule (docs/cds-hooks.md, "Feedback report"); ``since`` (aware) limits
         it to the cards issued and the feedback received from then on."""
-        with self._engine.connect() as conn:
+        with self._transaction() as conn:
             return build_report(conn, since=since)
