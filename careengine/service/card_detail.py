@@ -130,12 +130,26 @@ def _item(item: PlanItem) -> list[str]:
 
 
 def plan_detail(plan: Plan, catalog: Catalog, plan_sha256: str) -> str:
-    """The plan card's detail: each stage and why each item is in it, what was left out, the
-    routine alerts and referrals, then the provenance."""
+    """The plan card's detail: the precautions, the current stage, the other stages (each item
+    and why it is there), the routine alerts and referrals, what was left out or deferred, then
+    the provenance."""
     lines: list[str] = []
-    for number, stage in enumerate(plan.stages, 1):
+    cautious = [item for _, item in plan.items() if item.precautions]
+    if cautious:
+        lines += ["### Precautions", ""]
+        lines += [
+            f"- **{md(item.name)}**: " + "; ".join(md(p.text) for p in item.precautions)
+            for item in cautious
+        ]
+        lines.append("")
+    numbered = list(enumerate(plan.stages, 1))
+    # the current stage first (the therapist starts there), then the others in plan order
+    numbered.sort(key=lambda pair: pair[1].id != plan.current_stage)
+    for number, stage in numbered:
         current = " (current stage)" if stage.id == plan.current_stage else ""
         lines += [f"### Stage {number}: {md(stage.title)}{current}", ""]
+        if current and plan.current_stage_reason:
+            lines += [f"Why this stage: {md(plan.current_stage_reason)}", ""]
         lines += [f"Goal: {md(g)}  " for g in stage.goals]
         lines += [f"Move on when: {md(p)}  " for p in stage.progress_when]
         if stage.goals or stage.progress_when:
@@ -145,8 +159,6 @@ def plan_detail(plan: Plan, catalog: Catalog, plan_sha256: str) -> str:
         if not stage.items:
             lines.append("No items in this stage.")
         lines.append("")
-    if plan.current_stage_reason:
-        lines += [f"Current stage: {md(plan.current_stage_reason)}", ""]
     if plan.alerts or plan.referrals:
         lines += ["### Alerts and referrals", "", *_alerts(plan.alerts, plan.referrals), ""]
     if plan.excluded:

@@ -40,6 +40,7 @@ from careengine.service.records import Indicator, IssuedCard
 
 __all__ = [
     "CARD_NAMESPACE",
+    "CONTRAINDICATION_RULE_PREFIX",
     "OVERRIDE_REASON_SYSTEM",
     "TOPIC_SYSTEM",
     "CardSet",
@@ -60,6 +61,9 @@ _TOPICS = {
     "care-plan": "Proposed care plan",
 }
 _CONTRAINDICATED = "contraindicated: "
+#: the pseudo rule id of a catalog contraindication (``catalog:contraindication/<condition>``):
+#: the contraindications card has no rule behind it, and the feedback report counts per rule id
+CONTRAINDICATION_RULE_PREFIX = "catalog:contraindication/"
 
 
 class OverrideReason(enum.StrEnum):
@@ -183,8 +187,17 @@ def _withheld(ctx: _Context) -> tuple[dict[str, Any], IssuedCard]:
     plan = ctx.plan
     count = len(plan.excluded)
     noun = "intervention" if count == 1 else "interventions"
+    # what to do now comes first: the most urgent referral (emergency before urgent)
+    order = {Urgency.EMERGENCY: 0, Urgency.URGENT: 1}
+    first = min(
+        (r for r in plan.referrals if r.urgency in order),
+        key=lambda r: order[r.urgency],
+        default=None,
+    )
+    action = f": {first.urgency.value} referral to {first.to} first" if first else ""
     summary = d.fit(
-        f"Treatment withheld pending medical review: {count} proposed {noun} not offered"
+        f"Treatment withheld{action}",
+        f"; {count} proposed {noun} not offered until medical review",
     )
     detail = d.exclusion_detail(
         plan, ctx.catalog, "Not offered until reviewed", plan.excluded, ctx.sha256
@@ -209,7 +222,8 @@ def _contraindications(ctx: _Context) -> tuple[dict[str, Any], IssuedCard] | Non
     noun = "intervention" if len(vetoed) == 1 else "interventions"
     summary = d.fit(f"{len(vetoed)} {noun} left out as contraindicated by {', '.join(conditions)}")
     detail = d.exclusion_detail(plan, ctx.catalog, "Contraindicated", vetoed, ctx.sha256)
-    return ctx.card("contraindications", Indicator.WARNING, summary, detail, ())
+    rules = [f"{CONTRAINDICATION_RULE_PREFIX}{c}" for c in conditions]
+    return ctx.card("contraindications", Indicator.WARNING, summary, detail, rules)
 
 
 def _care_plan(ctx: _Context) -> tuple[dict[str, Any], IssuedCard]:
@@ -220,7 +234,11 @@ def _care_plan(ctx: _Context) -> tuple[dict[str, Any], IssuedCard]:
     start = f", starting with {current.title}" if current is not None else ""
     noun = "item" if len(items) == 1 else "items"
     staged = f"{len(stages)} stage" + ("" if len(stages) == 1 else "s")
-    summary = d.fit(f"Proposed low back pain plan: {len(items)} {noun} in {staged}{start}")
+    cautious = sum(1 for _, item in items if item.precautions)
+    notes = [f"{cautious} with precautions"] if cautious else []
+    notes += sorted({f"refer to {r.to}" for r in plan.referrals})
+    tail = "; " + "; ".join(notes) if notes else ""
+    summary = d.fit(f"Proposed low back pain plan: {len(items)} {noun} in {staged}{start}", tail)
     detail = d.plan_detail(plan, ctx.catalog, ctx.sha256)
     rules = _rules(
         [b for _, item in items for b in item.because] + [b for a in plan.alerts for b in a.because]

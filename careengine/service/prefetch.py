@@ -261,6 +261,28 @@ def _request_problem(problem: Problem, origins: Sequence[str]) -> Problem:
     )
 
 
+_DATES_DISAGREE = "the assessment dates disagree"
+_GIVEN_TWICE = " is given twice "
+_SEARCH_KEY = re.compile(r"\bprefetch\.(\w+)\.entry\[")
+
+
+def _several_visits(problems: Sequence[Problem], origins: Sequence[str]) -> dict[str, str]:
+    """The 412 reasons (key -> why) when the reader's problem is that the searches hold more than
+    one assessment date: a whole-record search answered as the template says (the spec wants the
+    data the query gives) brings earlier visits, and which visit is meant cannot be known."""
+    reasons: dict[str, str] = {}
+    for problem in problems:
+        if problem.path == "entry" and problem.message.startswith(_DATES_DISAGREE):
+            where = _relocate(problem.message[len(_DATES_DISAGREE) :].strip(), origins)
+            for key in sorted(set(_SEARCH_KEY.findall(where))):
+                reasons[key] = (
+                    "holds more than one visit (the assessment dates disagree: "
+                    f"{where.strip('()')}): which visit the plan is for cannot be known, "
+                    "so no plan is made"
+                )
+    return reasons
+
+
 def assessment_from_request(
     body: Any, catalog: Catalog, *, allow_unknown: bool = False
 ) -> Assessment:
@@ -297,10 +319,14 @@ def assessment_from_request(
     try:
         assessment = read_bundle(bundle, catalog, allow_unknown=allow_unknown)
     except AssessmentError as exc:
-        raise AssessmentError(
-            "invalid CDS Hooks prefetch",
-            problems=[_request_problem(p, origins) for p in exc.problems],
-        ) from None
+        located = [_request_problem(p, origins) for p in exc.problems]
+        visits = _several_visits(exc.problems, origins)
+        # several visits also give the same field twice; anything else is a malformed request
+        if visits and all(
+            p.message.startswith(_DATES_DISAGREE) or _GIVEN_TWICE in p.message for p in exc.problems
+        ):
+            raise PrefetchMissing(visits) from None
+        raise AssessmentError("invalid CDS Hooks prefetch", problems=located) from None
     if assessment.unrecognized:
         assessment = attrs.evolve(
             assessment,

@@ -196,15 +196,52 @@ def test_problems_from_the_mapped_assessment_name_the_resource(engine: Engine) -
     assert problem.path == f"prefetch.observations.entry[{index}].resource.valueInteger"
 
 
-def test_dates_that_disagree_name_their_places_in_the_request(engine: Engine) -> None:
+def missing_of(body: Any, engine: Engine) -> PrefetchMissing:
+    with pytest.raises(PrefetchMissing) as caught:
+        assessment_from_request(body, engine.catalog)
+    return caught.value
+
+
+def test_an_earlier_visit_in_the_record_is_a_412_naming_its_places(engine: Engine) -> None:
+    # the template searches the whole record, and the client answers it as the spec says: an
+    # earlier visit's observation comes along; which visit is meant cannot be known
     body = request()
-    body["prefetch"]["observations"]["entry"][1]["resource"]["effectiveDateTime"] = "2026-11-19"
-    (problem,) = problems_of(body, engine)
-    assert problem.path == "prefetch"
+    earlier = copy.deepcopy(body["prefetch"]["observations"]["entry"][1])
+    earlier["resource"]["id"] = "earlier-visit"
+    earlier["resource"]["effectiveDateTime"] = "2026-10-02"
+    body["prefetch"]["observations"]["entry"].append(earlier)
+    last = len(body["prefetch"]["observations"]["entry"]) - 1
+    missing = missing_of(body, engine)
+    assert missing.missing == ("observations",)
+    (problem,) = missing.problems
+    assert problem.path == "prefetch.observations"
+    assert "more than one visit" in problem.message
     assert (
-        "prefetch.observations.entry[1].resource.effectiveDateTime = 2026-11-19" in problem.message
+        f"prefetch.observations.entry[{last}].resource.effectiveDateTime = 2026-10-02"
+        in problem.message
     )
     assert "entry[" not in problem.message.replace("prefetch.observations.entry[", "")
+
+
+def test_dates_that_disagree_with_a_malformed_resource_stay_a_400(engine: Engine) -> None:
+    body = request()
+    body["prefetch"]["observations"]["entry"][1]["resource"]["effectiveDateTime"] = "2026-11-19"
+    body["prefetch"]["conditions"] = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "entry": [
+            {
+                "resource": {
+                    "resourceType": "Condition",
+                    "subject": {"reference": "Patient/other"},
+                    "code": {"coding": [{"system": "x", "code": "y"}]},
+                }
+            }
+        ],
+    }
+    problems = problems_of(body, engine)
+    assert len(problems) >= 2
+    assert any("dates disagree" in p.message for p in problems)
 
 
 def test_a_subject_that_is_not_the_patient_is_located(engine: Engine) -> None:
