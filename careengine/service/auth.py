@@ -266,4 +266,6 @@ def _string_claim(claims: Mapping[str, Any], name: str, *, required: bool) -> st
         return ""
     if not isinstance(value, str) or (required and not value):
         raise AuthenticationError(Refusal.BAD_CLAIM, claim=name)
+    if not value.isprintable():  # a control character (NUL, a newline) is audited as it is
+        raise AuthenticationError(Refusal.BAD_CLAIM, claim=name)
     return value

@@ -26,7 +26,9 @@ from careengine.service.records import CallRecord, IssuedCard
 LOGGER_NAME = "careengine.service"
 JSON = "application/json"
 UNAUTHENTICATED = "(unauthenticated)"
-_IDENTIFIER = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+#: a UUID in its canonical text form (a ``hookInstance`` is one; anything else, a patient id
+#: an EHR put there by mistake included, is neither logged nor audited)
+_IDENTIFIER = re.compile(r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
@@ -75,7 +77,7 @@ class Refusal(Exception):
 
 
 def safe_identifier(value: object) -> str | None:
-    """``value`` when it is a short identifier (a ``hookInstance`` is a UUID), else ``None``:
+    """``value`` when it is a UUID in canonical form (a ``hookInstance`` is one), else ``None``:
     what a client sends there is logged and audited, so nothing else gets through."""
     if isinstance(value, str) and _IDENTIFIER.fullmatch(value):
         return value

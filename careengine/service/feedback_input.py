@@ -6,6 +6,11 @@ and ``outcomeTimestamp`` (an ISO 8601 time with its offset) are required;
 ``acceptedSuggestions`` (``[{"id": ...}]``) is required with ``accepted``; ``overrideReason`` is
 optional, its ``reason`` a Coding (``code`` required, ``system`` and ``display`` optional) and its
 ``userComment`` free text. Every problem is reported at once, each at its JSON path.
+
+What is stored is bounded (docs/cds-hooks.md, "Hostile input"): at most :data:`MAX_ENTRIES`
+entries in one body, a ``userComment`` of at most :data:`MAX_COMMENT_CHARS` characters, the other
+strings of at most :data:`MAX_TEXT_CHARS` (a card uuid and the timestamp fit their columns), and
+no string holding the NUL character (PostgreSQL cannot store it).
 """
 
 from __future__ import annotations
@@ -19,6 +24,13 @@ from careengine.errors import AssessmentError, Problem
 from careengine.service.records import FeedbackOutcome
 
 _OUTCOMES = ", ".join(o.value for o in FeedbackOutcome)
+#: the most entries one feedback body may carry (a response has a few cards)
+MAX_ENTRIES = 100
+#: the longest ``userComment`` stored
+MAX_COMMENT_CHARS = 4000
+#: the longest of every other string (``card``, ``outcomeTimestamp``, the reason's Coding, ...)
+MAX_TEXT_CHARS = 64
+_LONGER_TEXT = {"system": 500, "display": 500, "code": 200}
 
 
 @attrs.frozen(kw_only=True)
@@ -51,6 +63,16 @@ class _Reader:
             return None
         if not isinstance(value, str) or not value.strip():
             self.problem(f"{path}.{key}", "must be a non-empty string")
+            return None
+        return self.bounded(value, f"{path}.{key}", _LONGER_TEXT.get(key, MAX_TEXT_CHARS))
+
+    def bounded(self, value: str, path: str, limit: int) -> str | None:
+        """``value``, or ``None`` with a problem when it is too long or holds a NUL."""
+        if len(value) > limit:
+            self.problem(path, f"must be at most {limit} characters long")
+            return None
+        if "\x00" in value:
+            self.problem(path, "must not contain the NUL character")
             return None
         return value
 
@@ -140,7 +162,9 @@ class _Reader:
         comment = value.get("userComment")
         if comment is not None:
             if isinstance(comment, str):
-                out["user_comment"] = comment
+                out["user_comment"] = self.bounded(
+                    comment, f"{where}.userComment", MAX_COMMENT_CHARS
+                )
             else:
                 self.problem(f"{where}.userComment", "must be a string")
         return out
@@ -156,6 +180,8 @@ def read_feedback(body: Any) -> tuple[FeedbackEntry, ...]:
         items = body.get("feedback")
         if not isinstance(items, list) or not items:
             reader.problem("feedback", "must be a non-empty array of feedback objects")
+        elif len(items) > MAX_ENTRIES:
+            reader.problem("feedback", f"must hold at most {MAX_ENTRIES} entries")
         else:
             for n, item in enumerate(items):
                 entry = reader.entry(item, f"feedback[{n}]")

@@ -23,10 +23,17 @@ class BadContentLength(Exception):
 
 
 def check_declared_length(request: Request, limit: int) -> None:
-    """Refuse a request whose ``Content-Length`` says it is over ``limit``, without reading it."""
+    """Refuse a request whose ``Content-Length`` says it is over ``limit``, without reading it,
+    and one that sends both ``Content-Length`` and ``Transfer-Encoding`` (RFC 9112 section 6.3:
+    a sign of request smuggling through a proxy that reads the other one; the answer closes the
+    connection)."""
     declared = request.headers.get("content-length")
     if declared is None:
         return
+    if "transfer-encoding" in request.headers:
+        raise BadContentLength("a request must not send both Content-Length and Transfer-Encoding")
+    if len(request.headers.getlist("content-length")) > 1:
+        raise BadContentLength("a request must send one Content-Length")
     text = declared.strip()
     if not text.isdigit():
         raise BadContentLength("Content-Length is not a non-negative integer")

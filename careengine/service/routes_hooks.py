@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from careengine.errors import AssessmentError, Problem
-from careengine.service.calls import handle_post
+from careengine.service.calls import authorization_header, handle_post
 from careengine.service.cards import plan_cards
 from careengine.service.exchange import Exchange, Refusal, json_response, safe_identifier
 from careengine.service.prefetch import PrefetchMissing, assessment_from_request
@@ -32,9 +32,11 @@ DISCOVERY_ROUTE = "/cds-services"
 SERVICE_ROUTE = "/cds-services/{id}"
 
 
-def _discover(state: ServiceState, exchange: Exchange, authorization: str | None) -> Response:
+def _discover(state: ServiceState, exchange: Exchange, authorization: list[str]) -> Response:
     try:
-        caller = state.authenticate(authorization, [state.url(DISCOVERY_ROUTE)])
+        caller = state.authenticate(
+            authorization_header(authorization, state), [state.url(DISCOVERY_ROUTE)]
+        )
         exchange.caller = caller.label
         exchange.outcome = "discovery"
         response = json_response(200, discovery_document(tuple(state.services.values())))
@@ -102,7 +104,7 @@ def hooks_router() -> APIRouter:
         exchange = state.exchange(
             request, route=DISCOVERY_ROUTE, endpoint="discovery", service_id=None
         )
-        authorization = request.headers.get("authorization")
+        authorization = request.headers.getlist("authorization")
         response: Response = await run_in_threadpool(_discover, state, exchange, authorization)
         return response
 

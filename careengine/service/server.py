@@ -6,6 +6,15 @@ known id) and the query string is dropped, so nothing a client puts in a URL rea
 any other path is logged as ``(other)``. The ``careengine.service`` logger (one line per call,
 :mod:`careengine.service.exchange`) goes to standard error beside uvicorn's own.
 
+Slow and greedy clients (docs/cds-hooks.md, "Hostile input"): a connection must send a complete
+request head within :data:`HEAD_SECONDS` of opening (and of its previous response), else it is
+closed (:class:`HeadTimeoutProtocol`: uvicorn itself never times out a request head, so one
+client trickling a byte at a time could hold a connection forever); an idle keep-alive
+connection is closed after :data:`KEEP_ALIVE_SECONDS`; a request head over
+:data:`MAX_HEAD_BYTES` is a 400; past :data:`MAX_CONCURRENCY` connections or calls at once
+uvicorn answers 503. The body's own deadline and size are the application's
+(:mod:`careengine.service.calls`).
+
 SIGINT and SIGTERM stop the server gracefully (uvicorn finishes the calls in flight, within
 ``timeout_graceful_shutdown`` seconds); then the store is closed and :func:`run_server` returns,
 so ``careengine serve`` exits 0.
@@ -13,6 +22,7 @@ so ``careengine serve`` exits 0.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import logging
 import signal
@@ -23,10 +33,19 @@ from typing import Any
 import uvicorn
 import uvicorn.config
 from fastapi import FastAPI
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from careengine.service.exchange import LOGGER_NAME
 
 GRACEFUL_SHUTDOWN_SECONDS = 10
+#: how long a connection may take to send a complete request head
+HEAD_SECONDS = 10.0
+#: how long an idle keep-alive connection stays open
+KEEP_ALIVE_SECONDS = 5
+#: the largest request head (request line and headers) h11 buffers
+MAX_HEAD_BYTES = 32 * 1024
+#: connections and calls at once, past which the answer is 503
+MAX_CONCURRENCY = 256
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
@@ -46,6 +65,41 @@ class AccessPathFilter(logging.Filter):
         if isinstance(args, tuple) and len(args) == 5:
             record.args = (args[0], args[1], self.safe_path(args[2]), args[3], args[4])
         return True
+
+
+class HeadTimeoutProtocol(H11Protocol):
+    """uvicorn's h11 protocol, closing a connection that has not sent a complete request head
+    within :data:`HEAD_SECONDS` of opening or of its last response."""
+
+    _head_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm_head_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_head_timer()
+        super().connection_lost(exc)
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing():
+            self._arm_head_timer()
+
+    def _arm_head_timer(self) -> None:
+        self._cancel_head_timer()
+        waiting_after = self.cycle  # a new request head replaces the cycle
+        self._head_timer = self.loop.call_later(HEAD_SECONDS, self._head_timeout, waiting_after)
+
+    def _cancel_head_timer(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_timeout(self, waiting_after: object) -> None:
+        self._head_timer = None
+        if self.cycle is waiting_after and not self.transport.is_closing():
+            self.transport.close()
 
 
 def known_paths(service_ids: Iterable[str]) -> list[str]:
@@ -72,6 +126,26 @@ def _stop_requested(_signum: int, _frame: FrameType | None) -> None:
     exit 0."""
 
 
+def uvicorn_config(
+    app: FastAPI, *, host: str, port: int, service_ids: Iterable[str], logging: bool = True
+) -> uvicorn.Config:
+    """How ``careengine serve`` runs ``app``: PHI-free access log (``logging``: whether to
+    configure the process's logging, as the command does), the limits of the module."""
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        http=HeadTimeoutProtocol,
+        log_config=log_config(service_ids) if logging else None,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        h11_max_incomplete_event_size=MAX_HEAD_BYTES,
+        limit_concurrency=MAX_CONCURRENCY,
+        server_header=False,
+        proxy_headers=False,
+    )
+
+
 def run_server(
     app: FastAPI,
     *,
@@ -82,16 +156,7 @@ def run_server(
 ) -> None:
     """Serve ``app`` on ``host:port`` until SIGINT or SIGTERM; ``on_stop`` runs afterwards
     (the store is closed there), whatever happened."""
-    config = uvicorn.Config(
-        app,
-        host=host,
-        port=port,
-        log_config=log_config(service_ids),
-        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
-        server_header=False,
-        proxy_headers=False,
-    )
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(uvicorn_config(app, host=host, port=port, service_ids=service_ids))
     previous = {sig: signal.signal(sig, _stop_requested) for sig in _STOP_SIGNALS}
     try:
         server.run()
