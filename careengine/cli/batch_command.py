@@ -85,7 +85,7 @@ def _dask_runner(address: str, timeout: float) -> Callable[..., BatchReport]:
     type=click.IntRange(min=1),
     default=1,
     show_default=True,
-    help="Worker processes.",
+    help="Worker processes on this machine (not with --dask).",
 )
 @click.option(
     "--dask",
@@ -123,6 +123,7 @@ def batch(
 
     Writes OUTDIR/<stem>.plan.json per input (for JSONL: <patient id>.plan.json) and
     OUTDIR/batch-report.json. A bad input is reported and the rest are still processed.
+    Runs here (--jobs N) or on a Dask cluster (--dask ADDRESS); see docs/batch.md.
     """
     from careengine.batch import collect_tasks, run_batch
 

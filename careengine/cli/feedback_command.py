@@ -30,7 +30,8 @@ def feedback() -> None:
     "url",
     required=True,
     metavar="URL",
-    help="The service's database: sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/DB.",
+    help="The service's database, as given to careengine serve: sqlite:///PATH (serve's "
+    "default: sqlite:///careengine-service.db) or postgresql://USER:PASSWORD@HOST:PORT/DB.",
 )
 @click.option(
     "--since",
@@ -49,9 +50,11 @@ def feedback() -> None:
 )
 @guarded
 def feedback_report(url: str, since: datetime | None, fmt: str) -> None:
-    """Overrides per rule, most overridden first, with the most common override reasons.
+    """Which rules clinicians override most.
 
-    The database must exist: a report never creates one."""
+    Per rule: cards issued, feedback, accepted, overridden, override rate and the most common
+    override reasons, the most overridden rule first. The database must
+    exist: a report never creates one. See docs/cds-hooks.md."""
     try:
         from careengine.service.store import Store, render_text
     except ImportError as exc:

@@ -40,14 +40,16 @@ def service_extra_missing() -> bool:
     "--database",
     metavar="URL",
     default=None,
-    help="sqlite:///PATH or postgresql://... (default: the configuration's, else a SQLite file).",
+    help="sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/DB (default: the "
+    "configuration's, else sqlite:///careengine-service.db in the working directory).",
 )
 @click.option(
     "--config",
     "config_path",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help="Service configuration (TOML): trusted issuers and their keys, limits, database.",
+    help="Service configuration (TOML): trusted issuers and their keys, limits, database. "
+    "Without it: no authentication, allowed on a loopback host only.",
 )
 @click.option(
     "--base-url",
@@ -69,7 +71,10 @@ def serve(
     backend: str,
     choice: PlanChoice,
 ) -> None:
-    """Serve the CDS Hooks 2.0 service (discovery, patient-view cards, feedback)."""
+    """Serve the CDS Hooks 2.0 service (discovery, patient-view cards, feedback).
+
+    Listens on http://HOST:PORT/cds-services until Ctrl+C or SIGTERM; needs careengine[service].
+    See docs/cds-hooks.md."""
     if service_extra_missing():
         click.echo("error: install careengine[service]", err=True)
         sys.exit(2)

@@ -79,7 +79,12 @@ def _evaluate(
         raise Refusal(400, "invalid-input", located, code="invalid") from None
     hook_instance = str(body["hookInstance"])
     cardset = plan_cards(
-        plan, state.engine.catalog, service_id=service.id, hook_instance=hook_instance
+        plan,
+        state.engine.catalog,
+        service_id=service.id,
+        hook_instance=hook_instance,
+        # the suggested resources refer to the EHR's Patient, whatever careengine id it carries
+        patient_id=str(body["context"]["patientId"]),
     )
     exchange.outcome = "cards"
     exchange.cards = tuple(cardset.issued)
