@@ -82,8 +82,12 @@ class HeadTimeoutProtocol(H11Protocol):
         super().connection_lost(exc)
 
     def on_response_complete(self) -> None:
+        finished = self.cycle
+        # uvicorn starts a pipelined request that is already buffered inside this call (a new
+        # cycle); that request's head is complete, so the head timer must not run while it is
+        # being answered, or a slow answer would lose its connection
         super().on_response_complete()
-        if not self.transport.is_closing():
+        if not self.transport.is_closing() and self.cycle is finished:
             self._arm_head_timer()
 
     def _arm_head_timer(self) -> None:

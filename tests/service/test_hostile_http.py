@@ -6,10 +6,13 @@ pipelined requests are answered in order; an oversized head is a 400."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 import uvicorn
@@ -28,16 +31,12 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def live_port(
-    make_service: Callable[..., ServiceUnderTest], monkeypatch: pytest.MonkeyPatch
-) -> Iterator[int]:
-    """A port where uvicorn serves a service (head timeout shortened to half a second)."""
-    monkeypatch.setattr(server_module, "HEAD_SECONDS", 0.5)
-    service = make_service()
+@contextlib.contextmanager
+def serving(app: Any) -> Iterator[int]:
+    """uvicorn serving ``app`` on a free loopback port, as ``careengine serve`` configures it."""
     port = _free_port()
     config = uvicorn_config(
-        service.client.app, host="127.0.0.1", port=port, service_ids=[SERVICE_ID], logging=False
+        app, host="127.0.0.1", port=port, service_ids=[SERVICE_ID], logging=False
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -51,6 +50,22 @@ def live_port(
     finally:
         server.should_exit = True
         thread.join(PATIENCE_SECONDS)
+
+
+@pytest.fixture
+def service_app(
+    make_service: Callable[..., ServiceUnderTest], monkeypatch: pytest.MonkeyPatch
+) -> Any:
+    """A service's application, with the head timeout shortened to half a second."""
+    monkeypatch.setattr(server_module, "HEAD_SECONDS", 0.5)
+    return make_service().client.app
+
+
+@pytest.fixture
+def live_port(service_app: Any) -> Iterator[int]:
+    """A port where uvicorn serves a service (head timeout shortened to half a second)."""
+    with serving(service_app) as port:
+        yield port
 
 
 def connect(port: int) -> socket.socket:
@@ -68,20 +83,27 @@ def read_until_closed(sock: socket.socket) -> bytes:
     return data
 
 
+def _recv(sock: socket.socket, size: int) -> bytes:
+    chunk = sock.recv(size)
+    assert chunk, "the server closed the connection before the whole response"
+    return chunk
+
+
 def read_response(sock: socket.socket) -> bytes:
-    """One response with a Content-Length body."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        data += sock.recv(65536)
-    head, _, rest = data.partition(b"\r\n\r\n")
+    """One response with a Content-Length body, read without taking any byte of the next one
+    (pipelined responses can arrive in one segment)."""
+    head = b""
+    while not head.endswith(b"\r\n\r\n"):
+        head += _recv(sock, 1)
     length = next(
         int(line.split(b":")[1])
         for line in head.split(b"\r\n")
         if line.lower().startswith(b"content-length:")
     )
-    while len(rest) < length:
-        rest += sock.recv(65536)
-    return head + b"\r\n\r\n" + rest[:length]
+    body = b""
+    while len(body) < length:
+        body += _recv(sock, length - len(body))
+    return head + body
 
 
 def test_a_connection_that_never_finishes_its_head_is_closed(live_port: int) -> None:
@@ -116,6 +138,25 @@ def test_pipelined_requests_are_answered_in_order(live_port: int) -> None:
     with connect(live_port) as sock:
         sock.sendall(
             b"GET /cds-services HTTP/1.1\r\nHost: x\r\n\r\nGET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n"
+        )
+        first, second = read_response(sock), read_response(sock)
+    assert first.startswith(b"HTTP/1.1 401 ") and second.startswith(b"HTTP/1.1 404 ")
+
+
+def test_a_pipelined_request_slower_than_the_head_timeout_keeps_its_connection(
+    service_app: Any,
+) -> None:
+    """The second request's head arrived with the first; answering it takes longer than the
+    head timeout, which must not close the connection under it."""
+
+    async def slow_second(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == "/slow":
+            await asyncio.sleep(4 * server_module.HEAD_SECONDS)
+        await service_app(scope, receive, send)
+
+    with serving(slow_second) as port, connect(port) as sock:
+        sock.sendall(
+            b"GET /cds-services HTTP/1.1\r\nHost: x\r\n\r\nGET /slow HTTP/1.1\r\nHost: x\r\n\r\n"
         )
         first, second = read_response(sock), read_response(sock)
     assert first.startswith(b"HTTP/1.1 401 ") and second.startswith(b"HTTP/1.1 404 ")
