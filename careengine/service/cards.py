@@ -45,6 +45,7 @@ __all__ = [
     "TOPIC_SYSTEM",
     "CardSet",
     "OverrideReason",
+    "offered_suggestions",
     "plan_cards",
     "plan_sha256",
 ]
@@ -340,3 +341,12 @@ def plan_cards(
     return CardSet(
         cards=tuple(card for card, _ in pairs), issued=tuple(issued for _, issued in pairs)
     )
+
+
+def offered_suggestions(card: IssuedCard) -> frozenset[str]:
+    """The ``uuid`` of each suggestion ``card`` offered: the care-plan card's one, no other's
+    (the ids that feedback may name in ``acceptedSuggestions``)."""
+    hook_instance = card.hook_instance
+    if card.uuid != str(uuid.uuid5(CARD_NAMESPACE, f"{hook_instance}/care-plan")):
+        return frozenset()
+    return frozenset({str(uuid.uuid5(CARD_NAMESPACE, f"{hook_instance}/care-plan/suggestion"))})

@@ -19,6 +19,7 @@ from starlette.responses import Response
 
 from careengine.errors import AssessmentError, Problem
 from careengine.service.calls import handle_post
+from careengine.service.cards import offered_suggestions
 from careengine.service.exchange import Exchange, Refusal
 from careengine.service.feedback_input import read_feedback
 from careengine.service.records import FeedbackRecord
@@ -35,8 +36,11 @@ def _store_feedback(
     except AssessmentError as exc:
         raise Refusal(400, "invalid-input", exc.problems, code="invalid") from None
     unknown = []
+    offered: dict[str, frozenset[str]] = {}
     for entry in entries:
         card = state.store.find_card(entry.card)
+        if card is not None:
+            offered[entry.card] = offered_suggestions(card)
         if card is None or card.service_id != service_id:
             unknown.append(
                 Problem(
@@ -46,6 +50,19 @@ def _store_feedback(
             )
     if unknown:
         raise Refusal(404, "unknown-card", unknown, code="not-found")
+    # acceptedSuggestions name the suggestions of that card (CDS Hooks 2.0: card.suggestion.uuid)
+    not_offered = []
+    for entry in entries:
+        not_offered += [
+            Problem(
+                message="the card offered no suggestion with this uuid",
+                path=f"{entry.path}.acceptedSuggestions[{n}].id",
+            )
+            for n, suggestion in enumerate(entry.accepted_suggestions)
+            if suggestion not in offered[entry.card]
+        ]
+    if not_offered:
+        raise Refusal(400, "invalid-input", not_offered, code="invalid")
     at = state.clock()
     for entry in entries:
         state.store.record_feedback(

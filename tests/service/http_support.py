@@ -65,9 +65,11 @@ def hook_request(
     }
 
 
-def feedback_body(card_uuid: str, *, outcome: str = "overridden") -> dict[str, Any]:
+def feedback_body(
+    card_uuid: str, *, outcome: str = "overridden", suggestion: str | None = None
+) -> dict[str, Any]:
     """One feedback entry on ``card_uuid``: overridden with a reason and the test comment, or
-    accepted with one suggestion."""
+    accepted with ``suggestion`` (the uuid of a suggestion the card offered)."""
     entry: dict[str, Any] = {
         "card": card_uuid,
         "outcome": outcome,
@@ -83,7 +85,8 @@ def feedback_body(card_uuid: str, *, outcome: str = "overridden") -> dict[str, A
             "userComment": USER_COMMENT,
         }
     else:
-        entry["acceptedSuggestions"] = [{"id": "suggestion-1"}]
+        assert suggestion is not None, "an accepted card names the suggestion accepted"
+        entry["acceptedSuggestions"] = [{"id": suggestion}]
     return {"feedback": [entry]}
 
 

@@ -47,7 +47,14 @@ def test_feedback_is_stored_and_reported(service: ServiceUnderTest) -> None:
     assert overridden.status_code == 200
     assert overridden.content == b""
     # a token for the service's own URL is accepted too
-    accepted = send(service, feedback_body(issued[-1]["uuid"], outcome="accepted"), url=SERVICE_URL)
+    plan_card = issued[-1]
+    accepted = send(
+        service,
+        feedback_body(
+            plan_card["uuid"], outcome="accepted", suggestion=plan_card["suggestions"][0]["uuid"]
+        ),
+        url=SERVICE_URL,
+    )
     assert accepted.status_code == 200
     report = service.store.feedback_report()
     assert report.feedback_received == 2
@@ -146,3 +153,30 @@ def test_the_service_log_has_one_line_per_call_and_no_phi(
     for marker in PHI_MARKERS:
         assert marker not in everything
     assert "Bearer" not in everything
+
+
+def test_an_accepted_suggestion_the_card_never_offered_is_400_and_nothing_is_stored(
+    service: ServiceUnderTest,
+) -> None:
+    issued = cards(service, "osteoporosis")  # a contraindications card, then the plan card
+    plan_card, other_card = issued[-1], issued[0]
+    assert "suggestions" in plan_card and "suggestions" not in other_card
+    body = {
+        "feedback": [
+            feedback_body(plan_card["uuid"], outcome="accepted", suggestion="suggestion-1")[
+                "feedback"
+            ][0],
+            feedback_body(
+                other_card["uuid"],
+                outcome="accepted",
+                suggestion=plan_card["suggestions"][0]["uuid"],
+            )["feedback"][0],
+        ]
+    }
+    response = send(service, body)
+    assert response.status_code == 400
+    assert [issue["expression"] for issue in response.json()["issue"]] == [
+        ["feedback[0].acceptedSuggestions[0].id"],
+        ["feedback[1].acceptedSuggestions[0].id"],
+    ]
+    assert service.store.feedback_report().feedback_received == 0
