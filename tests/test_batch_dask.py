@@ -5,7 +5,6 @@ scheduler and the CLI's exit codes."""
 
 from __future__ import annotations
 
-import importlib.metadata
 import json
 import shutil
 import subprocess
@@ -16,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-import careengine.plugins.host
 from careengine.batch import EngineSpec
-from careengine.cli import cli
 from tests.plugins import PLUGIN_DIR
+from tests.test_batch import clean_environment, run  # noqa: F401 - its autouse fixture applies here
+from tests.test_batch import example_dir as first_four_examples
 
 distributed = pytest.importorskip("distributed")
 dask = pytest.importorskip("dask")
@@ -53,19 +52,6 @@ def scheduler() -> Iterator[str]:
     with cluster, distributed.Client(cluster, set_as_default=False) as client:
         client.wait_for_workers(2)
         yield cluster.scheduler_address
-
-
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("CAREENGINE_PLUGINS", "CAREENGINE_DEBUG"):
-        monkeypatch.delenv(name, raising=False)
-    # the workers are separate processes that see the installed plugins: block them by name
-    installed = importlib.metadata.entry_points(group=careengine.plugins.ENTRY_POINT_GROUP)
-    monkeypatch.setenv("CAREENGINE_DISABLE_PLUGINS", ",".join(sorted(e.name for e in installed)))
-
-
-def run(*args: str) -> Result:
-    return CliRunner().invoke(cli, list(args))
 
 
 def files(directory: Path) -> dict[str, bytes]:
@@ -147,13 +133,9 @@ def test_the_engine_is_built_once_per_worker(tmp_path: Path, scheduler: str) -> 
 def test_a_worker_that_dies_fails_its_input_and_the_others_go_on(
     tmp_path: Path, scheduler: str
 ) -> None:
-    inputs = tmp_path / "in"
-    inputs.mkdir()
-    for path in sorted(EXAMPLES.glob("*.json"))[:4]:
-        shutil.copy(path, inputs / path.name)
     crash = json.loads((EXAMPLES / "desk-worker.json").read_text())
     crash["patient"]["id"] = "p-crash"
-    (inputs / "b-crash.json").write_text(json.dumps(crash))
+    inputs = first_four_examples(tmp_path, ("b-crash.json", json.dumps(crash)))
     out = tmp_path / "out"
     out.mkdir()
     (out / "b-crash.plan.json").write_text("{}")  # an earlier run's plan: removed
