@@ -78,6 +78,12 @@ def example_jsonl(tmp_path: Path) -> Path:
     return source
 
 
+def batch_of_the_examples(tmp_path: Path, scheduler: str) -> tuple[Result, Path]:
+    """``careengine batch --dask`` of the examples into ``tmp_path/out``: the result and ``out``."""
+    out = tmp_path / "out"
+    return run("batch", str(EXAMPLES), "-o", str(out), "--dask", scheduler), out
+
+
 def error_lines(result: Result) -> list[str]:
     return result.stderr.splitlines()[:-1]  # the summary line holds a rate
 
@@ -163,8 +169,7 @@ def test_a_worker_with_other_plugins_is_refused_before_any_plan(
     # the workers build from a spec with one more plugin, as if they had it installed
     other = EngineSpec(entry_points=False, plugins=(str(PLUGIN_DIR / "renderer.py"),))
     monkeypatch.setattr(dask_run, "EnginePlugin", lambda spec: EnginePlugin(other))
-    out = tmp_path / "out"
-    result = run("batch", str(EXAMPLES), "-o", str(out), "--dask", scheduler)
+    result, out = batch_of_the_examples(tmp_path, scheduler)
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
     assert len(lines) == 3
@@ -182,8 +187,7 @@ def test_a_worker_whose_engine_does_not_build_is_refused(
 ) -> None:
     missing = EngineSpec(entry_points=False, plugins=(str(tmp_path / "gone.py"),))
     monkeypatch.setattr(dask_run, "EnginePlugin", lambda spec: EnginePlugin(missing))
-    out = tmp_path / "out"
-    result = run("batch", str(EXAMPLES), "-o", str(out), "--dask", scheduler)
+    result, out = batch_of_the_examples(tmp_path, scheduler)
     assert result.exit_code == 1
     assert f"no plugin file at {tmp_path / 'gone.py'}" in result.stderr
     assert not out.exists()
@@ -193,8 +197,7 @@ def test_an_output_directory_the_workers_cannot_see_is_refused(
     tmp_path: Path, scheduler: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(dask_run, "sees_probe", lambda path, token: False)
-    out = tmp_path / "out"
-    result = run("batch", str(EXAMPLES), "-o", str(out), "--dask", scheduler)
+    result, out = batch_of_the_examples(tmp_path, scheduler)
     assert result.exit_code == 2
     [line] = result.stderr.splitlines()
     assert line.startswith(f"error: {out}: not visible to the Dask worker(s) tcp://127.0.0.1:")
