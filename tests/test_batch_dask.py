@@ -5,7 +5,6 @@ scheduler and the CLI's exit codes."""
 
 from __future__ import annotations
 
-import importlib.metadata
 import json
 import shutil
 import subprocess
@@ -16,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-import careengine.plugins.host
 from careengine.batch import EngineSpec
-from careengine.cli import cli
 from tests.plugins import PLUGIN_DIR
+from tests.test_batch import clean_environment, run  # noqa: F401 - its autouse fixture applies here
+from tests.test_batch import example_dir as first_four_examples
 
 distributed = pytest.importorskip("distributed")
 dask = pytest.importorskip("dask")
@@ -55,19 +54,6 @@ def scheduler() -> Iterator[str]:
         yield cluster.scheduler_address
 
 
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("CAREENGINE_PLUGINS", "CAREENGINE_DEBUG"):
-        monkeypatch.delenv(name, raising=False)
-    # the workers are separate processes that see the installed plugins: block them by name
-    installed = importlib.metadata.entry_points(group=careengine.plugins.ENTRY_POINT_GROUP)
-    monkeypatch.setenv("CAREENGINE_DISABLE_PLUGINS", ",".join(sorted(e.name for e in installed)))
-
-
-def run(*args: str) -> Result:
-    return CliRunner().invoke(cli, list(args))
-
-
 def files(directory: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(directory.iterdir())}
 
@@ -90,6 +76,12 @@ def example_jsonl(tmp_path: Path) -> Path:
     source = tmp_path / "visits.jsonl"
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return source
+
+
+def batch_of_the_examples(tmp_path: Path, scheduler: str) -> tuple[Result, Path]:
+    """``careengine batch --dask`` of the examples into ``tmp_path/out``: the result and ``out``."""
+    out = tmp_path / "out"
+    return run("batch", str(EXAMPLES), "-o", str(out), "--dask", scheduler), out
 
 
 def error_lines(result: Result) -> list[str]:
@@ -147,13 +139,9 @@ def test_the_engine_is_built_once_per_worker(tmp_path: Path, scheduler: str) -> 
 def test_a_worker_that_dies_fails_its_input_and_the_others_go_on(
     tmp_path: Path, scheduler: str
 ) -> None:
-    inputs = tmp_path / "in"
-    inputs.mkdir()
-    for path in sorted(EXAMPLES.glob("*.json"))[:4]:
-        shutil.copy(path, inputs / path.name)
     crash = json.loads((EXAMPLES / "desk-worker.json").read_text())
     crash["patient"]["id"] = "p-crash"
-    (inputs / "b-crash.json").write_text(json.dumps(crash))
+    inputs = first_four_examples(tmp_path, ("b-crash.json", json.dumps(crash)))
     out = tmp_path / "out"
     out.mkdir()
     (out / "b-crash.plan.json").write_text("{}")  # an earlier run's plan: removed
@@ -181,8 +169,7 @@ def test_a_worker_with_other_plugins_is_refused_before_any_plan(
     # the workers build from a spec with one more plugin, as if they had it installed
     other = EngineSpec(entry_points=False, plugins=(str(PLUGIN_DIR / "renderer.py"),))
     monkeypatch.setattr(dask_run, "EnginePlugin", lambda spec: EnginePlugin(other))
-    out = tmp_path / "out"
-    result = run("batch", str(EXAMPLES), "-o", str(out), "--dask", scheduler)
+    result, out = batch_of_the_examples(tmp_path, scheduler)
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
     assert len(lines) == 3
@@ -200,8 +187,7 @@ def test_a_worker_whose_engine_does_not_build_is_refused(
 ) -> None:
     missing = EngineSpec(entry_points=False, plugins=(str(tmp_path / "gone.py"),))
     monkeypatch.setattr(dask_run, "EnginePlugin", lambda spec: EnginePlugin(missing))
-    out = tmp_path / "out"
-    result = run("batch", str(EXAMPLES), "-o", str(out), "--dask", scheduler)
+    result, out = batch_of_the_examples(tmp_path, scheduler)
     assert result.exit_code == 1
     assert f"no plugin file at {tmp_path / 'gone.py'}" in result.stderr
     assert not out.exists()
@@ -211,8 +197,7 @@ def test_an_output_directory_the_workers_cannot_see_is_refused(
     tmp_path: Path, scheduler: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(dask_run, "sees_probe", lambda path, token: False)
-    out = tmp_path / "out"
-    result = run("batch", str(EXAMPLES), "-o", str(out), "--dask", scheduler)
+    result, out = batch_of_the_examples(tmp_path, scheduler)
     assert result.exit_code == 2
     [line] = result.stderr.splitlines()
     assert line.startswith(f"error: {out}: not visible to the Dask worker(s) tcp://127.0.0.1:")

@@ -47,7 +47,7 @@ from careengine.batch.dask_worker import (
 )
 from careengine.batch.inputs import Task, collect_tasks
 from careengine.batch.pool import EngineSpec, Outcome, Status, complete_task, without_stale_plan
-from careengine.batch.run import BatchReport, prepare_output, write_report
+from careengine.batch.run import BatchReport, make_output_dir, prepare_output, write_report
 from careengine.batch.workers import WorkerError
 from careengine.errors import ConfigurationError
 
@@ -168,12 +168,7 @@ def check_workers(client: Any, name: str, identity: EngineIdentity) -> None:
 
 def check_shared(client: Any, out: Path) -> None:
     """Every worker sees ``out`` (a probe file written here), else :class:`ConfigurationError`."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigurationError(
-            f"{out}: cannot create the output directory: {exc.strerror}"
-        ) from exc
+    make_output_dir(out)
     token = uuid.uuid4().hex
     probe = out / f".careengine-probe-{token}"
     try:

@@ -115,16 +115,21 @@ def run_batch(
 def prepare_output(out: Path) -> None:
     """The output directory, without the report of an earlier run (called once the spec is known
     to build, before the first plan is written)."""
+    make_output_dir(out)
+    # the report of an earlier run must not describe this run's plans while they are written
+    stale_report = remove_stale(out / REPORT_NAME)
+    if stale_report is not None:
+        raise OutputError(f"cannot remove the earlier {out / REPORT_NAME}: {stale_report}")
+
+
+def make_output_dir(out: Path) -> None:
+    """Create ``out`` (and its parents) when missing, else :class:`ConfigurationError`."""
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigurationError(
             f"{out}: cannot create the output directory: {exc.strerror}"
         ) from exc
-    # the report of an earlier run must not describe this run's plans while they are written
-    stale_report = remove_stale(out / REPORT_NAME)
-    if stale_report is not None:
-        raise OutputError(f"cannot remove the earlier {out / REPORT_NAME}: {stale_report}")
 
 
 def write_report(out: Path, outcomes: Mapping[int, Outcome], started: float) -> BatchReport:

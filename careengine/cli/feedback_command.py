@@ -8,12 +8,12 @@ the command line works without it.
 from __future__ import annotations
 
 import json
-import sys
 from datetime import UTC, datetime
 
 import click
 
 from careengine.cli.app import cli, guarded
+from careengine.errors import ConfigurationError
 
 #: the modules of the service extra the store needs
 _SERVICE_EXTRA = frozenset({"sqlalchemy", "psycopg", "psycopg_binary"})
@@ -60,10 +60,9 @@ def feedback_report(url: str, since: datetime | None, fmt: str) -> None:
     except ImportError as exc:
         if (exc.name or "").partition(".")[0] not in _SERVICE_EXTRA:
             raise
-        click.echo(
-            "error: feedback report needs the service extra: install careengine[service]", err=True
-        )
-        sys.exit(2)
+        raise ConfigurationError(
+            "feedback report needs the service extra: install careengine[service]"
+        ) from exc
     with Store.open(url, create=False) as store:
         report = store.feedback_report(since=since.replace(tzinfo=UTC) if since else None)
     if fmt == "json":

@@ -10,13 +10,13 @@ with one line per problem.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import click
 
 from careengine.cli.app import PlanChoice, build_engine, cli, engine_options, guarded, plan_options
+from careengine.errors import ConfigurationError
 
 SERVICE_MODULES = ("fastapi", "uvicorn", "jwt", "sqlalchemy")
 
@@ -76,8 +76,7 @@ def serve(
     Listens on http://HOST:PORT/cds-services until Ctrl+C or SIGTERM; needs careengine[service].
     See docs/cds-hooks.md."""
     if service_extra_missing():
-        click.echo("error: install careengine[service]", err=True)
-        sys.exit(2)
+        raise ConfigurationError("install careengine[service]")
     from careengine.service.app import create_app
     from careengine.service.config import load_config
     from careengine.service.server import run_server

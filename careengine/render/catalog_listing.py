@@ -15,7 +15,8 @@ from careengine.engine import Engine
 from careengine.errors import ConfigurationError, suggest
 from careengine.model import Intervention, TermKind
 from careengine.render.dosage_words import clinician_dosage
-from careengine.render.serialize import dosage_dict, dosage_from_dict
+from careengine.render.plan_fast import dosage_dict
+from careengine.render.serialize import dosage_from_dict
 from careengine.rules.model import RaiseAlert
 
 TERM_KINDS: dict[str, TermKind] = {

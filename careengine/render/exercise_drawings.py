@@ -2,7 +2,7 @@
 
 A drawing names its posture (:data:`~careengine.render.postures.POSTURES`), the limbs it moves
 (replacing the posture's; an empty line removes one), the head when it moves, the red movement
-arrow (a curve: start, control point, end) and its props. tests/render/test_handout.py checks
+arrow (a curve: start, control point, end) and its props. tests/render/test_handout_words.py checks
 that every exercise of the built-in catalog has one.
 """
 
@@ -17,7 +17,7 @@ from careengine.render.postures import lines as _p
 __all__ = ["DRAWINGS"]
 
 D = Drawing
-#: one drawing per exercise of the built-in catalog (tests/render/test_handout.py checks it)
+#: one drawing per exercise of the built-in catalog (tests/render/test_handout_words.py checks it)
 DRAWINGS: Mapping[str, Drawing] = MappingProxyType(
     {
         "abdominal_bracing": D(posture="back", arrow=((44, 48), (44, 54), (44, 62))),

@@ -16,13 +16,8 @@ import attrs
 
 from careengine.engine import Engine
 from careengine.model import Assessment, Because, Classification, Plan, PlanItem
-from careengine.render.serialize import (
-    because_dict,
-    classification_dict,
-    dosage_dict,
-    plan_to_dict,
-    thaw,
-)
+from careengine.render.plan_fast import because_dict, dosage_dict
+from careengine.render.serialize import classification_dict, plan_to_dict, thaw
 from careengine.render.shown_numbers import shown_json
 from careengine.render.text import dosage_line
 

@@ -7,6 +7,9 @@ The plan is laid out as plain dicts and lists in the writer's key order and enco
 64 bits, a key that is not a string, a lone surrogate, a value of any other type), there is no
 fast text: :func:`fast_plan_json` returns ``None`` and the pure writer writes the whole plan.
 ``tests/render/test_plan_fast.py`` holds the two writers against each other.
+
+:func:`dosage_dict` and :func:`because_dict` are the plan's dosage and ``because`` entry as plain
+data, shared with ``careengine explain --json`` and the catalog listing (one spelling of each).
 """
 
 from __future__ import annotations
@@ -42,18 +45,18 @@ def plain(value: Any) -> bool:
     return False
 
 
-def _because(b: Because) -> dict[str, Any]:
+def because_dict(b: Because) -> dict[str, Any]:
     return {
         "rule": b.rule,
         "pack": b.pack,
         "pack_version": b.pack_version,
         "plugin": b.plugin,
-        "matched": b.matched,
+        "matched": list(b.matched),
         "rationale": b.rationale,
     }
 
 
-def _dosage(d: Dosage) -> dict[str, Any]:
+def dosage_dict(d: Dosage) -> dict[str, int | str | None]:
     return {
         "sets": d.sets,
         "reps": d.reps,
@@ -71,11 +74,11 @@ def _item(item: PlanItem) -> dict[str, Any]:
         "intervention": item.intervention,
         "kind": item.kind.value,
         "name": item.name,
-        "dosage": _dosage(item.dosage),
+        "dosage": dosage_dict(item.dosage),
         "priority": item.priority,
         "addresses": item.addresses,
         "precautions": [{"text": p.text, "source": p.source} for p in item.precautions],
-        "because": [_because(b) for b in item.because],
+        "because": [because_dict(b) for b in item.because],
     }
     if item.progressed_from is not None:
         out["progressed_from"] = item.progressed_from
@@ -140,7 +143,7 @@ def plan_data(plan: Plan, *, schema: str, classifications: Mapping[str, Any]) ->
             "code": a.code,
             "level": a.level.value,
             "message": a.message,
-            "because": [_because(b) for b in a.because],
+            "because": [because_dict(b) for b in a.because],
         }
         for a in plan.alerts
     ]

@@ -60,19 +60,6 @@ def thaw(value: Any) -> Any:
     return value
 
 
-def dosage_dict(d: Dosage) -> dict[str, int | str | None]:
-    return {
-        "sets": d.sets,
-        "reps": d.reps,
-        "hold_seconds": d.hold_seconds,
-        "minutes": d.minutes,
-        "per_week": d.per_week,
-        "times_per_day": d.times_per_day,
-        "weeks": d.weeks,
-        "setting": None if d.setting is None else d.setting.value,
-    }
-
-
 def dosage_from_dict(d: Mapping[str, Any]) -> Dosage:
     """A dosage read back; a plan written before ``times_per_day``, ``weeks`` and ``setting``
     existed lacks them, and they stay unset."""
@@ -81,17 +68,6 @@ def dosage_from_dict(d: Mapping[str, Any]) -> Dosage:
         **{k: d.get(k) for k in DOSAGE_COUNTS},
         setting=None if setting is None else DosageSetting(setting),
     )
-
-
-def because_dict(b: Because) -> dict[str, Any]:
-    return {
-        "rule": b.rule,
-        "pack": b.pack,
-        "pack_version": b.pack_version,
-        "plugin": b.plugin,
-        "matched": list(b.matched),
-        "rationale": b.rationale,
-    }
 
 
 def classification_dict(c: Classification) -> dict[str, Any]:

@@ -35,12 +35,10 @@ def _store_feedback(
         entries = read_feedback(body)
     except AssessmentError as exc:
         raise Refusal(400, "invalid-input", exc.problems, code="invalid") from None
-    unknown = []
-    offered: dict[str, frozenset[str]] = {}
+    unknown: list[Problem] = []
+    not_offered: list[Problem] = []
     for entry in entries:
         card = state.store.find_card(entry.card)
-        if card is not None:
-            offered[entry.card] = offered_suggestions(card)
         if card is None or card.service_id != service_id:
             unknown.append(
                 Problem(
@@ -48,19 +46,19 @@ def _store_feedback(
                     path=f"{entry.path}.card",
                 )
             )
-    if unknown:
-        raise Refusal(404, "unknown-card", unknown, code="not-found")
-    # acceptedSuggestions name the suggestions of that card (CDS Hooks 2.0: card.suggestion.uuid)
-    not_offered = []
-    for entry in entries:
+            continue
+        # acceptedSuggestions name suggestions of that card (CDS Hooks 2.0: card.suggestion.uuid)
+        offered = offered_suggestions(card)
         not_offered += [
             Problem(
                 message="the card offered no suggestion with this uuid",
                 path=f"{entry.path}.acceptedSuggestions[{n}].id",
             )
             for n, suggestion in enumerate(entry.accepted_suggestions)
-            if suggestion not in offered[entry.card]
+            if suggestion not in offered
         ]
+    if unknown:
+        raise Refusal(404, "unknown-card", unknown, code="not-found")
     if not_offered:
         raise Refusal(400, "invalid-input", not_offered, code="invalid")
     at = state.clock()

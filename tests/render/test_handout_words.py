@@ -160,6 +160,19 @@ def test_each_drawing_is_an_accessible_self_contained_svg(exercise: str) -> None
     assert 'role="img"' in svg and f'aria-label="Drawing of {name}' in svg
     assert f"<title>Drawing of {name}" in svg
     assert "<polyline" in svg and "<circle" in svg
+    # the exercise's own drawing, not its posture's: its limbs, head, arrow and props
+    drawing = DRAWINGS[exercise]
+    for line in drawing.lines.values():
+        points = " ".join(f"{x},{y}" for x, y in line)
+        assert (f'<polyline points="{points}" />' in svg) is bool(line), (exercise, line)
+    if drawing.head is not None:
+        assert f'<circle cx="{drawing.head[0]}" cy="{drawing.head[1]}" r="6"' in svg
+    if drawing.arrow is not None:
+        (x0, y0), (cx, cy), (x1, y1) = drawing.arrow
+        assert f'd="M{x0} {y0} Q{cx} {cy} {x1} {y1}"' in svg
+        assert "the arrow shows the movement" in svg
+    if drawing.props == ():
+        assert svg.count("<g ") == 1  # the figure only, no props group
     for forbidden in ("http", "href", "url(", "src=", "<image", "<text", "font"):
         assert forbidden not in svg
     # every point stays inside the 120 x 80 box

@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 from careengine import Engine
 from careengine.model import Plan
 from careengine.plugins.registry import RenderContext
+from careengine.render import plan_json as plan_json_module
 from careengine.render.plan_fast import fast_plan_json, plain
-from careengine.render.plan_json import plan_json
+from careengine.render.plan_json import plan_json, with_content_digest
 from careengine.render.serialize import PLAN_SCHEMA, dumps, thaw
 from careengine.speedups import PURE_PYTHON, active, available, optional
 from tests.support import BACKENDS
@@ -33,11 +34,18 @@ EXAMPLES = sorted((ROOT / "examples" / "assessments").glob("*.json"))
 
 
 def both(plan: Plan) -> tuple[str, str]:
+    """The text of ``plan_json(fast=True)`` and of the pure writer; where orjson writes the plan,
+    its own text (before the digest is added) is held against the pure writer's here too, so a
+    ``plan_json`` that stopped using orjson could not hide a difference."""
     options: dict[str, Any] = {
         "schema": PLAN_SCHEMA,
         "classifications": thaw(plan.classifications),
     }
-    return plan_json(plan, fast=True, **options), plan_json(plan, fast=False, **options)
+    pure = plan_json(plan, fast=False, **options)
+    by_orjson = fast_plan_json(plan, orjson=orjson, **options)
+    if by_orjson is not None:
+        assert with_content_digest(by_orjson) == pure
+    return plan_json(plan, fast=True, **options), pure
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -127,13 +135,49 @@ def test_pure_python_is_forced_by_the_environment(monkeypatch: pytest.MonkeyPatc
     assert active()["orjson"] == orjson.__version__
 
 
+def _orjson_calls(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    """What each call of the orjson writer by ``plan_json`` returned, from now on."""
+    calls: list[str | None] = []
+    real = plan_json_module.fast_plan_json
+
+    def spy(*args: Any, **kwargs: Any) -> str | None:
+        calls.append(real(*args, **kwargs))
+        return calls[-1]
+
+    monkeypatch.setattr(plan_json_module, "fast_plan_json", spy)
+    return calls
+
+
+def _write(**options: Any) -> str:
+    return plan_json(
+        BASE, schema=PLAN_SCHEMA, classifications=thaw(BASE.classifications), **options
+    )
+
+
+def test_plan_json_writes_by_orjson_unless_told_not_to(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(PURE_PYTHON, raising=False)
+    calls = _orjson_calls(monkeypatch)
+    pure = _write(fast=False)
+    assert calls == []
+    assert _write() == pure  # the default: orjson, as it is installed
+    assert _write(fast=True) == pure
+    assert len(calls) == 2
+    assert all(text is not None for text in calls)
+    monkeypatch.setenv(PURE_PYTHON, "1")
+    assert _write() == pure
+    assert len(calls) == 2  # the environment turned orjson off
+
+
 def test_without_orjson_the_pure_writer_writes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(PURE_PYTHON, raising=False)
     monkeypatch.setitem(sys.modules, "orjson", None)  # import raises ImportError
     assert optional("orjson") is None
     assert active()["orjson"] == "not installed"
+    calls = _orjson_calls(monkeypatch)
     first, second = both(BASE)
     assert first == second
+    assert _write() == second
+    assert calls == []
 
 
 def test_an_engine_looks_for_orjson_once_and_its_json_plans_say_so(

@@ -32,6 +32,7 @@ from collections.abc import Callable  # noqa: E402
 from typing import Any  # noqa: E402
 
 from careengine import Engine  # noqa: E402
+from careengine.service.services import ServiceDefinition  # noqa: E402
 from careengine.service.store import Store  # noqa: E402
 from tests.service.http_support import BASE_URL, ServiceUnderTest  # noqa: E402
 from tests.service.tokens import NOW, TestIssuer  # noqa: E402
@@ -184,10 +185,16 @@ def issuer() -> TestIssuer:
 def make_service(
     tmp_path: Path, engine: Engine, issuer: TestIssuer
 ) -> Iterator[Callable[..., ServiceUnderTest]]:
-    """``make_service(engine_=..., **config_changes)``: a service on a new SQLite store."""
+    """``make_service(engine_=..., services=..., **config_changes)``: a service on a new SQLite
+    store (offering ``services`` when given, else the default ones)."""
     opened: list[Store] = []
 
-    def make(*, engine_: Engine | None = None, **changes: Any) -> ServiceUnderTest:
+    def make(
+        *,
+        engine_: Engine | None = None,
+        services: tuple[ServiceDefinition, ...] | None = None,
+        **changes: Any,
+    ) -> ServiceUnderTest:
         from fastapi.testclient import TestClient
 
         from careengine.service.app import create_app
@@ -206,7 +213,11 @@ def make_service(
         }
         used = engine_ or engine
         app = create_app(
-            config=ServiceConfig(**settings), engine=used, store=store, clock=lambda: NOW
+            config=ServiceConfig(**settings),
+            engine=used,
+            store=store,
+            clock=lambda: NOW,
+            services=services,
         )
         return ServiceUnderTest(
             client=TestClient(app), store=store, database=database, engine=used, issuer=issuer

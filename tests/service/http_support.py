@@ -1,12 +1,15 @@
 """What the HTTP tests of the service share: a patient-view request for a distinctive patient
 (whose id, name and comment must never reach a log), bearer tokens for a URL, the CDS Hooks 2.0
-response schema, and the audit rows of a SQLite store."""
+response schema, the audit rows of a SQLite store, and an ASGI call whose ``receive`` the
+test controls."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +30,7 @@ SERVICE_ID = "careengine-lbp-plan"
 BASE_URL = "https://cds.clinic.example"
 SERVICE_URL = f"{BASE_URL}/cds-services/{SERVICE_ID}"
 FEEDBACK_URL = f"{SERVICE_URL}/feedback"
+PATH = f"/cds-services/{SERVICE_ID}"
 
 #: the test patient: none of these may ever appear in a log line
 PATIENT_ID = "phi-patient-7731"
@@ -110,3 +114,35 @@ def audit_rows(database: Path) -> list[dict[str, Any]]:
         conn.row_factory = sqlite3.Row
         rows = conn.execute("SELECT * FROM audit ORDER BY id").fetchall()
     return [dict(row) for row in rows]
+
+
+def asgi_call(
+    app: Any,
+    headers: list[tuple[bytes, bytes]],
+    receive: Callable[[], Awaitable[dict[str, Any]]],
+    *,
+    path: str = PATH,
+) -> tuple[int, Any]:
+    """POST to ``app`` directly with ``receive`` giving the body: (status, parsed body)."""
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "headers": headers,
+        "client": ("127.0.0.1", 5000),
+        "server": ("testserver", 80),
+    }
+    asyncio.run(app(scope, receive, send))
+    status = next(m["status"] for m in sent if m["type"] == "http.response.start")
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return status, json.loads(body) if body else None

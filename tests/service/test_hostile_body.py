@@ -16,10 +16,11 @@ import pytest
 from careengine.errors import AssessmentError
 from careengine.io import json_text
 from careengine.service import calls
-from tests.service.hostile_support import PATH, asgi_call, located_issues, post_raw
+from tests.service.hostile_support import PATH, located_issues, post_raw
 from tests.service.http_support import (
     SERVICE_URL,
     ServiceUnderTest,
+    asgi_call,
     audit_rows,
     bearer,
     hook_request,

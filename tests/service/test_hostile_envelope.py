@@ -6,16 +6,13 @@ refusal is a located 400 with nothing stored."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
-from careengine.service.app import create_app
-from careengine.service.config import ServiceConfig
 from careengine.service.feedback_input import MAX_COMMENT_CHARS, MAX_ENTRIES
 from careengine.service.services import ServiceDefinition, default_services
-from careengine.service.store import Store
 from tests.service.hostile_support import PATH, located_issues, post_raw
 from tests.service.http_support import (
     BASE_URL,
@@ -28,7 +25,6 @@ from tests.service.http_support import (
     feedback_body,
     hook_request,
 )
-from tests.service.tokens import NOW, TestIssuer
 
 FEEDBACK_PATH = f"{PATH}/feedback"
 
@@ -199,40 +195,31 @@ def test_an_outcome_outside_the_vocabulary_is_400(service: ServiceUnderTest, out
 
 
 def test_feedback_on_another_services_card_is_404(
-    tmp_path: Any, engine: Any, issuer: TestIssuer
+    make_service: Callable[..., ServiceUnderTest],
 ) -> None:
     [plan] = default_services()
     other = ServiceDefinition(
         id="other-plan", hook=plan.hook, title="Other", description="x", prefetch=plan.prefetch
     )
-    url = f"sqlite:///{tmp_path / 'two.sqlite'}"
-    store = Store.open(url, clock=lambda: NOW)
-    try:
-        config = ServiceConfig(
-            base_url=BASE_URL, database=url, require_auth=True, issuers=(issuer.trusted(),)
-        )
-        client = TestClient(
-            create_app(
-                config=config, engine=engine, store=store, clock=lambda: NOW, services=(plan, other)
-            )
-        )
-        answered = client.post(PATH, json=hook_request(engine), headers=bearer(issuer, SERVICE_URL))
-        card = answered.json()["cards"][0]["uuid"]
-        other_url = f"{BASE_URL}/cds-services/other-plan/feedback"
-        response = client.post(
-            "/cds-services/other-plan/feedback",
-            json=feedback_body(card),
-            headers=bearer(issuer, other_url),
-        )
-        assert response.status_code == 404
-        assert located_issues(response)[0]["expression"] == ["feedback[0].card"]
-        # the first service's feedback token does not open the other service's feedback
-        response = client.post(
-            "/cds-services/other-plan/feedback",
-            json=feedback_body(card),
-            headers=bearer(issuer, FEEDBACK_URL),
-        )
-        assert response.status_code == 401
-        assert store.feedback_report().overridden == 0
-    finally:
-        store.close()
+    service = make_service(services=(plan, other))
+    client, issuer = service.client, service.issuer
+    answered = client.post(
+        PATH, json=hook_request(service.engine), headers=bearer(issuer, SERVICE_URL)
+    )
+    card = answered.json()["cards"][0]["uuid"]
+    other_url = f"{BASE_URL}/cds-services/other-plan/feedback"
+    response = client.post(
+        "/cds-services/other-plan/feedback",
+        json=feedback_body(card),
+        headers=bearer(issuer, other_url),
+    )
+    assert response.status_code == 404
+    assert located_issues(response)[0]["expression"] == ["feedback[0].card"]
+    # the first service's feedback token does not open the other service's feedback
+    response = client.post(
+        "/cds-services/other-plan/feedback",
+        json=feedback_body(card),
+        headers=bearer(issuer, FEEDBACK_URL),
+    )
+    assert response.status_code == 401
+    assert service.store.feedback_report().overridden == 0

@@ -13,8 +13,8 @@ import pytest
 from careengine.service.records import FeedbackOutcome
 from tests.service.http_support import (
     FEEDBACK_URL,
+    PATH,
     PHI_MARKERS,
-    SERVICE_ID,
     SERVICE_URL,
     ServiceUnderTest,
     audit_rows,
@@ -22,8 +22,6 @@ from tests.service.http_support import (
     feedback_body,
     hook_request,
 )
-
-PATH = f"/cds-services/{SERVICE_ID}"
 
 
 def cards(service: ServiceUnderTest, example: str = "desk-worker") -> list[dict[str, Any]]:

@@ -17,6 +17,7 @@ from careengine.service.prefetch import PREFETCH_TEMPLATES
 from tests.plugins.packs import RulePackPlugin
 from tests.service.http_support import (
     BASE_URL,
+    PATH,
     PATIENT_ID,
     ROOT,
     SERVICE_ID,
@@ -30,7 +31,6 @@ from tests.service.http_support import (
 from tests.service.tokens import NOW, TestIssuer
 
 DISCOVERY_URL = f"{BASE_URL}/cds-services"
-PATH = f"/cds-services/{SERVICE_ID}"
 
 
 def call(service: ServiceUnderTest, body: Any, **claims: Any) -> Any:

@@ -4,7 +4,6 @@ And the service on PostgreSQL: one call and its feedback through the same applic
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -17,9 +16,10 @@ from careengine.service.store import Store
 from tests.service.http_support import (
     BASE_URL,
     FEEDBACK_URL,
-    SERVICE_ID,
+    PATH,
     SERVICE_URL,
     ServiceUnderTest,
+    asgi_call,
     audit_rows,
     bearer,
     feedback_body,
@@ -27,39 +27,20 @@ from tests.service.http_support import (
 )
 from tests.service.tokens import NOW, TestIssuer
 
-PATH = f"/cds-services/{SERVICE_ID}"
 LIMIT = 4096
 
 
-def asgi_post(app: Any, headers: list[tuple[bytes, bytes]]) -> tuple[int, bytes, int]:
-    """POST to ``app`` directly: (status, body, how many times the app asked for the body)."""
+def asgi_post(app: Any, headers: list[tuple[bytes, bytes]]) -> tuple[int, Any, int]:
+    """POST ``{}`` to ``app`` directly: (status, parsed body, how many times the app asked for
+    the body)."""
     reads = 0
-    sent: list[dict[str, Any]] = []
 
     async def receive() -> dict[str, Any]:
         nonlocal reads
         reads += 1
         return {"type": "http.request", "body": b"{}", "more_body": False}
 
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": PATH,
-        "raw_path": PATH.encode(),
-        "query_string": b"",
-        "headers": headers,
-        "client": ("127.0.0.1", 5000),
-        "server": ("testserver", 80),
-    }
-    asyncio.run(app(scope, receive, send))
-    status = next(m["status"] for m in sent if m["type"] == "http.response.start")
-    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    status, body = asgi_call(app, headers, receive)
     return status, body, reads
 
 
@@ -70,7 +51,7 @@ def test_a_declared_length_over_the_limit_is_413_without_reading(
     app = service.client.app
     status, body, reads = asgi_post(app, [(b"content-length", str(LIMIT + 1).encode())])
     assert (status, reads) == (413, 0)
-    assert json.loads(body)["issue"][0]["code"] == "too-long"
+    assert body["issue"][0]["code"] == "too-long"
     assert audit_rows(service.database)[-1]["outcome"] == "too-large"
 
 

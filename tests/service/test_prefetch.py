@@ -39,6 +39,23 @@ def request() -> dict[str, Any]:
     return copy.deepcopy(patient_view_request(DESK))
 
 
+def another_patients_conditions() -> dict[str, Any]:
+    """A conditions search whose one Condition is about a patient other than the request's."""
+    return {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "entry": [
+            {
+                "resource": {
+                    "resourceType": "Condition",
+                    "subject": {"reference": "Patient/other"},
+                    "code": {"coding": [{"system": "x", "code": "y"}]},
+                }
+            }
+        ],
+    }
+
+
 def problems_of(body: Any, engine: Engine, **kwargs: Any) -> list[Problem]:
     with pytest.raises(AssessmentError) as caught:
         assessment_from_request(body, engine.catalog, **kwargs)
@@ -226,19 +243,7 @@ def test_an_earlier_visit_in_the_record_is_a_412_naming_its_places(engine: Engin
 def test_dates_that_disagree_with_a_malformed_resource_stay_a_400(engine: Engine) -> None:
     body = request()
     body["prefetch"]["observations"]["entry"][1]["resource"]["effectiveDateTime"] = "2026-11-19"
-    body["prefetch"]["conditions"] = {
-        "resourceType": "Bundle",
-        "type": "searchset",
-        "entry": [
-            {
-                "resource": {
-                    "resourceType": "Condition",
-                    "subject": {"reference": "Patient/other"},
-                    "code": {"coding": [{"system": "x", "code": "y"}]},
-                }
-            }
-        ],
-    }
+    body["prefetch"]["conditions"] = another_patients_conditions()
     problems = problems_of(body, engine)
     assert len(problems) >= 2
     assert any("dates disagree" in p.message for p in problems)
@@ -246,19 +251,7 @@ def test_dates_that_disagree_with_a_malformed_resource_stay_a_400(engine: Engine
 
 def test_a_subject_that_is_not_the_patient_is_located(engine: Engine) -> None:
     body = request()
-    body["prefetch"]["conditions"] = {
-        "resourceType": "Bundle",
-        "type": "searchset",
-        "entry": [
-            {
-                "resource": {
-                    "resourceType": "Condition",
-                    "subject": {"reference": "Patient/other"},
-                    "code": {"coding": [{"system": "x", "code": "y"}]},
-                }
-            }
-        ],
-    }
+    body["prefetch"]["conditions"] = another_patients_conditions()
     assert paths_of(body, engine) == ["prefetch.conditions.entry[0].resource.subject"]
 
 
@@ -280,7 +273,10 @@ def test_a_search_outcome_entry_is_passed_over(engine: Engine) -> None:
     body["prefetch"]["observations"]["entry"].append(
         {"resource": OUTCOME, "search": {"mode": "outcome"}}
     )
-    assessment_from_request(body, engine.catalog)
+    # read as if the entry were not there: no problem raised, nothing added
+    assert assessment_from_request(body, engine.catalog) == assessment_from_request(
+        request(), engine.catalog
+    )
 
 
 def test_unmappable_resources_are_listed_at_their_request_path(engine: Engine) -> None:
