@@ -7,21 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
+# the contract's feature list (design section 11) has one source; the scoring is the floor's
+from careengine.io.assessment_format import AXSPA_FEATURES
+
 Fact = dict[str, Any]
 
 SEVERITY_RANK = {"mild": 1, "moderate": 2, "severe": 3}
 SIDES = frozenset({"left", "right", "bilateral"})
-AXSPA_FEATURES = (
-    "onset_before_35",
-    "night_waking_second_half",
-    "buttock_pain",
-    "better_with_movement",
-    "nsaid_response_48h",
-    "family_history_spa",
-    "arthritis_history",
-    "enthesitis_history",
-    "psoriasis_history",
-)
 
 
 class FloorInputError(ValueError):

@@ -137,6 +137,7 @@ class Engine:
         self.program: Program = compile_packs(self.packs)
         self.renderers: dict[str, Renderer] = self.host.renderers()
         self.schema_checker = SchemaChecker(self.catalog)
+        self._render_context = RenderContext.of(self.catalog)  # orjson looked for once
         self._lock = threading.Lock()
         self._closed = False
         self._backend = make_backend(
@@ -289,7 +290,7 @@ class Engine:
                 f"unknown format {fmt!r}; available: {', '.join(sorted(self.renderers))}"
             )
         try:
-            return renderer.render(plan, RenderContext(catalog=self.catalog))
+            return renderer.render(plan, self._render_context)
         except CareEngineError:
             raise
         except Exception as exc:  # a plugin's renderer failing is the plugin's error

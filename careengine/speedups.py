@@ -19,7 +19,9 @@ needed, never when ``careengine`` is imported, so the start-up of the command li
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
+import sys
 from collections.abc import Mapping
 from types import ModuleType
 
@@ -45,6 +47,17 @@ def optional(name: str, environ: Mapping[str, str] | None = None) -> ModuleType 
         return importlib.import_module(name)
     except ImportError:
         return None
+
+
+def available(name: str, environ: Mapping[str, str] | None = None) -> bool:
+    """Whether :func:`optional` would give the module ``name``: not forced off, and installed
+    (found without importing it). An engine asks once, so that a plan written where the package
+    is missing does not search for it again (a failed import costs a search of ``sys.path``)."""
+    if pure_python(environ):
+        return False
+    if name in sys.modules:  # ``None`` there: imports of it fail
+        return sys.modules[name] is not None
+    return importlib.util.find_spec(name) is not None
 
 
 def active(environ: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -342,6 +342,17 @@ class RenderContext:
     """What a renderer may use besides the plan."""
 
     catalog: Catalog
+    #: whether the JSON plan writer uses ``orjson`` (:func:`careengine.render.plan_json.plan_json`
+    #: ``fast``): decided once per engine by :meth:`of`; ``None``: decided at each call
+    fast_json: bool | None = None
+
+    @classmethod
+    def of(cls, catalog: Catalog) -> RenderContext:
+        """An engine's context: ``fast_json`` decided now (``CAREENGINE_PURE_PYTHON``, orjson
+        installed), without importing orjson (imported when a plan is first written)."""
+        from careengine.speedups import available  # not at import: `python -m careengine.speedups`
+
+        return cls(catalog=catalog, fast_json=available("orjson"))
 
 
 Render = Callable[[Plan, RenderContext], str]

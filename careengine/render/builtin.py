@@ -13,7 +13,7 @@ from careengine.render.serialize import dumps
 
 
 def render_json(plan: Plan, context: RenderContext) -> str:
-    return dumps(plan)
+    return dumps(plan, fast=context.fast_json)
 
 
 def render_text(plan: Plan, context: RenderContext) -> str:

@@ -88,10 +88,11 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
     return result
 
 
-def dumps(plan: Plan) -> str:
+def dumps(plan: Plan, *, fast: bool | None = None) -> str:
     """The plan's JSON text: ``json.dumps(..., indent=2, ensure_ascii=False)`` plus a newline,
-    keys in the contract's order."""
-    return plan_json(plan, schema=PLAN_SCHEMA, classifications=thaw(plan.classifications)) + "\n"
+    keys in the contract's order (``fast``: :func:`plan_json`'s)."""
+    classifications = thaw(plan.classifications)
+    return plan_json(plan, schema=PLAN_SCHEMA, classifications=classifications, fast=fast) + "\n"
 
 
 def plan_to_json(plan: Plan, *, indent: int | None = None) -> str:

@@ -35,6 +35,7 @@ import uvicorn.config
 from fastapi import FastAPI
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from careengine.errors import ConfigurationError
 from careengine.service.exchange import LOGGER_NAME
 
 GRACEFUL_SHUTDOWN_SECONDS = 10
@@ -159,11 +160,21 @@ def run_server(
     on_stop: Callable[[], None],
 ) -> None:
     """Serve ``app`` on ``host:port`` until SIGINT or SIGTERM; ``on_stop`` runs afterwards
-    (the store is closed there), whatever happened."""
+    (the store is closed there), whatever happened.
+
+    :raises ConfigurationError: uvicorn could not start (the address is in use or not this
+        machine's; uvicorn logs the reason): exit code 2, not uvicorn's own 3.
+    """
     server = uvicorn.Server(uvicorn_config(app, host=host, port=port, service_ids=service_ids))
     previous = {sig: signal.signal(sig, _stop_requested) for sig in _STOP_SIGNALS}
     try:
         server.run()
+    except SystemExit as exc:
+        if exc.code != uvicorn.config.STARTUP_FAILURE:
+            raise
+        raise ConfigurationError(
+            f"cannot listen on {host}:{port} (uvicorn's message above says why)"
+        ) from None
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

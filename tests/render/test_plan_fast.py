@@ -6,6 +6,7 @@ characters, lone surrogates and non-ASCII letters), where it hands over to the p
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,11 +18,12 @@ from hypothesis import strategies as st
 
 from careengine import Engine
 from careengine.model import Plan
+from careengine.plugins.registry import RenderContext
 from careengine.render import plan_json as plan_json_module
 from careengine.render.plan_fast import fast_plan_json, plain
 from careengine.render.plan_json import plan_json, with_content_digest
-from careengine.render.serialize import PLAN_SCHEMA, thaw
-from careengine.speedups import PURE_PYTHON, active, optional
+from careengine.render.serialize import PLAN_SCHEMA, dumps, thaw
+from careengine.speedups import PURE_PYTHON, active, available, optional
 from tests.support import BACKENDS
 from tests.test_properties import ENGINE, assessments
 
@@ -176,3 +178,26 @@ def test_without_orjson_the_pure_writer_writes(monkeypatch: pytest.MonkeyPatch) 
     assert first == second
     assert _write() == second
     assert calls == []
+
+
+def test_an_engine_looks_for_orjson_once_and_its_json_plans_say_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    catalog = ENGINE.catalog
+    monkeypatch.setenv(PURE_PYTHON, "1")
+    assert RenderContext.of(catalog).fast_json is False
+    monkeypatch.delenv(PURE_PYTHON)
+    assert RenderContext.of(catalog).fast_json is True
+    monkeypatch.setitem(sys.modules, "orjson", None)
+    assert available("orjson") is False
+    assert RenderContext.of(catalog).fast_json is False
+    monkeypatch.undo()
+    expected = dumps(BASE, fast=False)
+    calls: list[str] = []
+    real = importlib.import_module
+    monkeypatch.setattr(importlib, "import_module", lambda n, *a: calls.append(n) or real(n, *a))
+    context = ENGINE._render_context
+    for fast in (True, False):
+        monkeypatch.setattr(ENGINE, "_render_context", attrs.evolve(context, fast_json=fast))
+        assert ENGINE.render(BASE, "json") == expected
+    assert calls == ["orjson"]  # only the fast writer imports it; the pure one never looks

@@ -59,6 +59,31 @@ def test_serve_without_authentication_refuses_a_public_host() -> None:
     assert result.stderr.startswith("error: ")
 
 
+def test_an_address_in_use_exits_2_not_uvicorns_3(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [
+                _console_script(),
+                "serve",
+                "--port",
+                str(port),
+                "--database",
+                f"sqlite:///{tmp_path / 'service.db'}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=STOP_SECONDS,
+        )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines()[-1] == (
+        f"error: cannot listen on 127.0.0.1:{port} (uvicorn's message above says why)"
+    )
+    assert "Traceback" not in done.stderr
+
+
 def test_the_core_and_the_command_line_do_not_import_the_service_libraries() -> None:
     code = (
         "import sys, careengine, careengine.cli\n"

@@ -153,6 +153,7 @@ def test_plain_postgresql_urls_use_psycopg_3() -> None:
         ("mysql://admin:s3cret-pw@db.example/care", "unsupported database URL"),
         ("postgresql+psycopg2://admin:s3cret-pw@db.example/care", "unsupported database URL"),
         ("sqlite+pysqlcipher://admin:s3cret-pw@/care.db", "unsupported database URL"),
+        ("bogus://admin:s3cret-pw@db.example/care", "unsupported database URL"),
         ("postgresql://admin:s3cret-pw@db.example", "names no database"),
         ("sqlite://", "names no file"),
         ("sqlite:///:memory:", "names no file"),

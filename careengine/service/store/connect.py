@@ -57,8 +57,7 @@ def parse_url(url: str) -> URL:
         raise ConfigurationError(
             f"malformed database URL {redact(url)!r} (expected {_SUPPORTED})"
         ) from None
-    backend = parsed.get_backend_name()
-    driver = parsed.get_driver_name()
+    backend = parsed.get_backend_name()  # from the text; get_driver_name() would load a dialect
     if backend == "sqlite" and parsed.drivername == "sqlite":
         if (
             not parsed.database
@@ -76,7 +75,7 @@ def parse_url(url: str) -> URL:
             )
         return parsed.set(drivername="postgresql+psycopg")
     raise ConfigurationError(
-        f"unsupported database URL {_shown(parsed)!r} ({backend}+{driver}; expected {_SUPPORTED})"
+        f"unsupported database URL {_shown(parsed)!r} ({parsed.drivername}; expected {_SUPPORTED})"
     )
 
 
