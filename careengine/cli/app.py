@@ -195,18 +195,22 @@ def build_engine(
     rules: Sequence[Path] = (),
     plugins: Sequence[str] = (),
     backend: str = "auto",
+    option_pairs: Sequence[str] = (),
+    *,
     choice: PlanChoice | None = None,
     **extra: Any,
 ) -> Engine:
     """The command's engine: :meth:`Engine.from_env` (the CAREENGINE_* settings) with the
-    command's choices (``choice``: its ``--option NAME=VALUE`` texts and stage options), exactly
-    as a service calling ``Engine.from_env`` builds it."""
+    command's options (``option_pairs``: ``--option NAME=VALUE`` texts, the documented argument
+    of plugin commands) and, for the built-in plan commands, their ``choice`` (its option texts
+    follow ``option_pairs``, and its stage options), exactly as a service calling
+    ``Engine.from_env`` builds it."""
     choice = choice or PlanChoice()
     return Engine.from_env(
         rules=list(rules),
         plugins=list(plugins),
         backend=backend,
-        options=parse_options(choice.option_pairs),
+        options=parse_options([*option_pairs, *choice.option_pairs]),
         **choice.programme(),
         **extra,
     )

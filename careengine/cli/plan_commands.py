@@ -52,7 +52,7 @@ def evaluate(
     backend: str,
 ) -> None:
     """Evaluate assessment FILE(s) and print (or write) the plan."""
-    engine = build_engine(rules, plugins, backend, choice)
+    engine = build_engine(rules, plugins, backend, choice=choice)
     renderer = renderer_for(engine, fmt)
     to_dir = output is not None and (len(files) > 1 or output.is_dir())
     if to_dir and output is not None:
@@ -111,7 +111,7 @@ def reassess(
     from careengine.pipeline.gates import load_gates
 
     gates = load_gates(gates_file) if gates_file is not None else None
-    engine = build_engine(rules, plugins, backend, choice, gates=gates)
+    engine = build_engine(rules, plugins, backend, choice=choice, gates=gates)
     renderer_for(engine, fmt)  # an unknown format fails before any input is read
     text = engine.render(engine.reassess(plan, followup, allow_unknown=allow_unknown), fmt)
     if output is None:
@@ -139,7 +139,7 @@ def explain_command(
     """Why each item of FILE's plan is there, and what was excluded and why."""
     from careengine.render.explain import explain, explanation_to_dict, render_explanation
 
-    engine = build_engine(rules, plugins, backend, choice)
+    engine = build_engine(rules, plugins, backend, choice=choice)
     explanation = explain(engine, engine.load_assessment(file, allow_unknown=allow_unknown))
     if as_json:
         click.echo(json.dumps(explanation_to_dict(explanation), indent=2, ensure_ascii=False))

@@ -83,7 +83,7 @@ def serve(
     from careengine.service.store import Store
 
     config = load_config(config_path, host=host, port=port, database=database, base_url=base_url)
-    engine = build_engine(rules, plugins, backend, choice)
+    engine = build_engine(rules, plugins, backend, choice=choice)
     store = Store.open(config.database)
     try:
         app = create_app(config=config, engine=engine, store=store)
